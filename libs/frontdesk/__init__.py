@@ -1,0 +1,1 @@
+"""Frontdesk's contract (generated protobuf code under ``frontdesk.v1``) and its command line."""
