@@ -1,0 +1,325 @@
+"""NATS transport: a servicer's methods as request/reply subjects, and a client to call them.
+
+``bind_servicer`` hangs one subscriber per method on ``frontdesk.<service>.<Method>`` with the
+queue group ``<service>`` (so requests balance across replicas) and optionally on a versioned
+subject too. Unary methods answer with one reply; server-streaming methods send chunks to the
+caller's inbox and end with a status message. Failures travel as gRPC status code names and the
+client raises the matching :mod:`servicekit.errors` exception, so callers handle one error tree
+whichever transport carried the call.
+
+    broker = make_broker(settings.nats_url, tracer_provider=tp)
+    bind_servicer(broker, "scheduler_adapter", scheduler_pb2.DESCRIPTOR.services_by_name["Scheduler"], servicer)
+    await broker.start()
+    client = BusClient(broker)
+    slots = await client.call("frontdesk.scheduler_adapter.FindSlots", request, FindSlotsResponse)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import nats.errors
+from faststream.nats import NatsBroker, NatsResponse
+from faststream.nats.annotations import NatsMessage
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
+from opentelemetry.trace import TracerProvider
+
+from servicekit import _headers as h
+from servicekit.errors import (
+    Cancelled,
+    DeadlineExceeded,
+    InvalidArgument,
+    ServiceError,
+    Unavailable,
+    code_from_name,
+    error_for,
+)
+from servicekit.methods import MethodInfo, service_methods, subject
+
+M = TypeVar("M", bound=Message)
+log = logging.getLogger(__name__)
+
+# How many requests one subscriber handles at once (faststream's default is one at a time).
+DEFAULT_CONCURRENCY = 256
+
+
+def make_broker(
+    url: str,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    middlewares: Sequence[Any] = (),
+    name: str = "frontdesk",
+) -> NatsBroker:
+    """A faststream NATS broker with trace propagation through message headers."""
+    stack: list[Any] = []
+    if tracer_provider is not None:
+        from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+
+        stack.append(NatsTelemetryMiddleware(tracer_provider=tracer_provider))
+    stack.extend(middlewares)
+    return NatsBroker(
+        url,
+        name=name,
+        middlewares=tuple(stack),
+        logger=None,  # our own structured logs; faststream's would log every message
+        graceful_timeout=30.0,
+        max_reconnect_attempts=-1,
+    )
+
+
+class NatsCallContext:
+    """What a servicer may read of a request that came over NATS (stands in for gRPC's context)."""
+
+    def __init__(self, headers: dict[str, str], deadline: float | None) -> None:
+        self._headers = headers
+        self._deadline = deadline
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return tuple((k.lower(), v) for k, v in self._headers.items())
+
+    def time_remaining(self) -> float | None:
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+
+def _deadline(headers: dict[str, str]) -> float | None:
+    raw = headers.get(h.TIMEOUT_MS)
+    if not raw:
+        return None
+    try:
+        return time.monotonic() + float(raw) / 1000.0
+    except ValueError:
+        return None
+
+
+def _status_headers(error: BaseException | None) -> dict[str, str]:
+    if error is None:
+        return {h.STATUS: "OK"}
+    if isinstance(error, ServiceError):
+        return {h.STATUS: error.code.name, h.MESSAGE: h.header_safe(error.message)}
+    if isinstance(error, TimeoutError):
+        return {h.STATUS: "DEADLINE_EXCEEDED", h.MESSAGE: "the request's deadline passed"}
+    return {h.STATUS: "INTERNAL", h.MESSAGE: f"internal error ({type(error).__name__})"}
+
+
+def _decode(method: MethodInfo, body: bytes) -> Message:
+    request = method.request_type()
+    try:
+        request.ParseFromString(body)
+    except DecodeError as error:
+        raise InvalidArgument(
+            f"{method.name}: the request is not a valid {request.DESCRIPTOR.full_name}"
+        ) from error
+    return request
+
+
+def _unary_handler(
+    method: MethodInfo, call: Callable[[Message, Any], Awaitable[Message]]
+) -> Callable[[NatsMessage], Awaitable[NatsResponse]]:
+    async def handle(msg: NatsMessage) -> NatsResponse:
+        headers = dict(msg.headers or {})
+        deadline = _deadline(headers)
+        try:
+            request = _decode(method, msg.body)
+            context = NatsCallContext(headers, deadline)
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            async with asyncio.timeout(timeout):
+                response = await call(request, context)
+            return NatsResponse(response.SerializeToString(), headers=_status_headers(None))
+        except Exception as error:  # every failure becomes a status reply, never silence
+            if not isinstance(error, ServiceError | TimeoutError):
+                log.exception("%s failed", method.name)
+            return NatsResponse(b"", headers=_status_headers(error))
+
+    return handle
+
+
+def _stream_handler(
+    broker: NatsBroker,
+    method: MethodInfo,
+    call: Callable[[Message, Any], AsyncIterator[Message]],
+) -> Callable[[NatsMessage], Awaitable[None]]:
+    async def produce(request: Message, context: NatsCallContext, reply_to: str) -> None:
+        async for item in call(request, context):
+            await broker.publish(item.SerializeToString(), reply_to)
+
+    async def handle(msg: NatsMessage) -> None:
+        reply_to = msg.reply_to
+        if not reply_to:
+            return  # nobody to stream to
+        headers = dict(msg.headers or {})
+        deadline = _deadline(headers)
+        error: BaseException | None = None
+        cancel_sub = None
+        try:
+            request = _decode(method, msg.body)
+            context = NatsCallContext(headers, deadline)
+            task = asyncio.ensure_future(produce(request, context, reply_to))
+
+            async def on_cancel(_msg: object) -> None:
+                task.cancel()
+
+            cancel_sub = await broker.connection.subscribe(reply_to + h.CANCEL_SUFFIX, cb=on_cancel)
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                async with asyncio.timeout(timeout):
+                    await task
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+                error = Cancelled("the caller cancelled the stream")
+        except Exception as failure:
+            if not isinstance(failure, ServiceError | TimeoutError):
+                log.exception("%s failed", method.name)
+            error = failure
+        finally:
+            if cancel_sub is not None:
+                with contextlib.suppress(Exception):
+                    await cancel_sub.unsubscribe()
+        with contextlib.suppress(Exception):
+            await broker.publish(b"", reply_to, headers={h.STREAM_END: "1", **_status_headers(error)})
+
+    return handle
+
+
+def bind_servicer(
+    broker: NatsBroker,
+    service: str,
+    descriptor: ServiceDescriptor,
+    servicer: object,
+    *,
+    version: str = "",
+    versioned_methods: Sequence[str] = (),
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[str]:
+    """Subscribes every unary and server-streaming method of ``servicer``; returns the subjects.
+
+    Methods named in ``versioned_methods`` are served on ``frontdesk.<service>.<version>.<M>``
+    with the queue group ``<service>.<version>`` instead (calls pinned to one version).
+    Client-streaming methods are gRPC only.
+    """
+    subjects = []
+    for method in service_methods(descriptor):
+        if method.client_streaming:
+            continue
+        call = getattr(servicer, method.name)
+        if method.name in versioned_methods:
+            name, queue = subject(service, method.name, version), f"{service}.{version}"
+        else:
+            name, queue = subject(service, method.name), service
+        handler: Callable[..., Awaitable[Any]]
+        if method.server_streaming:
+            handler = _stream_handler(broker, method, call)
+            broker.subscriber(name, queue=queue, max_workers=concurrency, no_reply=True)(handler)
+        else:
+            handler = _unary_handler(method, call)
+            broker.subscriber(name, queue=queue, max_workers=concurrency)(handler)
+        subjects.append(name)
+    return subjects
+
+
+def _raise_for_status(headers: dict[str, str] | None, what: str) -> None:
+    headers = headers or {}
+    if headers.get(h.NATS_STATUS) == h.NO_RESPONDERS:
+        raise Unavailable(f"{what}: no service is answering")
+    status = headers.get(h.STATUS, "UNKNOWN")
+    if status != "OK":
+        raise error_for(code_from_name(status), headers.get(h.MESSAGE, f"{what} failed: {status}"))
+
+
+class BusClient:
+    """Calls other services' methods over NATS with deadlines.
+
+    Errors arrive as :mod:`servicekit.errors` exceptions: ``Unavailable`` when nobody answers,
+    ``DeadlineExceeded`` when the deadline passes, and the remote status and message otherwise.
+    """
+
+    def __init__(self, broker: NatsBroker, *, timeout: float = 5.0) -> None:
+        self._broker = broker
+        self._timeout = timeout
+
+    async def call(
+        self,
+        subject_name: str,
+        request: Message,
+        response_type: type[M],
+        *,
+        timeout: float | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> M:
+        timeout = self._timeout if timeout is None else timeout
+        send = {h.TIMEOUT_MS: str(int(timeout * 1000)), **(headers or {})}
+        try:
+            reply = await self._broker.request(
+                request.SerializeToString(), subject_name, headers=send, timeout=timeout
+            )
+        except nats.errors.NoRespondersError:
+            raise Unavailable(f"{subject_name}: no service is answering") from None
+        except (TimeoutError, nats.errors.TimeoutError):
+            raise DeadlineExceeded(
+                f"{subject_name}: no answer within {timeout:.3g} s"
+            ) from None
+        except nats.errors.ConnectionClosedError:
+            raise Unavailable(f"{subject_name}: the NATS connection is closed") from None
+        _raise_for_status(reply.headers, subject_name)
+        response = response_type()
+        response.ParseFromString(reply.body)
+        return response
+
+    async def stream(
+        self,
+        subject_name: str,
+        request: Message,
+        response_type: type[M],
+        *,
+        timeout: float | None = None,
+        inbox: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> AsyncIterator[M]:
+        """Yields the stream's messages; leaving the loop early cancels the stream remotely."""
+        timeout = self._timeout if timeout is None else timeout
+        connection = self._broker.connection
+        inbox = inbox or connection.new_inbox()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def receive(msg: Any) -> None:
+            await queue.put(msg)
+
+        sub = await connection.subscribe(inbox, cb=receive)
+        finished = False
+        try:
+            send = {h.TIMEOUT_MS: str(int(timeout * 1000)), h.STREAM: "1", **(headers or {})}
+            await self._broker.publish(
+                request.SerializeToString(), subject_name, headers=send, reply_to=inbox
+            )
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                try:
+                    msg = await asyncio.wait_for(queue.get(), max(0.0, remaining))
+                except TimeoutError:
+                    raise DeadlineExceeded(
+                        f"{subject_name}: the stream did not finish within {timeout:.3g} s"
+                    ) from None
+                msg_headers = msg.headers or {}
+                if msg_headers.get(h.NATS_STATUS) == h.NO_RESPONDERS:
+                    finished = True
+                    raise Unavailable(f"{subject_name}: no service is answering")
+                if msg_headers.get(h.STREAM_END):
+                    finished = True
+                    _raise_for_status(msg_headers, subject_name)
+                    return
+                item = response_type()
+                item.ParseFromString(msg.data)
+                yield item
+        finally:
+            if not finished:
+                with contextlib.suppress(Exception):
+                    await connection.publish(inbox + h.CANCEL_SUFFIX, b"")
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()

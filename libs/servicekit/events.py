@@ -1,0 +1,39 @@
+"""Publishing events and audit records on JetStream, scrubbed first.
+
+    publisher = EventPublisher(js, scrub)
+    await publisher.event("call_completed", CallCompleted(...))   # frontdesk.events.call_completed
+    await publisher.audit(AuditRecord(action="book", ...))         # frontdesk.audit.book
+"""
+
+from __future__ import annotations
+
+from google.protobuf.message import Message
+from nats.js import JetStreamContext
+from opentelemetry import propagate
+
+from servicekit.scrub import Scrubber, no_scrub, scrub_message
+
+TYPE_HEADER = "Frontdesk-Type"
+
+
+class EventPublisher:
+    """Publishes protobuf events; every free-text field passes the scrubber before it leaves."""
+
+    def __init__(self, js: JetStreamContext, scrub: Scrubber = no_scrub) -> None:
+        self._js = js
+        self._scrub = scrub
+
+    async def _publish(self, subject: str, message: Message) -> None:
+        clean = scrub_message(message, self._scrub)
+        headers = {TYPE_HEADER: message.DESCRIPTOR.full_name}
+        propagate.inject(headers)  # the event joins the trace of the turn that caused it
+        await self._js.publish(subject, clean.SerializeToString(), headers=headers)
+
+    async def event(self, kind: str, message: Message) -> None:
+        """Publishes on ``frontdesk.events.<kind>`` (stream ``events``)."""
+        await self._publish(f"frontdesk.events.{kind}", message)
+
+    async def audit(self, message: Message, action: str = "") -> None:
+        """Publishes an audit record on ``frontdesk.audit.<action>`` (stream ``audit``)."""
+        action = action or str(getattr(message, "action", "") or "record")
+        await self._publish(f"frontdesk.audit.{action}", message)

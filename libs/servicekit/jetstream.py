@@ -1,0 +1,85 @@
+"""JetStream setup: the ``events`` and ``audit`` streams and the ``sessions`` KV bucket.
+
+Idempotent: running it again against a server that has them (even with older settings) leaves
+one of each with the current settings. nats-py directly: faststream has no API to update them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
+
+EVENTS_STREAM = "events"
+EVENTS_SUBJECTS = "frontdesk.events.>"
+AUDIT_STREAM = "audit"
+AUDIT_SUBJECTS = "frontdesk.audit.>"
+SESSIONS_BUCKET = "sessions"
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    events_max_age_s: float = 7 * 24 * 3600
+    # Audit records are kept for as long as the stream's storage allows; 6 years is HIPAA's
+    # documentation retention, the operator sets storage accordingly.
+    audit_max_age_s: float = 6 * 365 * 24 * 3600
+    # A session outlives any call; the TTL only collects sessions of calls that never ended.
+    session_ttl_s: float = 4 * 3600
+    storage: StorageType = StorageType.FILE
+
+
+async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        await js.stream_info(config.name or "")
+    except NotFoundError:
+        await js.add_stream(config)
+        return
+    await js.update_stream(config)
+
+
+async def ensure_streams(
+    js: JetStreamContext, settings: RetentionSettings | None = None
+) -> KeyValue:
+    """Creates or updates the streams and the sessions bucket; returns the bucket."""
+    settings = settings or RetentionSettings()
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=EVENTS_STREAM,
+            subjects=[EVENTS_SUBJECTS],
+            retention=RetentionPolicy.LIMITS,
+            max_age=settings.events_max_age_s,
+            storage=settings.storage,
+        ),
+    )
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=AUDIT_STREAM,
+            subjects=[AUDIT_SUBJECTS],
+            retention=RetentionPolicy.LIMITS,
+            max_age=settings.audit_max_age_s,
+            storage=settings.storage,
+        ),
+    )
+    return await ensure_sessions_bucket(js, settings)
+
+
+async def ensure_sessions_bucket(
+    js: JetStreamContext, settings: RetentionSettings | None = None
+) -> KeyValue:
+    settings = settings or RetentionSettings()
+    try:
+        return await js.key_value(SESSIONS_BUCKET)
+    except (BucketNotFoundError, NotFoundError):
+        return await js.create_key_value(
+            KeyValueConfig(
+                bucket=SESSIONS_BUCKET,
+                history=1,
+                ttl=settings.session_ttl_s,
+                storage=settings.storage,
+            )
+        )

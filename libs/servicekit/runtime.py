@@ -1,0 +1,119 @@
+"""What a running service stands on: settings, telemetry, metrics, the NATS broker and client,
+JetStream, the event publisher, flags. Built once in ``__main__`` and passed in; nothing global.
+
+    runtime = await Runtime.start("handoff", settings)
+    servicer = HandoffServicer(store, events=runtime.events)
+    await serve(runtime, HANDOFF, servicer)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from servicekit.bus import BusClient, make_broker
+from servicekit.errors import Unavailable
+from servicekit.events import EventPublisher
+from servicekit.flags import Flags
+from servicekit.jetstream import ensure_streams
+from servicekit.metrics import Metrics, MetricsServer
+from servicekit.scrub import Scrubber, no_scrub
+from servicekit.settings import DEFAULT_GRPC_PORTS, ServiceSettings
+from servicekit.telemetry import make_tracer_provider
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    name: str
+    settings: ServiceSettings
+    tracer_provider: TracerProvider
+    metrics: Metrics
+    broker: NatsBroker
+    bus: BusClient
+    js: JetStreamContext
+    sessions: KeyValue
+    events: EventPublisher
+    scrub: Scrubber
+    flags: Flags | None = None
+    metrics_server: MetricsServer | None = None
+    _closers: list[object] = field(default_factory=list)
+
+    @property
+    def version(self) -> str:
+        return self.settings.version
+
+    @classmethod
+    async def start(
+        cls,
+        name: str,
+        settings: ServiceSettings,
+        *,
+        scrub: Scrubber = no_scrub,
+        span_exporters: Sequence[SpanExporter] = (),
+        with_flags: bool = True,
+    ) -> Runtime:
+        """Connects to NATS, sets up JetStream, starts the metrics endpoint."""
+        tracer_provider = make_tracer_provider(
+            name, settings.version, exporters=span_exporters, scrub=scrub
+        )
+        metrics = Metrics.create()
+        broker = make_broker(settings.nats_url, tracer_provider=tracer_provider, name=name)
+        try:
+            await broker.connect()
+        except Exception as error:
+            raise Unavailable(
+                f"cannot reach NATS at {settings.nats_url} ({error}); start one or set "
+                "FRONTDESK_NATS_URL"
+            ) from error
+        js = broker.connection.jetstream()
+        sessions = await ensure_streams(js)
+        flags = None
+        if with_flags:
+            flags = Flags(
+                name,
+                url=settings.unleash_url,
+                token=settings.unleash_token,
+                bootstrap_file=settings.flags_file,
+                instance_id=f"{name}-{settings.version}",
+            )
+        metrics_server = None
+        if settings.metrics_port != -2:
+            port = settings.metrics_port
+            if port == 0:
+                port = 9100 + list(DEFAULT_GRPC_PORTS).index(name) + 1 if name in DEFAULT_GRPC_PORTS else 0
+            metrics_server = MetricsServer(metrics.registry, settings.metrics_host, max(port, 0))
+        return cls(
+            name=name,
+            settings=settings,
+            tracer_provider=tracer_provider,
+            metrics=metrics,
+            broker=broker,
+            bus=BusClient(broker, timeout=settings.request_timeout),
+            js=js,
+            sessions=sessions,
+            events=EventPublisher(js, scrub),
+            scrub=scrub,
+            flags=flags,
+            metrics_server=metrics_server,
+        )
+
+    async def close(self) -> None:
+        """Drains the NATS connection and stops everything started by :meth:`start`."""
+        try:
+            await self.broker.stop()
+        except Exception:
+            log.warning("NATS connection did not drain cleanly", exc_info=True)
+        if self.flags is not None:
+            self.flags.close()
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+        self.tracer_provider.shutdown()

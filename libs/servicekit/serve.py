@@ -1,0 +1,139 @@
+"""``serve()``: one servicer exposed over gRPC and over NATS until SIGTERM, then drained.
+
+gRPC gets health checking, reflection, tracing, the client-token seam and error mapping; NATS
+gets a subscriber per method (see :mod:`servicekit.bus`). On SIGTERM or SIGINT: health flips to
+NOT_SERVING, the ``draining`` hook runs (the gateway lets live calls finish there), NATS
+subscriptions stop after their in-flight requests, and the gRPC server stops with a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf.descriptor import ServiceDescriptor
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+from servicekit.bus import bind_servicer
+from servicekit.interceptors import ErrorInterceptor, TokenAuthInterceptor
+from servicekit.runtime import Runtime
+from servicekit.settings import DEFAULT_GRPC_PORTS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """How to expose one protobuf service."""
+
+    name: str  # "scheduler_adapter": NATS subjects frontdesk.<name>.<Method>, queue group <name>
+    descriptor: ServiceDescriptor
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    # Methods served per version (frontdesk.<name>.<version>.<Method>), e.g. the orchestrator's Turn.
+    versioned_methods: tuple[str, ...] = ()
+    # Which client kinds may call which methods over gRPC (admin may call all).
+    auth_policy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return str(self.descriptor.full_name)
+
+
+@dataclass
+class Serving:
+    """What ``serve`` reports once it is up."""
+
+    grpc_port: int
+    nats_subjects: list[str]
+
+
+def _grpc_port(runtime: Runtime) -> int:
+    port = runtime.settings.grpc_port
+    if port == 0:
+        return DEFAULT_GRPC_PORTS.get(runtime.name, 0)
+    return max(port, 0)
+
+
+async def serve(
+    runtime: Runtime,
+    definition: ServiceDefinition,
+    servicer: object,
+    *,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Serving], None] | None = None,
+    draining: Callable[[], Awaitable[None]] | None = None,
+    nats: bool = True,
+) -> None:
+    """Serves until ``stop`` is set or the process gets SIGTERM/SIGINT, then shuts down cleanly."""
+    stop = stop or asyncio.Event()
+    interceptors: list[grpc.aio.ServerInterceptor] = [
+        aio_server_interceptor(tracer_provider=runtime.tracer_provider)
+    ]
+    if runtime.settings.auth_tokens_file is not None:
+        interceptors.append(
+            TokenAuthInterceptor.from_file(runtime.settings.auth_tokens_file, definition.auth_policy)
+        )
+    interceptors.append(ErrorInterceptor())
+    server = grpc.aio.server(interceptors=interceptors)
+    definition.add_to_server(servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (definition.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    address = f"{runtime.settings.grpc_host}:{_grpc_port(runtime)}"
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise RuntimeError(f"cannot listen on {address}: is the port in use?")
+
+    subjects: list[str] = []
+    if nats:
+        subjects = bind_servicer(
+            runtime.broker,
+            definition.name,
+            definition.descriptor,
+            servicer,
+            version=runtime.version,
+            versioned_methods=definition.versioned_methods,
+        )
+        await runtime.broker.start()
+    await server.start()
+    for name in ("", definition.full_name):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info(
+        "serving",
+        extra={"grpc_port": port, "nats_subjects": subjects, "service_version": runtime.version},
+    )
+    if on_ready is not None:
+        on_ready(Serving(grpc_port=port, nats_subjects=subjects))
+
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        await stop.wait()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        log.info("shutting down", extra={"grace_s": runtime.settings.shutdown_grace})
+        await health_servicer.enter_graceful_shutdown()
+        if draining is not None:
+            await draining()
+        # Stop taking NATS requests; in-flight ones finish (faststream waits for them).
+        for subscriber in list(runtime.broker.subscribers):
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
+        await server.stop(runtime.settings.shutdown_grace)
+        await runtime.close()
+        log.info("stopped")

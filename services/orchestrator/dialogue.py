@@ -1,0 +1,270 @@
+"""The vocabulary shared by the dialogue policies and the code that drives them.
+
+A policy is pure: ``policy.step(state, event, context) -> Step(state, actions)``. The driver
+(``orchestrator.driver``) runs the actions: it speaks ``Say``, calls the scheduler or handoff
+service for a ``Tool*`` action and feeds the result back as a ``ToolResult`` event, and turns
+``Transfer`` / ``EndCall`` into the turn's last events. State is plain data: it round-trips
+through JSON (``DialogueState.to_json`` / ``from_json``) because it lives in the NATS KV bucket
+between turns, and any replica may serve the next turn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from clinic import Clinic
+
+# --- what the policy sees ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a step may read besides the state: the clinic and the current instant."""
+
+    clinic: Clinic
+    now: datetime  # timezone-aware
+    caller_number: str = ""
+
+
+@dataclass(frozen=True)
+class CallStarted:
+    """The call was just set up: greet."""
+
+
+@dataclass(frozen=True)
+class CallerSaid:
+    text: str
+
+
+@dataclass(frozen=True)
+class CallerPressed:
+    """DTMF digits, one or more."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class CallerInterrupted:
+    """The caller barged in; ``heard_text`` is what was actually spoken of the last reply."""
+
+    heard_text: str
+
+
+@dataclass(frozen=True)
+class CallerHungUp:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SlotOption:
+    slot_id: str
+    provider_id: str
+    provider_name: str
+    appointment_type: str
+    start: datetime  # timezone-aware
+    end: datetime
+
+
+@dataclass(frozen=True)
+class AppointmentInfo:
+    appointment_id: str
+    slot: SlotOption
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """The answer to the last ``Tool*`` action. ``error`` is set instead of ``value`` on failure:
+    a status code name ("FAILED_PRECONDITION", "UNAVAILABLE", …) and a message."""
+
+    tool: str
+    value: Any = None
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_code
+
+
+Event = CallStarted | CallerSaid | CallerPressed | CallerInterrupted | CallerHungUp | ToolResult
+
+# --- what the policy asks for -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolVerifyIdentity:
+    """Result value: ``VerifiedIdentity`` (verified False when no record matches)."""
+
+    full_name: str
+    date_of_birth: date
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    verified: bool
+    patient_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolFindSlots:
+    """Result value: ``tuple[SlotOption, ...]`` (earliest first)."""
+
+    appointment_type: str = ""
+    provider_id: str = ""
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+    part_of_day: str = ""  # "", "morning", "afternoon", "evening"
+    limit: int = 3
+
+
+@dataclass(frozen=True)
+class ToolHoldSlot:
+    """Result value: the hold id (str)."""
+
+    slot_id: str
+
+
+@dataclass(frozen=True)
+class ToolBook:
+    """Result value: ``AppointmentInfo``. Error FAILED_PRECONDITION: the slot was taken."""
+
+    slot_id: str
+    hold_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolCancel:
+    """Result value: ``AppointmentInfo`` (now cancelled)."""
+
+    appointment_id: str
+
+
+@dataclass(frozen=True)
+class ToolReschedule:
+    """Result value: ``AppointmentInfo`` (the new appointment)."""
+
+    appointment_id: str
+    new_slot_id: str
+    hold_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolListAppointments:
+    """Result value: ``tuple[AppointmentInfo, ...]`` (upcoming, booked)."""
+
+
+@dataclass(frozen=True)
+class ToolCreateHandoff:
+    """Result value: ``HandoffTicket``. Reason and urgency are the proto enum names without
+    prefix, lower case: reason in {"caller_request", "emergency", "misunderstanding",
+    "out_of_scope", "identity_failed", "system_error"}, urgency in {"routine", "soon", "urgent"}."""
+
+    reason: str
+    urgency: str
+    summary: str
+    caller_name: str = ""
+    callback_number: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffTicket:
+    handoff_id: str
+    target: str  # SIP URI or queue
+    callback: bool  # True: nobody is available now; the clinic calls back
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Transfer the call to a person; the turn ends after it."""
+
+    target: str
+    handoff_id: str
+    reason: str
+    urgency: str
+
+
+class Outcome(str, Enum):
+    CONTAINED = "contained"
+    HANDOFF = "handoff"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True)
+class EndCall:
+    """The call is over (after the goodbye or the transfer)."""
+
+    outcome: Outcome
+    handoff_id: str = ""
+
+
+Tool = (
+    ToolVerifyIdentity
+    | ToolFindSlots
+    | ToolHoldSlot
+    | ToolBook
+    | ToolCancel
+    | ToolReschedule
+    | ToolListAppointments
+    | ToolCreateHandoff
+)
+Action = Say | Tool | Transfer | EndCall
+
+# A step asks for at most one tool, as its last action: the driver runs it and feeds the
+# ToolResult straight back, so a turn is a short chain of steps.
+
+
+@dataclass(frozen=True)
+class Step:
+    state: DialogueState
+    actions: tuple[Action, ...]
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DialogueState:
+    """Everything a policy remembers between events. JSON-serialisable through ``to_json``.
+
+    ``data`` holds the policy's own fields (JSON-compatible values only); the named fields are
+    the ones other code reads (session view, handoff packet, call outcome, PHI ``Known``).
+    """
+
+    phase: str = "start"
+    intent: str = ""
+    intents_tried: tuple[str, ...] = ()
+    verified_patient_id: str = ""
+    caller_name: str = ""  # as the caller gave it (PHI: for the handoff packet and redaction only)
+    date_of_birth: str = ""  # ISO, as the caller gave it (PHI: as above)
+    transcript: tuple[tuple[str, str], ...] = ()  # (speaker, text), most recent last, bounded
+    outcome: str = ""  # "", or an Outcome value once the call is over
+    handoff_id: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> DialogueState:
+        fields = json.loads(raw)
+        fields["intents_tried"] = tuple(fields.get("intents_tried", ()))
+        fields["transcript"] = tuple(tuple(line) for line in fields.get("transcript", ()))
+        return cls(**fields)
+
+
+class Policy(Protocol):
+    """A dialogue policy: pure, deterministic for a given state, event and context."""
+
+    name: str
+
+    def step(self, state: DialogueState, event: Event, context: Context) -> Step: ...
