@@ -145,4 +145,7 @@ def configure_logging(
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Chatty third-party loggers: their INFO lines are noise in a service's log.
+    for noisy in ("apscheduler", "UnleashClient", "faststream", "LiteLLM", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler

@@ -1,0 +1,52 @@
+"""How the orchestrator service is built and exposed."""
+
+from __future__ import annotations
+
+from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
+
+from clinic import ClinicDirectory
+from orchestrator.server import OrchestratorServicer
+from orchestrator.sessions import SessionStore
+from servicekit import Runtime, ServiceDefinition, ServiceSettings
+from servicekit.app import Built, Service
+
+DEFINITION = ServiceDefinition(
+    name="orchestrator",
+    descriptor=orchestrator_pb2.DESCRIPTOR.services_by_name["Orchestrator"],
+    add_to_server=orchestrator_pb2_grpc.add_OrchestratorServicer_to_server,
+    # A call's turns go to the version that claimed it (frontdesk.orchestrator.<version>.Turn).
+    versioned_methods=("Turn",),
+    auth_policy={"/frontdesk.v1.Orchestrator/": ("telephony",)},
+)
+
+
+class OrchestratorSettings(ServiceSettings):
+    """``FRONTDESK_*`` settings of the orchestrator."""
+
+    # Deadline of each scheduler / handoff call made during a turn, in seconds.
+    tool_timeout: float = 3.0
+
+
+def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
+    from orchestrator.rules_policy import RulesPolicy
+
+    rules = RulesPolicy()
+
+    def choose_policy(call_id: str, clinic_id: str) -> str:
+        # Only the rules policy exists so far; the dialogue_policy flag will choose between them.
+        return rules.name
+
+    servicer = OrchestratorServicer(
+        store=SessionStore(runtime.sessions),
+        clinics=ClinicDirectory.from_folder(settings.clinics_dir),
+        policies={rules.name: rules},
+        choose_policy=choose_policy,
+        bus=runtime.bus,
+        events=runtime.events,
+        version=settings.version,
+        tool_timeout=settings.tool_timeout,
+    )
+    return Built(servicer, draining=servicer.drain)
+
+
+SERVICE = Service(DEFINITION, OrchestratorSettings, build)

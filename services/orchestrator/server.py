@@ -1,0 +1,412 @@
+"""The Orchestrator servicer: Claim, Turn, GetSession, ListCalls.
+
+Translates protobuf to dialogue events and back, loads and saves the session around each turn,
+and publishes call events. The dialogue itself is the policy's (``orchestrator.rules_policy``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from clinic import ClinicDirectory, ClinicNotFound
+from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2, orchestrator_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from orchestrator.dialogue import (
+    CallerHungUp,
+    CallerInterrupted,
+    CallerPressed,
+    CallerSaid,
+    CallStarted,
+    Context,
+    DialogueState,
+    EndCall,
+    Event,
+    Outcome,
+    Policy,
+    Say,
+    Transfer,
+)
+from orchestrator.driver import TurnRun
+from orchestrator.sessions import CallSession, SessionStore
+from orchestrator.tools import NatsTools, handoff_reason
+from servicekit import BusClient, EventPublisher
+from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+
+log = logging.getLogger(__name__)
+
+# Redacts a text with what the call knows about the caller (names, date of birth…).
+CallRedactor = Callable[[str, Mapping[str, list[str]]], str]
+OUTCOMES = {
+    Outcome.CONTAINED.value: common_pb2.CALL_OUTCOME_CONTAINED,
+    Outcome.HANDOFF.value: common_pb2.CALL_OUTCOME_HANDOFF,
+    Outcome.ABANDONED.value: common_pb2.CALL_OUTCOME_ABANDONED,
+}
+URGENCY = {"routine": common_pb2.URGENCY_ROUTINE, "soon": common_pb2.URGENCY_SOON,
+           "urgent": common_pb2.URGENCY_URGENT}
+SAVE_ATTEMPTS = 4
+_DONE = object()
+
+
+def _now_iso(now: datetime) -> str:
+    return now.astimezone(UTC).isoformat()
+
+
+def _timestamp(iso: str) -> Timestamp | None:
+    if not iso:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.fromisoformat(iso))
+    return stamp
+
+
+def _no_redaction(text: str, known: Mapping[str, list[str]]) -> str:
+    return text
+
+
+def _event_for(request: orchestrator_pb2.TurnRequest) -> Event:
+    which = request.WhichOneof("input")
+    if which == "start":
+        return CallStarted()
+    if which == "text":
+        return CallerSaid(request.text)
+    if which == "dtmf":
+        if not request.dtmf or any(d not in "0123456789*#" for d in request.dtmf):
+            raise InvalidArgument("dtmf must be digits 0-9, * or #")
+        return CallerPressed(request.dtmf)
+    if which == "interrupted":
+        return CallerInterrupted(request.interrupted.heard_text)
+    if which == "ended":
+        return CallerHungUp(request.ended.reason)
+    raise InvalidArgument("a turn needs one input: start, text, dtmf, interrupted or ended")
+
+
+def _turn_event(output: Say | Transfer | EndCall, last_say: bool) -> orchestrator_pb2.TurnEvent:
+    if isinstance(output, Say):
+        return orchestrator_pb2.TurnEvent(say=orchestrator_pb2.Say(text=output.text, last=last_say))
+    if isinstance(output, Transfer):
+        return orchestrator_pb2.TurnEvent(
+            transfer=orchestrator_pb2.TransferTo(
+                target=output.target,
+                handoff_id=output.handoff_id,
+                reason=handoff_reason(output.reason),
+                urgency=URGENCY.get(output.urgency, common_pb2.URGENCY_SOON),
+            )
+        )
+    return orchestrator_pb2.TurnEvent(
+        end=orchestrator_pb2.CallEnd(
+            outcome=OUTCOMES[output.outcome.value], handoff_id=output.handoff_id
+        )
+    )
+
+
+class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
+    """Args:
+    store: call sessions (NATS KV).
+    clinics: the clinics served.
+    policies: dialogue policies by name; ``choose_policy(call_id, clinic_id)`` picks one.
+    bus: NATS client for the tools.
+    events: publisher of call events (scrubbed).
+    version: this replica's version (calls are pinned to it).
+    clock: the current instant (timezone-aware).
+    redact: redacts event texts with the call's known identifiers.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: SessionStore,
+        clinics: ClinicDirectory,
+        policies: Mapping[str, Policy],
+        choose_policy: Callable[[str, str], str],
+        bus: BusClient,
+        events: EventPublisher,
+        version: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        redact: CallRedactor = _no_redaction,
+        tool_timeout: float = 3.0,
+    ) -> None:
+        self._store = store
+        self._clinics = clinics
+        self._policies = policies
+        self._choose_policy = choose_policy
+        self._bus = bus
+        self._events = events
+        self._version = version
+        self._clock = clock
+        self._redact = redact
+        self._tool_timeout = tool_timeout
+        self._turns_in_flight: set[asyncio.Task[None]] = set()
+
+    # --- Claim --------------------------------------------------------------------------------
+
+    async def Claim(self, request: Any, context: Any) -> orchestrator_pb2.ClaimResponse:
+        if not request.call_id:
+            raise InvalidArgument("call_id is required")
+        try:
+            clinic = self._clinics.resolve(request.clinic_id, request.to_number)
+        except ClinicNotFound as error:
+            raise NotFound(str(error)) from None
+        now = self._clock()
+        session = CallSession(
+            call_id=request.call_id,
+            clinic_id=clinic.id,
+            version=self._version,
+            policy=self._choose_policy(request.call_id, clinic.id),
+            caller_number=request.from_number,
+            called_number=request.to_number,
+            start_time=_now_iso(now),
+            update_time=_now_iso(now),
+            known={"phones": [request.from_number]} if request.from_number else {},
+        )
+        try:
+            await self._store.create(session)
+        except AlreadyExists:
+            # A re-claim: the version the call was pinned to is gone; this version takes over.
+            existing, revision = await self._store.load(request.call_id)
+            existing.version = self._version
+            existing.update_time = _now_iso(now)
+            await self._store.save(existing, revision)
+            return orchestrator_pb2.ClaimResponse(version=self._version, clinic_id=existing.clinic_id)
+        await self._events.event(
+            "call_started",
+            events_pb2.CallStarted(
+                call_id=request.call_id,
+                clinic_id=clinic.id,
+                orchestrator_version=self._version,
+                time=_timestamp(session.start_time),
+            ),
+        )
+        return orchestrator_pb2.ClaimResponse(version=self._version, clinic_id=clinic.id)
+
+    # --- Turn ---------------------------------------------------------------------------------
+
+    async def Turn(self, request: Any, context: Any) -> AsyncIterator[orchestrator_pb2.TurnEvent]:
+        if not request.call_id:
+            raise InvalidArgument("call_id is required")
+        event = _event_for(request)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        # The turn runs to completion even if the caller stops listening (barge-in): its tool
+        # calls and the session write must not be cut in half.
+        task = asyncio.create_task(self._turn(request, event, queue))
+        self._turns_in_flight.add(task)
+        task.add_done_callback(self._turns_in_flight.discard)
+        while True:
+            item = await queue.get()
+            if item is _DONE:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        await task
+
+    async def drain(self) -> None:
+        """Waits for turns still running after their caller stopped listening."""
+        if self._turns_in_flight:
+            await asyncio.wait(set(self._turns_in_flight), timeout=10)
+
+    async def _turn(
+        self, request: orchestrator_pb2.TurnRequest, event: Event, queue: asyncio.Queue[Any]
+    ) -> None:
+        try:
+            await self._run_turn(request, event, queue)
+        except BaseException as error:
+            queue.put_nowait(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        queue.put_nowait(_DONE)
+
+    async def _run_turn(
+        self, request: orchestrator_pb2.TurnRequest, event: Event, queue: asyncio.Queue[Any]
+    ) -> None:
+        sent: list[orchestrator_pb2.TurnEvent] = []
+        for attempt in range(SAVE_ATTEMPTS):
+            session, revision = await self._store.load(request.call_id)
+            if request.turn_id and request.turn_id == session.last_turn_id:
+                for raw in session.last_reply[len(sent):]:
+                    replay = orchestrator_pb2.TurnEvent()
+                    replay.ParseFromString(bytes.fromhex(raw["pb"]))
+                    queue.put_nowait(replay)
+                return
+            if session.ended and not isinstance(event, CallerHungUp):
+                raise FailedPrecondition(f"call {request.call_id!r} has ended")
+            if isinstance(event, CallerHungUp) and session.ended:
+                return
+            replies = await self._step(session, request, event, queue, sent)
+            session.last_turn_id = request.turn_id
+            session.last_reply = [{"pb": r.SerializeToString().hex()} for r in replies]
+            session.update_time = _now_iso(self._clock())
+            try:
+                await self._store.save(session, revision)
+            except Aborted:
+                if attempt == SAVE_ATTEMPTS - 1:
+                    raise
+                log.info("session changed during a turn; running it again", extra={"attempt": attempt})
+                continue
+            await self._publish_turn(session, request, replies)
+            return
+
+    async def _step(
+        self,
+        session: CallSession,
+        request: orchestrator_pb2.TurnRequest,
+        event: Event,
+        queue: asyncio.Queue[Any],
+        sent: list[orchestrator_pb2.TurnEvent],
+    ) -> list[orchestrator_pb2.TurnEvent]:
+        clinic = self._clinics.get(session.clinic_id)
+        policy = self._policies[session.policy]
+        tools = NatsTools(
+            self._bus,
+            call_id=session.call_id,
+            clinic_id=session.clinic_id,
+            caller_number=session.caller_number,
+            turn_id=request.turn_id or f"turn-{session.turns}",
+            timeout=self._tool_timeout,
+        )
+        run = TurnRun(
+            policy,
+            session.dialogue,
+            event,
+            Context(clinic=clinic, now=self._clock(), caller_number=session.caller_number),
+            tools,
+        )
+        replies: list[orchestrator_pb2.TurnEvent] = []
+        pending: Say | None = None
+
+        def emit(reply: orchestrator_pb2.TurnEvent) -> None:
+            replies.append(reply)
+            # A turn run again after a concurrent change does not repeat what was already sent.
+            if len(replies) > len(sent):
+                sent.append(reply)
+                queue.put_nowait(reply)
+
+        async for output in run.outputs():
+            # Hold one Say back so the last one can be marked last.
+            if pending is not None:
+                emit(_turn_event(pending, last_say=False))
+                pending = None
+            if isinstance(output, Say):
+                pending = output
+            else:
+                emit(_turn_event(output, last_say=False))
+        if pending is not None:
+            emit(_turn_event(pending, last_say=True))
+        session.dialogue = run.state
+        session.turns += 1
+        self._remember_identity(session, run.state, tools)
+        if run.state.outcome and not session.ended:
+            session.ended = True
+            await self._publish_completed(session)
+        return replies
+
+    @staticmethod
+    def _remember_identity(session: CallSession, state: DialogueState, tools: NatsTools) -> None:
+        known = session.known
+        if state.caller_name and state.caller_name not in known.get("names", []):
+            known.setdefault("names", []).append(state.caller_name)
+        if state.date_of_birth and state.date_of_birth not in known.get("date_of_birth", []):
+            known.setdefault("date_of_birth", []).append(state.date_of_birth)
+        if tools.known is not None:
+            record = tools.known
+            for key, values in (
+                ("names", record.names),
+                ("phones", record.phones),
+                ("emails", record.emails),
+                ("mrns", record.mrns),
+                ("addresses", record.addresses),
+                ("other_ids", record.other_ids),
+            ):
+                for value in values:
+                    if value and value not in known.get(key, []):
+                        known.setdefault(key, []).append(value)
+            if record.date_of_birth and record.date_of_birth not in known.get("date_of_birth", []):
+                known.setdefault("date_of_birth", []).append(record.date_of_birth)
+
+    async def _publish_turn(
+        self,
+        session: CallSession,
+        request: orchestrator_pb2.TurnRequest,
+        replies: list[orchestrator_pb2.TurnEvent],
+    ) -> None:
+        which = request.WhichOneof("input")
+        caller_text = {
+            "text": request.text,
+            "dtmf": f"[{len(request.dtmf)} keypad digits]",
+            "interrupted": f"[interrupted after: {request.interrupted.heard_text}]",
+            "ended": "[hung up]",
+            "start": "",
+        }.get(which or "", "")
+        reply_text = " ".join(r.say.text for r in replies if r.HasField("say"))
+        await self._events.event(
+            "turn_completed",
+            events_pb2.TurnCompleted(
+                call_id=session.call_id,
+                turn_id=request.turn_id,
+                index=session.turns,
+                caller_text=self._redact(caller_text, session.known),
+                reply_text=self._redact(reply_text, session.known),
+                state=session.dialogue.phase,
+                intent=session.dialogue.intent,
+                orchestrator_version=self._version,
+                time=_timestamp(session.update_time),
+            ),
+        )
+
+    async def _publish_completed(self, session: CallSession) -> None:
+        state = session.dialogue
+        await self._events.event(
+            "call_completed",
+            events_pb2.CallCompleted(
+                call_id=session.call_id,
+                clinic_id=session.clinic_id,
+                outcome=OUTCOMES.get(state.outcome, common_pb2.CALL_OUTCOME_UNSPECIFIED),
+                turns=session.turns,
+                handoff_id=state.handoff_id,
+                intents=list(state.intents_tried),
+                transcript=[
+                    common_pb2.TranscriptLine(speaker=speaker, text=self._redact(text, session.known))
+                    for speaker, text in state.transcript
+                ],
+                orchestrator_version=session.version,
+                start_time=_timestamp(session.start_time),
+                end_time=_timestamp(_now_iso(self._clock())),
+            ),
+        )
+
+    # --- views --------------------------------------------------------------------------------
+
+    def _view(self, session: CallSession) -> orchestrator_pb2.Session:
+        return orchestrator_pb2.Session(
+            call_id=session.call_id,
+            clinic_id=session.clinic_id,
+            version=session.version,
+            state=session.dialogue.phase,
+            identity_verified=bool(session.dialogue.verified_patient_id),
+            turns=session.turns,
+            outcome=OUTCOMES.get(session.dialogue.outcome, common_pb2.CALL_OUTCOME_UNSPECIFIED),
+            start_time=_timestamp(session.start_time),
+            update_time=_timestamp(session.update_time),
+            policy=session.policy,
+        )
+
+    async def GetSession(self, request: Any, context: Any) -> orchestrator_pb2.Session:
+        if not request.call_id:
+            raise InvalidArgument("call_id is required")
+        session, _ = await self._store.load(request.call_id)
+        return self._view(session)
+
+    async def ListCalls(self, request: Any, context: Any) -> orchestrator_pb2.ListCallsResponse:
+        if request.page_size < 0:
+            raise InvalidArgument("page_size must not be negative")
+        size = min(request.page_size or 50, 500)
+        sessions = [
+            s for s in await self._store.all() if not request.clinic_id or s.clinic_id == request.clinic_id
+        ]
+        sessions.sort(key=lambda s: s.start_time, reverse=True)
+        return orchestrator_pb2.ListCallsResponse(sessions=[self._view(s) for s in sessions[:size]])

@@ -1,0 +1,104 @@
+"""Call sessions in the NATS KV bucket ``sessions``: key = call id, optimistic concurrency on the
+entry's revision, TTL set on the bucket. Any replica of the pinned version can serve a turn
+because everything a turn needs is here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from orchestrator.dialogue import DialogueState
+from servicekit.errors import Aborted, AlreadyExists, NotFound
+
+_KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
+
+
+def session_key(call_id: str) -> str:
+    """KV keys allow a small alphabet; other call ids are hashed (the id is kept in the value)."""
+    if _KEY_SAFE.match(call_id) and not call_id.startswith(".") and not call_id.endswith("."):
+        return call_id
+    return "h-" + hashlib.sha256(call_id.encode()).hexdigest()
+
+
+@dataclass
+class CallSession:
+    call_id: str
+    clinic_id: str
+    version: str
+    policy: str
+    caller_number: str = ""
+    called_number: str = ""
+    start_time: str = ""  # ISO 8601
+    update_time: str = ""
+    turns: int = 0
+    last_turn_id: str = ""
+    # The last turn's reply events (JSON), replayed when the same turn id comes again.
+    last_reply: list[dict[str, Any]] = field(default_factory=list)
+    ended: bool = False
+    # What the call knows about the caller, for PHI redaction (names, date_of_birth, phones, …).
+    known: dict[str, list[str]] = field(default_factory=dict)
+    dialogue: DialogueState = field(default_factory=DialogueState)
+
+    def to_json(self) -> bytes:
+        fields = dataclasses.asdict(self)
+        fields["dialogue"] = json.loads(self.dialogue.to_json())
+        return json.dumps(fields, separators=(",", ":"), default=str).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> CallSession:
+        fields = json.loads(raw)
+        fields["dialogue"] = DialogueState.from_json(json.dumps(fields.get("dialogue", {})))
+        return cls(**fields)
+
+
+class SessionStore:
+    """Sessions with compare-and-set writes: a write based on a stale revision raises Aborted."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    async def create(self, session: CallSession) -> int:
+        try:
+            return int(await self._kv.create(session_key(session.call_id), session.to_json()))
+        except KeyWrongLastSequenceError:
+            raise AlreadyExists(f"call {session.call_id!r} already has a session") from None
+
+    async def load(self, call_id: str) -> tuple[CallSession, int]:
+        try:
+            entry = await self._kv.get(session_key(call_id))
+        except KeyNotFoundError:
+            raise NotFound(f"no session for call {call_id!r} (never claimed, or expired)") from None
+        if entry.value is None:
+            raise NotFound(f"no session for call {call_id!r}")
+        return CallSession.from_json(entry.value), int(entry.revision or 0)
+
+    async def save(self, session: CallSession, revision: int) -> int:
+        try:
+            return int(
+                await self._kv.update(session_key(session.call_id), session.to_json(), last=revision)
+            )
+        except KeyWrongLastSequenceError:
+            raise Aborted(f"call {session.call_id!r} changed concurrently; retry the turn") from None
+
+    async def all(self) -> list[CallSession]:
+        try:
+            keys = await self._kv.keys()
+        except Exception:  # nats-py raises NoKeysError on an empty bucket
+            return []
+        sessions = []
+        for key in keys:
+            try:
+                entry = await self._kv.get(key)
+            except KeyNotFoundError:
+                continue  # expired or deleted between keys() and get()
+            if entry.value:
+                sessions.append(CallSession.from_json(entry.value))
+        return sessions
