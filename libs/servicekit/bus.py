@@ -61,7 +61,10 @@ def make_broker(
     if tracer_provider is not None:
         from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 
-        stack.append(NatsTelemetryMiddleware(tracer_provider=tracer_provider))
+        # Message counters would duplicate our own metrics; spans are what we need from it.
+        stack.append(
+            NatsTelemetryMiddleware(tracer_provider=tracer_provider, include_messages_counters=False)
+        )
     stack.extend(middlewares)
     return NatsBroker(
         url,

@@ -1,0 +1,7 @@
+"""python -m handoff"""
+
+from handoff.app import SERVICE
+from servicekit.app import main
+
+if __name__ == "__main__":
+    main(SERVICE)

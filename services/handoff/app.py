@@ -1,0 +1,67 @@
+"""How the handoff service is built and exposed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from frontdesk.v1 import events_pb2, handoff_pb2, handoff_pb2_grpc
+from google.protobuf.message import Message
+
+from clinic import ClinicDirectory
+from handoff.factory import build_handoff_servicer
+from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
+from servicekit.app import Built, Service
+from servicekit.settings import PROJECT_ROOT
+
+DEFINITION = ServiceDefinition(
+    name="handoff",
+    descriptor=handoff_pb2.DESCRIPTOR.services_by_name["Handoff"],
+    add_to_server=handoff_pb2_grpc.add_HandoffServicer_to_server,
+    auth_policy={"/frontdesk.v1.Handoff/": ("agent_desk",)},
+)
+
+
+class HandoffSettings(ServiceSettings):
+    """``FRONTDESK_*`` settings of the handoff service."""
+
+    # SQLAlchemy URL: SQLite by default, postgresql+psycopg://… in production.
+    handoff_database_url: str = f"sqlite:///{PROJECT_ROOT / '.frontdesk' / 'handoffs.db'}"
+
+
+class CountingEvents:
+    """Publishes events and counts created handoffs by completeness (frontdesk_handoffs_total)."""
+
+    def __init__(self, events: EventPublisher, metrics: Metrics, version: str) -> None:
+        self._events = events
+        self._metrics = metrics
+        self._version = version
+
+    async def event(self, kind: str, message: Message) -> None:
+        if isinstance(message, events_pb2.HandoffCreated):
+            complete = "true" if message.complete else "false"
+            self._metrics.handoffs.labels(version=self._version, complete=complete).inc()
+        await self._events.event(kind, message)
+
+
+def build(runtime: Runtime, settings: HandoffSettings) -> Built:
+    if settings.handoff_database_url.startswith("sqlite:///"):
+        Path(settings.handoff_database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    servicer = build_handoff_servicer(
+        clinics=ClinicDirectory.from_folder(settings.clinics_dir),
+        events=CountingEvents(runtime.events, runtime.metrics, settings.version),
+        database_url=settings.handoff_database_url,
+        redact=runtime.scrub,
+    )
+
+    async def draining() -> None:
+        servicer.hub.close()  # open Watch streams end; agent desks reconnect to another replica
+
+    async def close() -> None:
+        servicer.store.close()
+
+    return Built(servicer, draining=draining, close=close)
+
+
+SERVICE = Service(DEFINITION, HandoffSettings, build)
