@@ -56,10 +56,11 @@ class Service(Generic[S]):
 def default_scrubber(settings: ServiceSettings) -> Scrubber:
     """PHI redaction for logs, spans and events (``phi`` engine, strict unless configured)."""
     try:
-        from servicekit.phi_scrub import make_scrubber
-    except ImportError:  # the phi engine is not installed: refuse to pretend
+        from servicekit.phi_scrub import make_scrubber  # type: ignore[import-not-found]
+    except ImportError:  # the phi engine is not wired yet
         return no_scrub
-    return make_scrubber(settings)
+    scrubber: Scrubber = make_scrubber(settings)
+    return scrubber
 
 
 async def run(

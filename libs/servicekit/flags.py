@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from UnleashClient import UnleashClient
+from UnleashClient import UnleashClient  # type: ignore[attr-defined]
 from UnleashClient.cache import FileCache
 
 log = logging.getLogger(__name__)

@@ -13,14 +13,14 @@ import grpc
 from servicekit.errors import ServiceError
 
 log = logging.getLogger(__name__)
-Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]]
+Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]]
 
 
 def _wrap(
-    handler: grpc.RpcMethodHandler,
+    handler: grpc.RpcMethodHandler[Any, Any],
     unary: Callable[[Any], Any],
     streaming: Callable[[Any], Any],
-) -> grpc.RpcMethodHandler:
+) -> grpc.RpcMethodHandler[Any, Any]:
     """The same handler with its behaviour wrapped (unary responses or streamed responses)."""
     if handler.unary_unary:
         return grpc.unary_unary_rpc_method_handler(
@@ -52,14 +52,14 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self, continuation: Continuation, details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
         if handler is None:
             return None
         method = details.method
 
         def unary(behaviour: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 try:
                     return await behaviour(request, context)
                 except ServiceError as error:
@@ -73,7 +73,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return call
 
         def streaming(behaviour: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
                 try:
                     async for item in behaviour(request, context):
                         yield item
@@ -132,7 +132,7 @@ class TokenAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     async def intercept_service(
         self, continuation: Continuation, details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
         if handler is None or details.method.startswith(OPEN_METHODS):
             return handler
@@ -148,18 +148,18 @@ class TokenAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
 
 def _deny(
-    handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str
-) -> grpc.RpcMethodHandler:
+    handler: grpc.RpcMethodHandler[Any, Any], code: grpc.StatusCode, message: str
+) -> grpc.RpcMethodHandler[Any, Any]:
     """A handler of the same shape as ``handler`` that only aborts."""
 
     def unary(_behaviour: Any) -> Callable[..., Awaitable[None]]:
-        async def abort(_request: Any, context: grpc.aio.ServicerContext) -> None:
+        async def abort(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
             await context.abort(code, message)
 
         return abort
 
     def streaming(_behaviour: Any) -> Callable[..., AsyncIterator[Any]]:
-        async def abort(_request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        async def abort(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
             await context.abort(code, message)
             yield None  # unreachable: makes this an async generator
 

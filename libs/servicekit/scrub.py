@@ -35,8 +35,9 @@ def scrub_message(message: Message, scrub: Scrubber) -> Message:
 def _scrub_in_place(message: Message, scrub: Scrubber) -> None:
     for field, value in message.ListFields():
         if field.type == FieldDescriptor.TYPE_MESSAGE:
-            if field.message_type.GetOptions().map_entry:
-                value_field = field.message_type.fields_by_name["value"]
+            entry = field.message_type
+            if entry is not None and entry.GetOptions().map_entry:
+                value_field = entry.fields_by_name["value"]
                 for key in list(value):
                     if value_field.type == FieldDescriptor.TYPE_STRING:
                         value[key] = scrub(value[key])

@@ -75,7 +75,7 @@ async def serve(
     """Serves until ``stop`` is set or the process gets SIGTERM/SIGINT, then shuts down cleanly."""
     stop = stop or asyncio.Event()
     interceptors: list[grpc.aio.ServerInterceptor] = [
-        aio_server_interceptor(tracer_provider=runtime.tracer_provider)
+        aio_server_interceptor(tracer_provider=runtime.tracer_provider)  # type: ignore[no-untyped-call]
     ]
     if runtime.settings.auth_tokens_file is not None:
         interceptors.append(
