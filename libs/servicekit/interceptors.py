@@ -13,7 +13,9 @@ import grpc
 from servicekit.errors import ServiceError
 
 log = logging.getLogger(__name__)
-Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]]
+Continuation = Callable[
+    [grpc.HandlerCallDetails], Awaitable["grpc.RpcMethodHandler[Any, Any] | None"]
+]
 
 
 def _wrap(
