@@ -1,0 +1,65 @@
+"""How the scheduler_adapter service is built and exposed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
+from google.protobuf.message import Message
+
+from clinic import ClinicDirectory
+from scheduler_adapter.server import build_servicer
+from servicekit import EventPublisher, Runtime, ServiceDefinition, ServiceSettings
+from servicekit.app import Built, Service
+from servicekit.settings import PROJECT_ROOT
+
+DEFINITION = ServiceDefinition(
+    name="scheduler_adapter",
+    descriptor=scheduler_pb2.DESCRIPTOR.services_by_name["Scheduler"],
+    add_to_server=scheduler_pb2_grpc.add_SchedulerServicer_to_server,
+    auth_policy={"/frontdesk.v1.Scheduler/": ("admin",)},
+)
+
+
+class SchedulerSettings(ServiceSettings):
+    """``FRONTDESK_*`` settings of the scheduler_adapter service."""
+
+    # SQLAlchemy URL: SQLite by default, postgresql+psycopg://… in production.
+    scheduler_database_url: str = f"sqlite+pysqlite:///{PROJECT_ROOT / '.frontdesk' / 'scheduler.db'}"
+    # Add the demo slots and patients to every clinic at start (local runs and tests only).
+    scheduler_seed_demo: bool = False
+
+
+class JetStreamSinks:
+    """Audit records and appointment events onto JetStream, through the runtime's publisher."""
+
+    def __init__(self, events: EventPublisher) -> None:
+        self._events = events
+
+    async def record(self, record: events_pb2.AuditRecord) -> None:
+        await self._events.audit(record)
+
+    async def publish(self, kind: str, event: Message) -> None:
+        await self._events.event(kind, event)
+
+
+def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
+    url = settings.scheduler_database_url
+    if url.startswith("sqlite") and ":memory:" not in url:
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    sinks = JetStreamSinks(runtime.events)
+    servicer = build_servicer(
+        database_url=url,
+        clinics=ClinicDirectory.from_folder(settings.clinics_dir),
+        audit=sinks,
+        events=sinks,
+        seed_demo_data=settings.scheduler_seed_demo,
+    )
+
+    async def close() -> None:
+        servicer.close()
+
+    return Built(servicer, close=close)
+
+
+SERVICE = Service(DEFINITION, SchedulerSettings, build)

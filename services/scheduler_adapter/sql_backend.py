@@ -1,0 +1,739 @@
+"""The SQL scheduler backend: SQLite (default) or PostgreSQL through SQLAlchemy 2.x.
+
+Open it from a URL; it creates the tables on first use and refuses a database whose schema
+version differs::
+
+    backend = SqlBackend.open("sqlite+pysqlite:///frontdesk.db")   # or :memory:
+    backend = SqlBackend.open("postgresql+psycopg://postgres@127.0.0.1:5432/frontdesk")
+    backend.sync_clinic(clinic)            # clinics, providers, appointment types from config
+    slots = await backend.find_slots(SlotQuery(clinic_id="demo", appointment_type="checkup"))
+
+Each operation is one synchronous transaction run in a worker thread (``asyncio.to_thread``).
+Consistency lives in the database: the partial unique index on booked appointments makes a
+double booking fail at insert (mapped to ``FailedPrecondition``), and an idempotency record is
+written in the same transaction as the change it remembers. SQLite has one writer anyway, so
+SQLite operations are serialised by a lock (this also makes ``:memory:`` safe across threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from clinic import Clinic
+from servicekit.errors import (
+    Aborted,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+)
+from sqlalchemy import Engine, Select, and_, create_engine, delete, event, exists, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from scheduler_adapter.domain import (
+    Appointment,
+    AppointmentStatus,
+    Booking,
+    Cancellation,
+    Clock,
+    Hold,
+    PatientIdentity,
+    Rescheduling,
+    Slot,
+    SlotQuery,
+    Verification,
+    utc_now,
+)
+from scheduler_adapter.names import name_matches
+from scheduler_adapter.schema import (
+    SCHEMA_VERSION,
+    AppointmentRow,
+    AppointmentTypeRow,
+    Base,
+    ClinicRow,
+    HoldRow,
+    IdempotencyRow,
+    PatientRow,
+    ProviderRow,
+    SchemaVersionRow,
+    SlotRow,
+)
+
+T = TypeVar("T")
+
+_BOOKED = AppointmentStatus.BOOKED.value
+_CANCELLED = AppointmentStatus.CANCELLED.value
+_TAKEN = "that slot was just taken by another caller; please choose another time"
+_HELD = "that slot is being held for another caller right now; please choose another time"
+
+
+class SchemaMismatch(RuntimeError):
+    """The database was made by another version of the scheduler's schema."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite (file or ``:memory:``) or PostgreSQL (psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if parsed.database in (None, "", ":memory:"):
+            # One shared connection, or every new connection would see an empty database.
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(parsed, **kwargs)
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+class SqlBackend:
+    """``SchedulerBackend`` on a SQLAlchemy engine. See the module docstring."""
+
+    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
+        self.ensure_schema()
+
+    @classmethod
+    def open(cls, url: str, clock: Clock = utc_now) -> SqlBackend:
+        """A backend on a new engine for ``url`` (tables created if missing)."""
+        return cls(make_engine(url), clock)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- schema and configuration ------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Creates missing tables; raises SchemaMismatch if the stored version differs."""
+        with self._lock:
+            if inspect(self._engine).has_table(SchemaVersionRow.__tablename__):
+                with Session(self._engine) as session:
+                    versions = session.scalars(select(SchemaVersionRow.version)).all()
+                if versions and list(versions) != [SCHEMA_VERSION]:
+                    raise SchemaMismatch(
+                        f"the scheduler database {self._engine.url.render_as_string()} has "
+                        f"schema version {sorted(versions)}, this code needs {SCHEMA_VERSION}; "
+                        "migrate it or point the scheduler at a new database"
+                    )
+            Base.metadata.create_all(self._engine)
+            with Session(self._engine) as session, session.begin():
+                if session.get(SchemaVersionRow, SCHEMA_VERSION) is None:
+                    session.add(SchemaVersionRow(version=SCHEMA_VERSION))
+
+    def sync_clinic(self, clinic: Clinic) -> None:
+        """Writes the clinic's time zone, providers and appointment types from its config."""
+        with self._lock, Session(self._engine) as session, session.begin():
+            session.merge(ClinicRow(id=clinic.id, name=clinic.name, timezone=clinic.timezone))
+            for provider in clinic.providers:
+                session.merge(ProviderRow(clinic_id=clinic.id, id=provider.id, name=provider.name))
+            for kind in clinic.appointment_types:
+                session.merge(
+                    AppointmentTypeRow(
+                        clinic_id=clinic.id,
+                        code=kind.code,
+                        name=kind.name,
+                        duration_minutes=kind.duration_minutes,
+                    )
+                )
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(self._locked, work, *args)
+
+    def _locked(self, work: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            return work(*args)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def _idempotent(
+        self,
+        operation: str,
+        key: str,
+        fingerprint: str,
+        work: Callable[[Session], T],
+        encode: Callable[[T], dict[str, Any]],
+        decode: Callable[[dict[str, Any]], T],
+    ) -> T:
+        """Runs ``work`` in a transaction that also stores its result under ``key``.
+
+        A stored result for ``key`` is returned instead of running ``work`` again. When a
+        concurrent request with the same key wins the race, its result is returned too.
+        """
+        try:
+            with self._transaction() as session:
+                if key:
+                    stored = self._stored_result(session, key, operation, fingerprint)
+                    if stored is not None:
+                        return decode(stored)
+                result = work(session)
+                if key:
+                    session.add(
+                        IdempotencyRow(
+                            key=key,
+                            operation=operation,
+                            fingerprint=fingerprint,
+                            result=json.dumps(encode(result)),
+                            created_at=self._clock(),
+                        )
+                    )
+                    session.flush()
+                return result
+        except (ServiceError, IntegrityError) as error:
+            if key:
+                with Session(self._engine) as session:
+                    stored = self._stored_result(session, key, operation, fingerprint)
+                if stored is not None:
+                    return decode(stored)
+            if isinstance(error, IntegrityError):
+                raise Aborted("a concurrent change to the same record won; please retry") from None
+            raise
+
+    @staticmethod
+    def _stored_result(
+        session: Session, key: str, operation: str, fingerprint: str
+    ) -> dict[str, Any] | None:
+        record = session.get(IdempotencyRow, key)
+        if record is None:
+            return None
+        if record.operation != operation or record.fingerprint != fingerprint:
+            raise InvalidArgument(
+                f"idempotency_key {key!r} was already used for a different {record.operation} "
+                "request; use a new key for a new request"
+            )
+        loaded: dict[str, Any] = json.loads(record.result)
+        return loaded
+
+    # --- reading rows as domain objects ---------------------------------------------------------
+
+    @staticmethod
+    def _slot_select() -> Select[SlotRow, str, str]:
+        return (
+            select(SlotRow, ProviderRow.name, ClinicRow.timezone)
+            .join(
+                ProviderRow,
+                and_(
+                    ProviderRow.clinic_id == SlotRow.clinic_id,
+                    ProviderRow.id == SlotRow.provider_id,
+                ),
+            )
+            .join(ClinicRow, ClinicRow.id == SlotRow.clinic_id)
+        )
+
+    @staticmethod
+    def _slot(row: SlotRow, provider_name: str, time_zone: str) -> Slot:
+        return Slot(
+            slot_id=row.id,
+            clinic_id=row.clinic_id,
+            provider_id=row.provider_id,
+            provider_name=provider_name,
+            appointment_type=row.appointment_type,
+            start=row.start_time,
+            end=row.end_time,
+            time_zone=time_zone,
+        )
+
+    def _load_slot(self, session: Session, clinic_id: str, slot_id: str) -> Slot:
+        found = session.execute(
+            self._slot_select().where(SlotRow.id == slot_id, SlotRow.clinic_id == clinic_id)
+        ).first()
+        if found is None:
+            raise NotFound(f"no slot {slot_id!r} in clinic {clinic_id!r}; find slots again")
+        row, provider_name, time_zone = found.tuple()
+        return self._slot(row, provider_name, time_zone)
+
+    def _appointment(self, session: Session, row: AppointmentRow) -> Appointment:
+        return Appointment(
+            appointment_id=row.id,
+            patient_id=row.patient_id,
+            slot=self._load_slot(session, row.clinic_id, row.slot_id),
+            status=AppointmentStatus(row.status),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    def _patient_appointment(
+        self, session: Session, clinic_id: str, patient_id: str, appointment_id: str
+    ) -> AppointmentRow:
+        """The appointment row, locked for update; NotFound / PermissionDenied otherwise."""
+        row = session.scalars(
+            select(AppointmentRow)
+            .where(AppointmentRow.id == appointment_id, AppointmentRow.clinic_id == clinic_id)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFound(f"no appointment {appointment_id!r} in clinic {clinic_id!r}")
+        if row.patient_id != patient_id:
+            raise PermissionDenied(f"appointment {appointment_id!r} belongs to another patient")
+        return row
+
+    @staticmethod
+    def _block_held_by_other(session: Session, slot: Slot, call_id: str, now: datetime) -> bool:
+        return session.scalar(
+            select(
+                exists().where(
+                    HoldRow.clinic_id == slot.clinic_id,
+                    HoldRow.provider_id == slot.provider_id,
+                    HoldRow.start_time == slot.start,
+                    HoldRow.expires_at > now,
+                    HoldRow.call_id != call_id,
+                )
+            )
+        ) is True
+
+    @staticmethod
+    def _release_holds(session: Session, slot: Slot) -> None:
+        session.execute(
+            delete(HoldRow).where(
+                HoldRow.clinic_id == slot.clinic_id,
+                HoldRow.provider_id == slot.provider_id,
+                HoldRow.start_time == slot.start,
+            )
+        )
+
+    def _insert_booking(
+        self, session: Session, slot: Slot, patient_id: str, call_id: str, now: datetime
+    ) -> AppointmentRow:
+        """Inserts the booked row; the unique index turns a double booking into an error."""
+        if slot.start <= now:
+            raise FailedPrecondition("that slot has already started; please choose a later time")
+        if self._block_held_by_other(session, slot, call_id, now):
+            raise FailedPrecondition(_HELD)
+        row = AppointmentRow(
+            id=_new_id("appt"),
+            clinic_id=slot.clinic_id,
+            patient_id=patient_id,
+            slot_id=slot.slot_id,
+            provider_id=slot.provider_id,
+            start_time=slot.start,
+            status=_BOOKED,
+            call_id=call_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise FailedPrecondition(_TAKEN) from None
+        self._release_holds(session, slot)
+        return row
+
+    # --- FindSlots ------------------------------------------------------------------------------
+
+    async def find_slots(self, query: SlotQuery) -> list[Slot]:
+        return await self._run(self._find_slots, query)
+
+    def _find_slots(self, query: SlotQuery) -> list[Slot]:
+        now = self._clock()
+        start_after = max(query.start_after or now, now)
+        start_before = query.start_before or start_after + timedelta(days=14)
+        with Session(self._engine) as session:
+            self._check_filters(session, query)
+            booked = exists().where(
+                AppointmentRow.clinic_id == SlotRow.clinic_id,
+                AppointmentRow.provider_id == SlotRow.provider_id,
+                AppointmentRow.start_time == SlotRow.start_time,
+                AppointmentRow.status == _BOOKED,
+            )
+            held = exists().where(
+                HoldRow.clinic_id == SlotRow.clinic_id,
+                HoldRow.provider_id == SlotRow.provider_id,
+                HoldRow.start_time == SlotRow.start_time,
+                HoldRow.expires_at > now,
+                HoldRow.call_id != query.call_id,
+            )
+            statement = (
+                self._slot_select()
+                .where(
+                    SlotRow.clinic_id == query.clinic_id,
+                    SlotRow.start_time >= start_after,
+                    SlotRow.start_time < start_before,
+                    ~booked,
+                    ~held,
+                )
+                .order_by(SlotRow.start_time, SlotRow.provider_id, SlotRow.appointment_type)
+                .execution_options(yield_per=200)
+            )
+            if query.appointment_type:
+                statement = statement.where(SlotRow.appointment_type == query.appointment_type)
+            if query.provider_id:
+                statement = statement.where(SlotRow.provider_id == query.provider_id)
+            slots: list[Slot] = []
+            seen_blocks: set[tuple[str, datetime]] = set()
+            for found in session.execute(statement):
+                row, provider_name, time_zone = found.tuple()
+                slot = self._slot(row, provider_name, time_zone)
+                if not query.part_of_day.contains(slot.start.astimezone(ZoneInfo(time_zone))):
+                    continue
+                # Without a type filter, offer each provider block once, not once per type.
+                block = (slot.provider_id, slot.start)
+                if block in seen_blocks:
+                    continue
+                seen_blocks.add(block)
+                slots.append(slot)
+                if len(slots) >= query.page_size:
+                    break
+            return slots
+
+    @staticmethod
+    def _check_filters(session: Session, query: SlotQuery) -> None:
+        if session.get(ClinicRow, query.clinic_id) is None:
+            raise NotFound(f"no clinic {query.clinic_id!r} in the scheduler database")
+        if query.appointment_type and (
+            session.get(AppointmentTypeRow, (query.clinic_id, query.appointment_type)) is None
+        ):
+            codes = session.scalars(
+                select(AppointmentTypeRow.code).where(
+                    AppointmentTypeRow.clinic_id == query.clinic_id
+                )
+            ).all()
+            raise InvalidArgument(
+                f"appointment_type {query.appointment_type!r} is not offered; "
+                f"use one of {', '.join(sorted(codes))}"
+            )
+        provider_key = (query.clinic_id, query.provider_id)
+        if query.provider_id and session.get(ProviderRow, provider_key) is None:
+            ids = session.scalars(
+                select(ProviderRow.id).where(ProviderRow.clinic_id == query.clinic_id)
+            ).all()
+            raise InvalidArgument(
+                f"provider_id {query.provider_id!r} is not a provider of this clinic; "
+                f"use one of {', '.join(sorted(ids))}"
+            )
+
+    # --- HoldSlot -------------------------------------------------------------------------------
+
+    async def hold_slot(self, clinic_id: str, call_id: str, slot_id: str, ttl: timedelta) -> Hold:
+        return await self._run(self._hold_slot, clinic_id, call_id, slot_id, ttl)
+
+    def _hold_slot(self, clinic_id: str, call_id: str, slot_id: str, ttl: timedelta) -> Hold:
+        now = self._clock()
+        try:
+            with self._transaction() as session:
+                slot = self._load_slot(session, clinic_id, slot_id)
+                if slot.start <= now:
+                    raise FailedPrecondition("that slot has already started; choose a later time")
+                booked = session.scalar(
+                    select(
+                        exists().where(
+                            AppointmentRow.clinic_id == clinic_id,
+                            AppointmentRow.provider_id == slot.provider_id,
+                            AppointmentRow.start_time == slot.start,
+                            AppointmentRow.status == _BOOKED,
+                        )
+                    )
+                )
+                if booked:
+                    raise FailedPrecondition("that slot is already booked; choose another time")
+                current = session.scalars(
+                    select(HoldRow)
+                    .where(
+                        HoldRow.clinic_id == clinic_id,
+                        HoldRow.provider_id == slot.provider_id,
+                        HoldRow.start_time == slot.start,
+                    )
+                    .with_for_update()
+                ).first()
+                expires_at = now + ttl
+                if current is not None and current.call_id == call_id:
+                    current.slot_id = slot.slot_id
+                    current.expires_at = expires_at
+                    return Hold(current.id, slot, call_id, expires_at)
+                if current is not None and current.expires_at > now:
+                    raise FailedPrecondition(_HELD)
+                if current is not None:
+                    # Expired: it no longer means anything, make room for the new hold.
+                    session.delete(current)
+                    session.flush()
+                hold = HoldRow(
+                    id=_new_id("hold"),
+                    clinic_id=clinic_id,
+                    provider_id=slot.provider_id,
+                    start_time=slot.start,
+                    slot_id=slot.slot_id,
+                    call_id=call_id,
+                    expires_at=expires_at,
+                )
+                session.add(hold)
+                session.flush()
+                return Hold(hold.id, slot, call_id, expires_at)
+        except IntegrityError:
+            # Another call inserted a hold on the same block at the same moment.
+            raise FailedPrecondition(_HELD) from None
+
+    # --- Book -----------------------------------------------------------------------------------
+
+    async def book(
+        self, clinic_id: str, call_id: str, patient_id: str, slot_id: str, idempotency_key: str
+    ) -> Booking:
+        return await self._run(
+            self._book, clinic_id, call_id, patient_id, slot_id, idempotency_key
+        )
+
+    def _book(
+        self, clinic_id: str, call_id: str, patient_id: str, slot_id: str, idempotency_key: str
+    ) -> Booking:
+        def work(session: Session) -> Booking:
+            now = self._clock()
+            patient = session.get(PatientRow, patient_id)
+            if patient is None or patient.clinic_id != clinic_id:
+                raise NotFound(f"no patient {patient_id!r} in clinic {clinic_id!r}")
+            slot = self._load_slot(session, clinic_id, slot_id)
+            row = self._insert_booking(session, slot, patient_id, call_id, now)
+            return Booking(self._appointment(session, row))
+
+        return self._idempotent(
+            "book",
+            idempotency_key,
+            _fingerprint("book", clinic_id, patient_id, slot_id),
+            work,
+            lambda booking: {"appointment": _appointment_json(booking.appointment)},
+            lambda data: Booking(_appointment_from_json(data["appointment"]), replayed=True),
+        )
+
+    # --- Cancel ---------------------------------------------------------------------------------
+
+    async def cancel(
+        self, clinic_id: str, patient_id: str, appointment_id: str, idempotency_key: str
+    ) -> Cancellation:
+        return await self._run(self._cancel, clinic_id, patient_id, appointment_id, idempotency_key)
+
+    def _cancel(
+        self, clinic_id: str, patient_id: str, appointment_id: str, idempotency_key: str
+    ) -> Cancellation:
+        def work(session: Session) -> Cancellation:
+            now = self._clock()
+            row = self._patient_appointment(session, clinic_id, patient_id, appointment_id)
+            if row.status == _CANCELLED:
+                return Cancellation(self._appointment(session, row), changed=False)
+            if row.start_time <= now:
+                raise FailedPrecondition(
+                    "that appointment has already started or passed; it cannot be cancelled now"
+                )
+            row.status = _CANCELLED
+            row.updated_at = now
+            session.flush()
+            return Cancellation(self._appointment(session, row))
+
+        return self._idempotent(
+            "cancel",
+            idempotency_key,
+            _fingerprint("cancel", clinic_id, patient_id, appointment_id),
+            work,
+            lambda result: {"appointment": _appointment_json(result.appointment)},
+            lambda data: Cancellation(_appointment_from_json(data["appointment"]), changed=False),
+        )
+
+    # --- Reschedule -----------------------------------------------------------------------------
+
+    async def reschedule(
+        self,
+        clinic_id: str,
+        call_id: str,
+        patient_id: str,
+        appointment_id: str,
+        new_slot_id: str,
+        idempotency_key: str,
+    ) -> Rescheduling:
+        return await self._run(
+            self._reschedule,
+            clinic_id,
+            call_id,
+            patient_id,
+            appointment_id,
+            new_slot_id,
+            idempotency_key,
+        )
+
+    def _reschedule(
+        self,
+        clinic_id: str,
+        call_id: str,
+        patient_id: str,
+        appointment_id: str,
+        new_slot_id: str,
+        idempotency_key: str,
+    ) -> Rescheduling:
+        def work(session: Session) -> Rescheduling:
+            now = self._clock()
+            old = self._patient_appointment(session, clinic_id, patient_id, appointment_id)
+            if old.status != _BOOKED:
+                raise FailedPrecondition("that appointment is cancelled; book a new one instead")
+            if old.start_time <= now:
+                raise FailedPrecondition("that appointment has already started or passed")
+            if old.slot_id == new_slot_id:
+                raise FailedPrecondition("the appointment is already in that slot")
+            new_slot = self._load_slot(session, clinic_id, new_slot_id)
+            # Cancel first so that the same provider block, as another type, can be rebooked;
+            # if the booking below fails the whole transaction rolls back, cancellation included.
+            old.status = _CANCELLED
+            old.updated_at = now
+            session.flush()
+            new = self._insert_booking(session, new_slot, patient_id, call_id, now)
+            return Rescheduling(self._appointment(session, old), self._appointment(session, new))
+
+        return self._idempotent(
+            "reschedule",
+            idempotency_key,
+            _fingerprint("reschedule", clinic_id, patient_id, appointment_id, new_slot_id),
+            work,
+            lambda result: {
+                "cancelled": _appointment_json(result.cancelled),
+                "booked": _appointment_json(result.booked),
+            },
+            lambda data: Rescheduling(
+                _appointment_from_json(data["cancelled"]),
+                _appointment_from_json(data["booked"]),
+                replayed=True,
+            ),
+        )
+
+    # --- VerifyIdentity -------------------------------------------------------------------------
+
+    async def verify_identity(
+        self, clinic_id: str, full_name: str, date_of_birth: date
+    ) -> Verification:
+        return await self._run(self._verify_identity, clinic_id, full_name, date_of_birth)
+
+    def _verify_identity(self, clinic_id: str, full_name: str, date_of_birth: date) -> Verification:
+        with Session(self._engine) as session:
+            candidates = session.scalars(
+                select(PatientRow).where(
+                    PatientRow.clinic_id == clinic_id, PatientRow.date_of_birth == date_of_birth
+                )
+            ).all()
+        matches = [p for p in candidates if name_matches(full_name, p.first_name, p.last_name)]
+        # Two records with one name and birth date cannot be told apart: verify neither.
+        if len(matches) != 1:
+            return Verification(verified=False)
+        patient = matches[0]
+        return Verification(
+            verified=True,
+            patient_id=patient.id,
+            identity=PatientIdentity(
+                names=(f"{patient.first_name} {patient.last_name}",),
+                date_of_birth=patient.date_of_birth,
+                phones=tuple(v for v in (patient.phone,) if v),
+                emails=tuple(v for v in (patient.email,) if v),
+                mrns=tuple(v for v in (patient.mrn,) if v),
+            ),
+        )
+
+    # --- ListAppointments -----------------------------------------------------------------------
+
+    async def list_appointments(
+        self, clinic_id: str, patient_id: str, include_inactive: bool
+    ) -> list[Appointment]:
+        return await self._run(self._list_appointments, clinic_id, patient_id, include_inactive)
+
+    def _list_appointments(
+        self, clinic_id: str, patient_id: str, include_inactive: bool
+    ) -> list[Appointment]:
+        now = self._clock()
+        with Session(self._engine) as session:
+            patient = session.get(PatientRow, patient_id)
+            if patient is None or patient.clinic_id != clinic_id:
+                raise NotFound(f"no patient {patient_id!r} in clinic {clinic_id!r}")
+            statement = (
+                select(AppointmentRow)
+                .where(
+                    AppointmentRow.clinic_id == clinic_id, AppointmentRow.patient_id == patient_id
+                )
+                .order_by(AppointmentRow.start_time, AppointmentRow.created_at)
+            )
+            if not include_inactive:
+                statement = statement.where(
+                    AppointmentRow.status == _BOOKED, AppointmentRow.start_time >= now
+                )
+            return [self._appointment(session, row) for row in session.scalars(statement)]
+
+
+# --- idempotency records store results as JSON ----------------------------------------------------
+
+
+def _slot_json(slot: Slot) -> dict[str, Any]:
+    return {
+        "slot_id": slot.slot_id,
+        "clinic_id": slot.clinic_id,
+        "provider_id": slot.provider_id,
+        "provider_name": slot.provider_name,
+        "appointment_type": slot.appointment_type,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "time_zone": slot.time_zone,
+    }
+
+
+def _appointment_json(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment.appointment_id,
+        "patient_id": appointment.patient_id,
+        "slot": _slot_json(appointment.slot),
+        "status": appointment.status.value,
+        "created_at": appointment.created_at.isoformat(),
+        "updated_at": appointment.updated_at.isoformat(),
+    }
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _appointment_from_json(data: dict[str, Any]) -> Appointment:
+    slot = data["slot"]
+    return Appointment(
+        appointment_id=data["appointment_id"],
+        patient_id=data["patient_id"],
+        slot=Slot(
+            slot_id=slot["slot_id"],
+            clinic_id=slot["clinic_id"],
+            provider_id=slot["provider_id"],
+            provider_name=slot["provider_name"],
+            appointment_type=slot["appointment_type"],
+            start=_utc(slot["start"]),
+            end=_utc(slot["end"]),
+            time_zone=slot["time_zone"],
+        ),
+        status=AppointmentStatus(data["status"]),
+        created_at=_utc(data["created_at"]),
+        updated_at=_utc(data["updated_at"]),
+    )

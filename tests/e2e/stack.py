@@ -1,0 +1,126 @@
+"""The whole stack in one event loop, on real ports, against a real nats-server: six services
+served by the same ``servicekit.app.run`` that ``python -m <service>`` uses.
+
+    async with Stack.start(nats_url, scheduler_db=url) as stack:
+        async with CallClient(stack.gateway_target) as call:
+            await call.setup()
+            reply = await call.say("I'd like to book a checkup")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from servicekit.app import Service, run
+from servicekit.serve import Serving
+
+SERVICES = ("phi_filter", "scheduler_adapter", "handoff", "llm_router", "orchestrator", "gateway")
+
+
+@dataclass
+class Running:
+    name: str
+    settings: Any
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+    serving: Serving
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.serving.grpc_port}"
+
+    async def shutdown(self, timeout: float = 20) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout)
+
+
+def service(name: str) -> Service[Any]:
+    module = importlib.import_module(f"{name}.app")
+    found: Service[Any] = module.SERVICE
+    return found
+
+
+async def start_service(
+    name: str,
+    nats_url: str,
+    *,
+    version: str = "e2e",
+    span_exporters: Sequence[SpanExporter] = (),
+    **settings: Any,
+) -> Running:
+    definition = service(name)
+    config = definition.settings_type(
+        nats_url=nats_url, grpc_port=-1, metrics_port=-2, version=version, **settings
+    )
+    stop = asyncio.Event()
+    ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
+    task = asyncio.create_task(
+        run(definition, config, stop=stop, on_ready=ready.set_result, span_exporters=span_exporters)
+    )
+    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        task.result()  # raises the service's start-up error
+        raise RuntimeError(f"{name} stopped during start-up")
+    if ready not in done:
+        task.cancel()
+        raise TimeoutError(f"{name} did not start within 30 s")
+    return Running(name, config, stop, task, ready.result())
+
+
+@dataclass
+class Stack:
+    nats_url: str
+    services: dict[str, Running] = field(default_factory=dict)
+    extra: list[Running] = field(default_factory=list)
+
+    @property
+    def gateway_target(self) -> str:
+        return self.services["gateway"].target
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(
+        cls,
+        nats_url: str,
+        *,
+        state_dir: Path,
+        scheduler_db: str = "",
+        span_exporters: Sequence[SpanExporter] = (),
+        gateway: dict[str, Any] | None = None,
+        orchestrator: dict[str, Any] | None = None,
+    ) -> AsyncIterator[Stack]:
+        stack = cls(nats_url)
+        per_service: dict[str, dict[str, Any]] = {
+            "scheduler_adapter": {
+                "scheduler_database_url": scheduler_db or f"sqlite:///{state_dir / 'scheduler.db'}",
+                "scheduler_seed_demo": True,
+            },
+            "handoff": {"handoff_database_url": f"sqlite:///{state_dir / 'handoff.db'}"},
+            "gateway": gateway or {},
+            "orchestrator": orchestrator or {},
+        }
+        try:
+            for name in SERVICES:
+                stack.services[name] = await start_service(
+                    name, nats_url, span_exporters=span_exporters, **per_service.get(name, {})
+                )
+            yield stack
+        finally:
+            for running in [*stack.extra, *reversed(stack.services.values())]:
+                if not running.task.done():
+                    with contextlib.suppress(Exception):
+                        await running.shutdown()
+
+    async def add_orchestrator(self, version: str = "e2e", **settings: Any) -> Running:
+        """Another orchestrator replica (same or another version)."""
+        running = await start_service("orchestrator", self.nats_url, version=version, **settings)
+        self.extra.append(running)
+        return running
