@@ -1,8 +1,9 @@
 """The policy's tools, carried out over NATS against scheduler_adapter and handoff.
 
 Converts between the dialogue vocabulary (``orchestrator.dialogue``) and the protobuf contract.
-Every write carries an idempotency key made of the call, the turn and the step, so a turn that
-is run again (after a concurrent change to the session) never books twice.
+Every write carries an idempotency key made of the call and what is written (the slot and hold,
+the appointment), so a turn that is run again, or a write retried after a deadline that had in
+fact succeeded, returns the first result instead of booking twice.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ class NatsTools:
             actor="orchestrator",
         )
 
-    def _key(self, step: int, what: str) -> str:
-        return f"{self._call_id}:{self._turn_id}:{step}:{what}"
+    def _key(self, *parts: str) -> str:
+        return ":".join((self._call_id, *parts))
 
     async def run(self, tool: Tool, state: DialogueState, step: int) -> ToolResult:
         name = type(tool).__name__
@@ -170,7 +171,7 @@ class NatsTools:
                     patient_id=state.verified_patient_id,
                     slot_id=tool.slot_id,
                     hold_id=tool.hold_id,
-                    idempotency_key=self._key(step, "book"),
+                    idempotency_key=self._key("book", tool.slot_id, tool.hold_id),
                 ),
                 common_pb2.Appointment,
                 timeout=t,
@@ -183,7 +184,7 @@ class NatsTools:
                     context=context,
                     patient_id=state.verified_patient_id,
                     appointment_id=tool.appointment_id,
-                    idempotency_key=self._key(step, "cancel"),
+                    idempotency_key=self._key("cancel", tool.appointment_id),
                 ),
                 common_pb2.Appointment,
                 timeout=t,
@@ -198,7 +199,7 @@ class NatsTools:
                     appointment_id=tool.appointment_id,
                     new_slot_id=tool.new_slot_id,
                     hold_id=tool.hold_id,
-                    idempotency_key=self._key(step, "reschedule"),
+                    idempotency_key=self._key("reschedule", tool.appointment_id, tool.new_slot_id),
                 ),
                 scheduler_pb2.RescheduleResponse,
                 timeout=t,
@@ -219,7 +220,7 @@ class NatsTools:
                 HANDOFF + "Create",
                 handoff_pb2.CreateHandoffRequest(
                     context=context,
-                    idempotency_key=self._key(step, "handoff"),
+                    idempotency_key=self._key("handoff", self._turn_id, str(step)),
                     packet=handoff_pb2.HandoffPacket(
                         call_id=self._call_id,
                         clinic_id=self._clinic_id,

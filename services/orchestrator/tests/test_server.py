@@ -41,7 +41,9 @@ class EchoPolicy:
 
     def step(self, state: DialogueState, event: Event, context: Context) -> Step:
         if isinstance(event, CallStarted):
-            return Step(replace(state, phase="listening"), (Say(f"Hello from {context.clinic.name}."),))
+            return Step(
+                replace(state, phase="listening"), (Say(f"Hello from {context.clinic.name}."),)
+            )
         if isinstance(event, CallerSaid):
             heard = replace(state, transcript=(*state.transcript, ("caller", event.text)))
             if event.text == "bye":
@@ -77,7 +79,9 @@ async def setup(nats_server: NatsServer):  # type: ignore[no-untyped-def]
     await nc.close()
 
 
-async def _turn(servicer: OrchestratorServicer, **fields: object) -> list[orchestrator_pb2.TurnEvent]:
+async def _turn(
+    servicer: OrchestratorServicer, **fields: object
+) -> list[orchestrator_pb2.TurnEvent]:
     return [e async for e in servicer.Turn(orchestrator_pb2.TurnRequest(**fields), None)]
 
 
@@ -101,7 +105,9 @@ async def test_claim_pins_version_and_resolves_clinic_from_called_number(setup) 
     assert (reply.version, reply.clinic_id) == ("v7", "demo")
     session, _ = await store.load("c1")
     assert session.version == "v7" and session.policy == "echo"
-    started = events_pb2.CallStarted.FromString((await _events(js, "frontdesk.events.call_started"))[0])
+    started = events_pb2.CallStarted.FromString(
+        (await _events(js, "frontdesk.events.call_started"))[0]
+    )
     assert (started.call_id, started.orchestrator_version) == ("c1", "v7")
 
 
@@ -115,7 +121,9 @@ async def test_turns_stream_and_state_survives_in_kv(setup) -> None:  # type: ig
     servicer, store, js = setup
     await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c2", clinic_id="demo"), None)
     greeting = await _turn(servicer, call_id="c2", turn_id="t0", start=orchestrator_pb2.Start())
-    assert [(e.say.text, e.say.last) for e in greeting] == [("Hello from Maple Street Family Clinic.", True)]
+    assert [(e.say.text, e.say.last) for e in greeting] == [
+        ("Hello from Maple Street Family Clinic.", True)
+    ]
     reply = await _turn(servicer, call_id="c2", turn_id="t1", text="hi there")
     assert [(e.say.text, e.say.last) for e in reply] == [("You said", False), ("hi there", True)]
     session, _ = await store.load("c2")
@@ -134,8 +142,13 @@ async def test_call_end_publishes_completed_and_rejects_more_turns(setup) -> Non
     assert reply[-1].end.outcome == common_pb2.CALL_OUTCOME_CONTAINED
     with pytest.raises(FailedPrecondition, match="has ended"):
         await _turn(servicer, call_id="c3", turn_id="t3", text="more")
-    completed = [events_pb2.CallCompleted.FromString(raw) for raw in await _events(js, "frontdesk.events.call_completed")]
-    assert [(c.call_id, c.outcome, c.turns) for c in completed] == [("c3", common_pb2.CALL_OUTCOME_CONTAINED, 2)]
+    completed = [
+        events_pb2.CallCompleted.FromString(raw)
+        for raw in await _events(js, "frontdesk.events.call_completed")
+    ]
+    assert [(c.call_id, c.outcome, c.turns) for c in completed] == [
+        ("c3", common_pb2.CALL_OUTCOME_CONTAINED, 2)
+    ]
     turns = await _events(js, "frontdesk.events.turn_completed")
     assert len(turns) == 2
 
@@ -178,7 +191,9 @@ async def test_reclaim_moves_the_call_to_the_claiming_version(setup) -> None:  #
     session, revision = await store.load("c6")
     session.version = "old"
     await store.save(session, revision)
-    reply = await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c6", clinic_id="demo"), None)
+    reply = await servicer.Claim(
+        orchestrator_pb2.ClaimRequest(call_id="c6", clinic_id="demo"), None
+    )
     assert reply.version == "v7"
     assert (await store.load("c6"))[0].version == "v7"
     listed = await servicer.ListCalls(orchestrator_pb2.ListCallsRequest(), None)
@@ -188,7 +203,9 @@ async def test_reclaim_moves_the_call_to_the_claiming_version(setup) -> None:  #
 async def test_barge_in_does_not_cut_a_turn_in_half(setup) -> None:  # type: ignore[no-untyped-def]
     servicer, store, _ = setup
     await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c7", clinic_id="demo"), None)
-    stream = servicer.Turn(orchestrator_pb2.TurnRequest(call_id="c7", turn_id="t1", text="long"), None)
+    stream = servicer.Turn(
+        orchestrator_pb2.TurnRequest(call_id="c7", turn_id="t1", text="long"), None
+    )
     first = await stream.__anext__()
     assert first.say.text == "You said"
     await stream.aclose()  # the caller stopped listening

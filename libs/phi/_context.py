@@ -1,0 +1,438 @@
+"""Cue-driven detectors: values identified by the words around them.
+
+"my member id is X J four five", "social is one two three...", "my name is maria
+lopez", "for my daughter Emma", "I live in Springfield", plus the digit-run
+fallback that classifies un-cued number runs by length and shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._patterns import Cand, valid_date_digits
+from ._spoken import NUM_RUN, NUM_WORD, TEEN, TENS_RE, UNIT, read_digits
+from ._types import Entity, Source
+from ._words import COMMON, FUNCTION, TITLES
+
+_I = re.IGNORECASE
+C = Source.CONTEXT
+
+# --- identifiers after a cue ----------------------------------------------------------
+ID_CUES = re.compile(
+    r"\b(?=[lsmcrpahgibdvnetzf])(?:"
+    r"(?P<SSN4>last\s+(?:four|4)(?:\s+digits)?\s+of\s+(?:my|his|her|the|your)\s+(?:social|ssn)"
+    r"(?:\s+security)?(?:\s+number)?)"
+    r"|(?P<SSN>social(?:\s+security)?(?:\s+(?:number|no|#))?|ssn|s\s?s\s?n)"
+    r"|(?P<MRN>medical\s+record(?:\s+(?:number|no|#))?|mrn|m\s?r\s?n|chart\s+(?:number|no|#|id)"
+    r"|record\s+number|patient\s+(?:id|number|identifier|account)|hospital\s+number|medical\s+id)"
+    r"|(?P<ACCOUNT>account(?:\s+(?:number|no|#|id))?|member(?:ship)?\s*(?:id|number|no|#)?"
+    r"|policy(?:\s+(?:number|no|#|id))?|insurance\s+(?:id|number|card\s+number)"
+    r"|subscriber\s+(?:id|number)|(?:health\s+)?plan\s+(?:id|number)|group\s+(?:number|no|#|id)"
+    r"|card\s+number|beneficiary\s+(?:id|number)|claim\s+number|billing\s+(?:id|number)"
+    r"|medicaid(?:\s+(?:id|number))?|medicare(?:\s+(?:id|number))?|invoice\s+number)"
+    r"|(?P<ID>driver'?s?\s+licen[cs]e(?:\s+(?:number|no|#))?|licen[cs]e(?:\s+(?:plate|number|no|#))?"
+    r"|plate(?:\s+number)?|serial(?:\s+(?:number|no|#))?|device\s+(?:id|number)"
+    r"|certificate(?:\s+number)?|vin|vehicle\s+(?:id|identification)(?:\s+number)?"
+    r"|passport(?:\s+number)?|dea(?:\s+number)?|npi|confirmation\s+(?:number|code)"
+    r"|reference\s+number|case\s+number|id\s+number|identification\s+number|badge\s+number"
+    r"|employee\s+(?:id|number)|student\s+id|tax\s+id|ein|tin|pin)"
+    r"|(?P<PHONE>(?:phone|cell|mobile|home|work|contact|callback|call\s+back|best|fax|telephone)"
+    r"(?:\s+(?:phone|number|no|#))?|call\s+(?:me|us|her|him|them)(?:\s+back)?(?:\s+(?:at|on))?"
+    r"|reach\s+(?:me|us|her|him|them)(?:\s+(?:at|on))?|text\s+(?:me|her|him)(?:\s+at)?"
+    r"|number\s+(?:is|was|would\s+be)|my\s+number|digits|extension|ext)"
+    r"|(?P<ZIP>zip(?:\s*code)?|postal\s+code)"
+    r"|(?P<DOB>date\s+of\s+birth|d\.?\s?o\.?\s?b\.?|birth\s*day|birth\s*date|born(?:\s+(?:on|in))?)"
+    r")\b",
+    _I,
+)
+_ENTITY_OF_CUE: dict[str, Entity] = {
+    "SSN4": Entity.SSN,
+    "SSN": Entity.SSN,
+    "MRN": Entity.MRN,
+    "ACCOUNT": Entity.ACCOUNT,
+    "ID": Entity.ID,
+    "PHONE": Entity.PHONE,
+    "ZIP": Entity.ZIP,
+    "DOB": Entity.DATE,
+}
+_FILLER = re.compile(
+    r"(?:[\s,:#.\-]+|\b(?:is|it's|its|it|was|are|were|number|no|num|would|should|be|that's|thats"
+    r"|of|the|my|his|her|their|our|id|code|um|uh|uhh|umm|ok|okay|so|yeah|yes|let|me|see|actually"
+    r"|at|on|in|just|like|sure|its|goes|reads|ends|starts|with|you|can|use|try|here|and|then"
+    r"|oh|well|hmm|hold|on|one|sec|second|thing|sorry|i|think|believe|i'm|im|pretty)\b)*",
+    _I,
+)
+_VAL_TOKEN = (
+    rf"(?:[a-z]{{0,4}}\d[a-z0-9]*|{NUM_WORD}|double|triple"
+    rf"|(?-i:[A-Z]{{1,4}})(?=[ \t,\-]*(?:\d|{UNIT}\b))"
+    rf"|[a-z](?=[ \t]*[,\-.]?[ \t]*(?:[a-z]\b|\d|{UNIT}\b|double\b|triple\b)))"
+)
+_VAL_SEP = r"(?:[ \t]*[,\-./][ \t]*|[ \t]+(?:dash[ \t]+)?)"
+VALUE = re.compile(rf"{_VAL_TOKEN}\b(?:{_VAL_SEP}(?:{_VAL_TOKEN}|o)\b)*", _I)
+
+
+def _alnum_count(value: str) -> tuple[int, int]:
+    digits = len(read_digits(value))
+    letters = sum(1 for w in re.findall(r"[A-Za-z]+", value) if len(w) <= 4 and not _is_num_word(w))
+    return digits, letters
+
+
+def _is_num_word(word: str) -> bool:
+    return re.fullmatch(rf"{NUM_WORD}|double|triple|oh|o|and", word, _I) is not None
+
+
+def find_cued_ids(seg: str, out: list[Cand]) -> None:
+    """Identifier values after a cue ("member id is XJ4 5567", "born in nineteen eighty")."""
+    for cue in ID_CUES.finditer(seg):
+        kind = cue.lastgroup or "ID"
+        entity = _ENTITY_OF_CUE[kind]
+        m = _value_after(seg, cue.end())
+        if m is None:
+            continue
+        value = m.group(0)
+        digits, letters = _alnum_count(value)
+        end = m.end()
+        if kind == "SSN4" or entity is Entity.SSN:
+            ok = digits >= 4
+        elif entity is Entity.PHONE:
+            ok = digits >= 7 or (kind == "PHONE" and digits >= 4 and "ext" in cue.group(0).lower())
+        elif entity is Entity.ZIP:
+            ok = digits in (5, 9)
+        elif entity is Entity.DATE:
+            ok = 4 <= digits <= 8 and letters == 0
+        else:
+            ok = digits >= 3 or (digits >= 2 and digits + letters >= 4)
+        if ok:
+            out.append((m.start(), end, entity, C, 2))
+
+
+_ANY_WORD = re.compile(r"[\s,:#.\-]*[A-Za-z']+")
+
+
+def _value_after(seg: str, pos: int) -> re.Match[str] | None:
+    """The value following a cue, skipping filler and up to four other words
+    ("subscriber id ON THE CARD is ...")."""
+    for _ in range(5):
+        filler = _FILLER.match(seg, pos)
+        start = _back_off_number_words(seg, pos, filler.end()) if filler else pos
+        m = VALUE.match(seg, start)
+        if m is not None:
+            return m
+        w = _ANY_WORD.match(seg, start)
+        if w is None or ID_CUES.match(
+            seg, w.start() + len(w.group(0)) - len(w.group(0).lstrip(" \t,:#.-"))
+        ):
+            return None
+        pos = w.end()
+    return None
+
+
+def _back_off_number_words(seg: str, start: int, end: int) -> int:
+    """The filler may have eaten "one" (as in "one sec") that actually starts the value."""
+    text = seg[start:end]
+    for w in re.finditer(r"\b(?:one|on|oh)\b", text, _I):
+        after = seg[start + w.end() : start + w.end() + 12].lower()
+        if re.match(rf"[\s,\-]*(?:{NUM_WORD}|\d|double|triple)\b", after):
+            return start + w.start()
+    return end
+
+
+# --- un-cued number runs -------------------------------------------------------------
+RUN = re.compile(NUM_RUN, _I)
+_HAS_NUMBER = re.compile(rf"\d|\b(?:{UNIT}|{TEEN}|{TENS_RE}|double|triple)\b", _I)
+_TIME_AFTER = re.compile(
+    r"[ \t]*(?:a\.?[ \t]?m\b\.?|p\.?[ \t]?m\b\.?|o'?clock|in\s+the\s+(?:morning|afternoon|evening)"
+    r"|tonight|this\s+(?:morning|afternoon|evening)|ish\b|hours?\b|hrs?\b|sharp\b)",
+    _I,
+)
+_UNIT_AFTER = re.compile(
+    r"[ \t]*(?:mgs?\b|milligrams?|mcg|micrograms?|ml\b|milliliters?|units?\b|cc\b|grams?\b|"
+    r"g\b|kg\b|"
+    r"kilos?|lbs?\b|pounds?|dollars?|bucks|cents|percent|%|minutes?|mins?\b|seconds?|days?\b|"
+    r"weeks?|months?|years?\b|times|pills?|tablets?|capsules?|doses?|steps|miles|calories|feet|"
+    r"foot|inches|degrees|beats|bpm|ounces?|oz\b|liters?|iu\b|puffs?|drops?|refills?|people|"
+    r"patients|visits|sessions|out\s+of)",
+    _I,
+)
+_MONEY_BEFORE = re.compile(r"\$[ \t]*$")
+_HOUR_WORDS = frozenset(
+    [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    ]
+)
+_MINUTE_RE = re.compile(rf"^(?:oh[ -]{UNIT}|{TEEN}|{TENS_RE}(?:[ -]{UNIT})?|o'?clock|hundred)$", _I)
+
+
+def number_runs(seg: str) -> list[tuple[int, int, str]]:
+    """All number runs in a segment as (start, end, digits)."""
+    if _HAS_NUMBER.search(seg) is None:
+        return []
+    return [(m.start(), m.end(), read_digits(m.group(0))) for m in RUN.finditer(seg)]
+
+
+def _is_time(seg: str, start: int, end: int) -> bool:
+    if _TIME_AFTER.match(seg, end):
+        return True
+    words = seg[start:end].lower().split()
+    if 2 <= len(words) <= 3 and words[0] in _HOUR_WORDS:
+        return _MINUTE_RE.match(" ".join(words[1:])) is not None
+    return False
+
+
+def find_runs(seg: str, runs: list[tuple[int, int, str]], out: list[Cand], strict: bool) -> None:
+    """Classify un-cued number runs: long runs are identifiers, whatever was said before."""
+    floor = 4 if strict else 6
+    for start, end, digits in runs:
+        n = len(digits)
+        if n < floor:
+            continue
+        if (
+            _UNIT_AFTER.match(seg, end)
+            or _MONEY_BEFORE.search(seg, 0, start)
+            or _is_time(seg, start, end)
+        ):
+            continue
+        if n == 10 or (n == 11 and digits[0] == "1") or n == 7:
+            entity = Entity.PHONE
+        elif valid_date_digits(digits) or (n == 4 and digits[:2] in ("19", "20")):
+            entity = Entity.DATE
+        else:
+            entity = Entity.ID
+        out.append((start, end, entity, Source.PATTERN, 0))
+
+
+# --- names ----------------------------------------------------------------------------
+_REL = (
+    r"(?:daughter|son|wife|husband|mother|mom|mum|father|dad|child|kid|boy|girl|grandmother|grandma"
+    r"|grandfather|grandpa|grandson|granddaughter|brother|sister|partner|baby|boyfriend|girlfriend"
+    r"|aunt|uncle|niece|nephew|friend|fianc[eé]e?|spouse|stepson|stepdaughter|stepmother|stepfather"
+    r"|mother-in-law|father-in-law|roommate|neighbou?r|caregiver|client|twins?|toddler|infant|newborn)"
+)
+NAME_CUES = re.compile(
+    r"\b(?=[mhtnfilpugcoskaswd])(?:(?P<strong>my\s+name\s+is|my\s+name's|(?:his|her|their|the)\s+name\s+is|name\s+is|name's"
+    r"|names\s+is|(?:first|last|full|middle|maiden|sur|given|family)\s*name(?:\s+is|'s|:)?"
+    r"|patient(?:'s)?\s+name(?:\s+is|:)?|(?:the\s+)?patient(?:\s+is|\s+named|:)|named|goes\s+by"
+    r"|under\s+the\s+name(?:\s+of)?|under\s+the\s+last\s+name|on\s+behalf\s+of|name\s+on\s+the"
+    r"\s+(?:account|file|chart|appointment|card)\s+is|calling\s+for|known\s+as"
+    rf"|(?:my|our|his|her)\s+{_REL}(?:'s\s+name\s+is|\s+is\s+named|\s+named|\s+called))"
+    r"|(?P<weak>this\s+is|(?:just\s+)?call\s+me|it's|its|it\s+is|i'm|i\s+am|im|hi|hello|hey|(?:this|it)\s+was|hey\s+there"
+    rf"|(?:for|with|about|and)\s+(?:my|our|his|her)\s+{_REL},?|(?:my|our|his|her)\s+{_REL},?"
+    r"|(?:appointment|appt|booking|visit|checkup|reservation|refill|prescription|message|records?)"
+    r"\s+(?:for|under)|speaking\s+with|talking\s+to|ask\s+for|looking\s+for)"
+    r"|(?P<title>mr|mrs|ms|miss|mx|mister|missus)\.?"
+    r")\b",
+    _I,
+)
+# Weaker person cues, used in strict mode only ("see Maria", "with John").
+EXTRA_CUES = re.compile(
+    r"\b(?:for|with|and|to|see|ask|tell|from|thanks|thank\s+you|about|by|dear|patient|visiting)\b",
+    _I,
+)
+_NAME_TOKEN = re.compile(r"[ \t]*[,.]?[ \t]*([A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z])(?![\w@])")
+_CASED = re.compile(r"(?<![A-Za-z'])(?!I\b|I'[a-z])[A-Z]")
+
+
+def _norm(word: str) -> str:
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    return w.replace("'", "")
+
+
+def _take_name(
+    seg: str,
+    pos: int,
+    *,
+    first_stop: frozenset[str],
+    cont_stop: frozenset[str],
+    need_cap: bool,
+    allow: frozenset[str],
+) -> tuple[int, int] | None:
+    """Up to three name tokens starting at ``pos``; None when the first token is not a name."""
+    start = end = -1
+    first_cap = False
+    count = 0
+    while count < 3:
+        m = _NAME_TOKEN.match(seg, pos)
+        if m is None:
+            break
+        if count and ("," in seg[pos : m.start(1)] or "." in seg[pos : m.start(1)]):
+            break
+        word = m.group(1)
+        w = _norm(word)
+        if count == 0 and w in TITLES and w not in ("dr", "doctor", "prof", "professor"):
+            pos = m.end()
+            if seg[pos : pos + 1] == ".":
+                pos += 1
+            continue
+        if w in allow or (len(word) == 1 and count == 0):
+            break
+        if count == 0:
+            if w in first_stop or (need_cap and not word[0].isupper()):
+                return None
+            first_cap = word[0].isupper()
+            start = m.start(1)
+        else:
+            if w in cont_stop or (first_cap and not word[0].isupper()):
+                break
+        end = m.end(1)
+        if word.lower().endswith("'s"):
+            end -= 2
+            count += 1
+            break
+        count += 1
+        pos = m.end()
+    return (start, end) if count else None
+
+
+SPELLED = re.compile(
+    r"(?<![\w'])[a-z](?:(?:[ \t]*[\-.,][ \t]*|[ \t]+)[a-z](?![\w'])){2,}\.?"
+    r"|(?<![\w'])[a-z][ \t]+as[ \t]+in[ \t]+[a-z]+"
+    r"(?:[ \t]*,?[ \t]*(?:and[ \t]+)?[a-z][ \t]+as[ \t]+in[ \t]+[a-z]+)+",
+    _I,
+)
+_SPELL_CUE = re.compile(r"\b(?:spell(?:ed|ing|s)?|that's|thats|it's|name|is|like)\b[\s:,]*$", _I)
+_SPELLING_HINT = re.compile(
+    r"(?<![\w'])[a-z][ \t]*[\-., \t][ \t]*[a-z][ \t]*[\-., \t][ \t]*[a-z](?![\w'])|as in", _I
+)
+
+
+_SPEAKING = re.compile(
+    r"(?:^|[,.!?;][ \t]*|\b(?:hi|hello|hey|yes|yeah|yep|oh|um|uh|morning|afternoon)\b[,.!]?[ \t]+)"
+    r"((?:[A-Za-z][A-Za-z'\-]*[ \t]+){0,2}[A-Za-z][A-Za-z'\-]*)[ \t]*,?[ \t]+(?:speaking|here)\b",
+    _I,
+)
+
+
+def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -> None:
+    """Person names after cue phrases, titles, relations, and spelled-out names."""
+    cased = _CASED.search(seg) is not None
+    if "speaking" in seg or "here" in seg.lower():
+        for m in _SPEAKING.finditer(seg):
+            words = m.group(1).split()
+            if all(
+                _norm(w) not in COMMON and _norm(w) not in allow and len(w) > 1 for w in words
+            ) and (not cased or all(w[0].isupper() for w in words)):
+                out.append((m.start(1), m.end(1), Entity.NAME, C, 2))
+    cues = list(NAME_CUES.finditer(seg))
+    if strict:
+        cues.extend(EXTRA_CUES.finditer(seg))
+    for cue in cues:
+        kind = cue.lastgroup or "extra"
+        if kind == "strong" or kind == "title":
+            span = _take_name(
+                seg, cue.end(), first_stop=FUNCTION, cont_stop=FUNCTION, need_cap=False, allow=allow
+            )
+        elif kind == "weak":
+            span = _take_name(
+                seg, cue.end(), first_stop=COMMON, cont_stop=COMMON, need_cap=cased, allow=allow
+            )
+        else:
+            span = _take_name(
+                seg, cue.end(), first_stop=COMMON, cont_stop=COMMON, need_cap=cased, allow=allow
+            )
+            if span is not None and not cased:
+                span = (
+                    None if cue.group(0).lower() in ("and", "to", "about", "by", "from") else span
+                )
+        if span is not None:
+            out.append((span[0], span[1], Entity.NAME, C, 2))
+    if _SPELLING_HINT.search(seg):
+        for m in SPELLED.finditer(seg):
+            text = m.group(0)
+            if (
+                strict
+                or "as in" in text.lower()
+                or _SPELL_CUE.search(seg, 0, m.start())
+                or ("-" in text and text.upper() == text)
+            ):
+                out.append((m.start(), m.end(), Entity.NAME, Source.PATTERN, 1))
+
+
+# --- places ---------------------------------------------------------------------------
+CITY_CUE = re.compile(
+    r"\b(?:i\s+live\s+in|(?:we|he|she|they)\s+lives?\s+in|living\s+in|live\s+over\s+in|moved\s+to"
+    r"|i'm\s+from|i\s+am\s+from|located\s+in|city\s+is|town\s+is|city\s+of|town\s+of|(?:i'm|i\s+am)\s+over\s+in"
+    r"|reside\s+in|residing\s+in)\b",
+    _I,
+)
+_STATE_WORDS = frozenset(
+    [
+        "alabama",
+        "alaska",
+        "arizona",
+        "arkansas",
+        "california",
+        "colorado",
+        "connecticut",
+        "delaware",
+        "florida",
+        "georgia",
+        "hawaii",
+        "idaho",
+        "illinois",
+        "indiana",
+        "iowa",
+        "kansas",
+        "kentucky",
+        "louisiana",
+        "maine",
+        "maryland",
+        "massachusetts",
+        "michigan",
+        "minnesota",
+        "mississippi",
+        "missouri",
+        "montana",
+        "nebraska",
+        "nevada",
+        "ohio",
+        "oklahoma",
+        "oregon",
+        "pennsylvania",
+        "tennessee",
+        "texas",
+        "utah",
+        "vermont",
+        "virginia",
+        "washington",
+        "wisconsin",
+        "wyoming",
+        "town",
+        "city",
+        "area",
+        "state",
+        "country",
+        "us",
+        "usa",
+        "america",
+        "county",
+    ]
+)
+
+
+def find_places(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
+    """City/town after "I live in" etc. (geographic units smaller than a state are PHI)."""
+    cased = _CASED.search(seg) is not None
+    for cue in CITY_CUE.finditer(seg):
+        span = _take_name(
+            seg,
+            cue.end(),
+            first_stop=COMMON | _STATE_WORDS,
+            cont_stop=COMMON | _STATE_WORDS,
+            need_cap=cased,
+            allow=allow,
+        )
+        if span is not None:
+            out.append((span[0], span[1], Entity.ADDRESS, C, 2))

@@ -1,0 +1,23 @@
+"""Evaluation kit for the ``phi`` engine: synthetic labelled call utterances and scoring.
+
+``phi_eval.dataset("heldout", n=2000, seed=0)`` returns reproducible examples;
+``python -m phi_eval evaluate --split heldout`` prints the score table.
+"""
+
+from __future__ import annotations
+
+from ._dataset import Example, GoldSpan, dataset, templates
+from ._metrics import Counts, Report, format_report, score
+from ._templates import PROVIDERS
+
+__all__ = [
+    "PROVIDERS",
+    "Counts",
+    "Example",
+    "GoldSpan",
+    "Report",
+    "dataset",
+    "format_report",
+    "score",
+    "templates",
+]

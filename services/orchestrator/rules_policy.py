@@ -1,0 +1,1068 @@
+"""The rules dialogue policy: a slot-filling state machine with rule-based understanding.
+
+``RulesPolicy().step(state, event, context)`` is pure and deterministic: time comes from
+``context.now``, the clinic from ``context.clinic``; everything it remembers is in the returned
+``DialogueState`` (its own fields in ``state.data``, JSON values only), so any replica can serve
+the next event. It completes the common calls on its own: greeting, identity verification (name,
+date of birth, ``ToolVerifyIdentity``; three failures hand off), booking (type, provider, time ->
+``ToolFindSlots`` -> offer -> ``ToolHoldSlot`` -> read-back -> ``ToolBook``), rescheduling,
+cancelling, listing appointments, hours / address / FAQ answers, and handoffs to staff.
+
+Guardrails run first on every caller utterance, in every phase (``orchestrator.guardrails``):
+emergency signs, requests for a person (or keypad 0), out-of-scope questions. Two failed
+understandings in a row, three failed verifications, or a tool failing twice also hand off.
+No appointment tool (list/book/cancel/reschedule) is asked for before the caller is verified.
+
+Phases (``state.phase``): start, intent, ask_name, ask_dob, verifying, listing, pick_appointment,
+ask_type, ask_time, finding, offer, holding, confirm, committing, anything_else, offer_book,
+offer_handoff, handoff, ended.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from orchestrator import guardrails
+from orchestrator.dialogue import (
+    Action,
+    AppointmentInfo,
+    CallerHungUp,
+    CallerInterrupted,
+    CallerPressed,
+    CallerSaid,
+    CallStarted,
+    Context,
+    DialogueState,
+    EndCall,
+    Event,
+    HandoffTicket,
+    Outcome,
+    Say,
+    SlotOption,
+    Step,
+    Tool,
+    ToolBook,
+    ToolCancel,
+    ToolCreateHandoff,
+    ToolFindSlots,
+    ToolHoldSlot,
+    ToolListAppointments,
+    ToolReschedule,
+    ToolResult,
+    ToolVerifyIdentity,
+    Transfer,
+    VerifiedIdentity,
+)
+from orchestrator.understanding import catalog, speech
+from orchestrator.understanding.choices import Choice, pick
+from orchestrator.understanding.dates import TimePreference, parse_preference
+from orchestrator.understanding.identity import MONTHS, parse_dob, parse_name
+from orchestrator.understanding.intents import (
+    APPOINTMENT_INTENTS,
+    detect_intent,
+    is_goodbye,
+    is_repeat_request,
+    is_stop,
+)
+from orchestrator.understanding.numbers import is_number_word, tokenize
+from orchestrator.understanding.yes_no import classify, classify_digits
+
+TRANSCRIPT_LIMIT = 20
+MAX_VERIFY_FAILURES = 3
+MAX_MISUNDERSTANDINGS = 2
+OFFER_COUNT = 3
+RETRYABLE = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED"})
+SLOT_TAKEN = "FAILED_PRECONDITION"
+
+IDENTITY_PHASES = frozenset({"ask_name", "ask_dob"})
+YES_NO_PHASES = frozenset({"confirm", "anything_else", "offer_book", "offer_handoff"})
+APPOINTMENT_TOOLS = (ToolBook, ToolCancel, ToolReschedule, ToolListAppointments)
+TOOL_KINDS: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        ToolVerifyIdentity,
+        ToolFindSlots,
+        ToolHoldSlot,
+        ToolBook,
+        ToolCancel,
+        ToolReschedule,
+        ToolListAppointments,
+        ToolCreateHandoff,
+    )
+}
+# Flow fields cleared when the caller starts a new request.
+FLOW_KEYS = (
+    "type", "provider", "when", "offers", "chosen", "hold_id", "appointments", "target",
+    "widen", "taken", "readback", "readback_unheard",
+)  # fmt: skip
+
+HANDOFF_LINES = {
+    "caller_request": "Of course. I'll connect you with someone from our team.",
+    "emergency": guardrails.SAFETY_MESSAGE + " I'm connecting you with our staff now.",
+    "misunderstanding": (
+        "I'm sorry, I'm having trouble understanding. Let me get someone from our team to help."
+    ),
+    "out_of_scope": "That's a question for our staff. Let me get someone from our team to help.",
+    "identity_failed": (
+        "I'm sorry, I wasn't able to verify your identity. "
+        "Let me get someone from our team to help."
+    ),
+    "system_error": (
+        "I'm sorry, our scheduling system isn't responding. "
+        "Let me get someone from our team to help."
+    ),
+}
+REASON_TEXT = {
+    "caller_request": "the caller asked for a person",
+    "emergency": "possible emergency",
+    "misunderstanding": "the assistant could not understand the caller",
+    "out_of_scope": "the caller asked something the assistant may not answer",
+    "identity_failed": "identity could not be verified",
+    "system_error": "a system was not responding",
+}
+INTENT_TEXT = {
+    "book": "book an appointment",
+    "reschedule": "reschedule an appointment",
+    "cancel": "cancel an appointment",
+    "list": "check their appointments",
+}
+PRESS_YES_NO = "You can say yes or no, or press 1 for yes and 2 for no."
+
+
+# --- JSON forms of the dialogue values ------------------------------------------------------
+
+
+def slot_data(slot: SlotOption) -> dict[str, Any]:
+    return {
+        "slot_id": slot.slot_id,
+        "provider_id": slot.provider_id,
+        "provider_name": slot.provider_name,
+        "appointment_type": slot.appointment_type,
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+    }
+
+
+def appointment_data(appointment: AppointmentInfo) -> dict[str, Any]:
+    return {"appointment_id": appointment.appointment_id, "slot": slot_data(appointment.slot)}
+
+
+def _field_json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def tool_data(tool: Tool) -> dict[str, Any]:
+    """A tool request as JSON values, to re-issue it on retry."""
+    return {f.name: _field_json(getattr(tool, f.name)) for f in dataclasses.fields(tool)}
+
+
+def tool_from_data(kind: str, data: dict[str, Any]) -> Tool:
+    cls = TOOL_KINDS[kind]
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        value = data.get(f.name)
+        kind_hint = str(f.type)
+        if isinstance(value, str) and value and "datetime" in kind_hint:
+            value = datetime.fromisoformat(value)
+        elif isinstance(value, str) and value and kind_hint == "date":
+            value = date.fromisoformat(value)
+        values[f.name] = value
+    tool: Tool = cls(**values)
+    return tool
+
+
+# --- one step's working copy ----------------------------------------------------------------
+
+
+class _Turn:
+    """A mutable working copy of the state for one step, and the actions it produces."""
+
+    def __init__(self, state: DialogueState, context: Context) -> None:
+        self.context = context
+        self.clinic = context.clinic
+        self.zone = context.clinic.zone
+        self.now = context.now
+        self.phase = state.phase
+        self.intent = state.intent
+        self.intents_tried = list(state.intents_tried)
+        self.verified_patient_id = state.verified_patient_id
+        self.caller_name = state.caller_name
+        self.date_of_birth = state.date_of_birth
+        self.transcript = [(speaker, text) for speaker, text in state.transcript]
+        self.outcome = state.outcome
+        self.handoff_id = state.handoff_id
+        self.data: dict[str, Any] = copy.deepcopy(state.data)
+        self.actions: list[Action] = []
+
+    # output
+
+    def say(self, *parts: str) -> None:
+        text = " ".join(p.strip() for p in parts if p.strip())
+        if text:
+            self.actions.append(Say(text))
+            self.transcript.append(("assistant", text))
+
+    def tool(self, tool: Tool, retried: bool = False) -> None:
+        self.data["pending"] = {
+            "kind": type(tool).__name__,
+            "args": tool_data(tool),
+            "retried": retried,
+        }
+        self.actions.append(tool)
+
+    def end(self, outcome: Outcome, handoff_id: str = "") -> None:
+        self.outcome = outcome.value
+        self.phase = "ended"
+        self.data.pop("pending", None)
+        self.actions.append(EndCall(outcome, handoff_id))
+
+    def finish(self) -> Step:
+        state = DialogueState(
+            phase=self.phase,
+            intent=self.intent,
+            intents_tried=tuple(self.intents_tried),
+            verified_patient_id=self.verified_patient_id,
+            caller_name=self.caller_name,
+            date_of_birth=self.date_of_birth,
+            transcript=tuple(self.transcript[-TRANSCRIPT_LIMIT:]),
+            outcome=self.outcome,
+            handoff_id=self.handoff_id,
+            data=self.data,
+        )
+        return Step(state, tuple(self.actions))
+
+    # helpers
+
+    def tried(self, intent: str) -> None:
+        if intent not in self.intents_tried:
+            self.intents_tried.append(intent)
+
+    def note(self, text: str) -> None:
+        """What was tried, for the handoff summary (last few kept)."""
+        notes = self.data.setdefault("notes", [])
+        notes.append(text)
+        del notes[:-6]
+
+    def local(self, iso: str) -> datetime:
+        return self.clinic.local(datetime.fromisoformat(iso))
+
+
+class RulesPolicy:
+    """The rule-based dialogue policy (see the module docstring)."""
+
+    name = "rules"
+
+    def step(self, state: DialogueState, event: Event, context: Context) -> Step:
+        if state.outcome:  # the call is over: nothing more to say or do
+            return Step(state, ())
+        turn = _Turn(state, context)
+        if isinstance(event, CallStarted):
+            self._greet(turn)
+        elif isinstance(event, CallerSaid):
+            turn.transcript.append(("caller", event.text))
+            self._heard(turn, event.text, typed=False)
+        elif isinstance(event, CallerPressed):
+            turn.transcript.append(("caller", f"(pressed {event.digits})"))
+            self._pressed(turn, event.digits)
+        elif isinstance(event, CallerInterrupted):
+            self._interrupted(turn, event.heard_text)
+        elif isinstance(event, CallerHungUp):
+            turn.end(Outcome.ABANDONED)
+        elif isinstance(event, ToolResult):
+            self._tool_result(turn, event)
+        return turn.finish()
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _greet(self, turn: _Turn) -> None:
+        turn.say(
+            f"Thanks for calling {turn.clinic.name}. This is the automated assistant.",
+            "How can I help you today? You can ask for a person at any time.",
+        )
+        turn.phase = "intent"
+
+    def _interrupted(self, turn: _Turn, heard: str) -> None:
+        # What the caller did not hear was never said: drop this reply's lines, keep the heard part.
+        while turn.transcript and turn.transcript[-1][0] == "assistant":
+            turn.transcript.pop()
+        if heard.strip():
+            turn.transcript.append(("assistant", heard.strip()))
+        if turn.phase == "confirm":
+            core = catalog.normalise(turn.data.get("readback", ""))
+            if core.strip() not in catalog.normalise(heard):
+                turn.data["readback_unheard"] = True
+
+    def _pressed(self, turn: _Turn, digits: str) -> None:
+        keys = digits.strip("#*")
+        if keys == "0":
+            self._handoff(turn, "caller_request", "routine", "the caller pressed 0")
+            return
+        if turn.phase in YES_NO_PHASES:
+            answer = classify_digits(keys)
+            self._heard(turn, answer or "", typed=True)
+        else:
+            self._heard(turn, keys, typed=True)
+
+    def _heard(self, turn: _Turn, text: str, typed: bool) -> None:
+        if turn.phase in ("start", "ended"):
+            turn.phase = "intent"
+        if not typed:
+            flag = guardrails.find_red_flag(text)
+            if flag is not None:
+                turn.note(f"red flag: {flag.kind} ({flag.phrase})")
+                self._handoff(turn, "emergency", "urgent", f"The caller said: {text!r}.")
+                return
+            if guardrails.asks_for_human(text):
+                self._handoff(turn, "caller_request", "routine", "")
+                return
+            if turn.phase not in IDENTITY_PHASES:
+                topic = guardrails.out_of_scope(text)
+                if topic and catalog.match_faq(text, turn.clinic) is None:
+                    turn.note(f"out of scope: {topic.replace('_', ' ')}")
+                    self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {text!r}.")
+                    return
+        handler = self._handlers().get(turn.phase)
+        understood = handler(turn, text) if handler else False
+        if not understood and not typed and turn.phase not in IDENTITY_PHASES:
+            understood = self._side_request(turn, text)
+        if understood:
+            turn.data["misunderstood"] = 0
+            return
+        misses = int(turn.data.get("misunderstood", 0)) + 1
+        turn.data["misunderstood"] = misses
+        if misses >= MAX_MISUNDERSTANDINGS:
+            turn.note(f"could not understand: {text!r}")
+            self._handoff(turn, "misunderstanding", "routine", "")
+            return
+        turn.say("Sorry, I didn't catch that.", self._prompt(turn))
+
+    def _handlers(self) -> dict[str, Callable[[_Turn, str], bool]]:
+        return {
+            "intent": self._on_intent,
+            "anything_else": self._on_intent,
+            "ask_name": self._on_name,
+            "ask_dob": self._on_dob,
+            "ask_type": self._on_type,
+            "ask_time": self._on_time,
+            "offer": self._on_offer,
+            "confirm": self._on_confirm,
+            "pick_appointment": self._on_pick_appointment,
+            "offer_book": self._on_offer_book,
+            "offer_handoff": self._on_offer_handoff,
+        }
+
+    def _prompt(self, turn: _Turn) -> str:
+        phase = turn.phase
+        if phase == "ask_name":
+            return "Can I have your first and last name, please?"
+        if phase == "ask_dob":
+            return (
+                "What is your date of birth? You can say it, or type it on your keypad as two "
+                "digits for the month, two for the day, and four for the year."
+            )
+        if phase == "ask_type":
+            names = [speech.with_article(t.name) for t in turn.clinic.appointment_types]
+            return f"What kind of visit do you need? We offer {speech.join_words(names, 'or')}."
+        if phase == "ask_time":
+            return (
+                "What day and time would work best for you? "
+                "You can also ask for a particular provider."
+            )
+        if phase == "offer":
+            return self._offer_text(turn)
+        if phase == "confirm":
+            return f"{turn.data.get('readback', '')} {self._confirm_question(turn)}"
+        if phase == "pick_appointment":
+            return self._appointments_text(turn)
+        if phase == "offer_book":
+            return "Would you like to book a new appointment?"
+        if phase == "offer_handoff":
+            return "Would you like me to connect you with someone from our team?"
+        if phase == "anything_else":
+            return "Is there anything else I can help you with?"
+        return "How can I help you today?"
+
+    # --- free-form requests -------------------------------------------------------------
+
+    def _on_intent(self, turn: _Turn, text: str) -> bool:
+        intent = detect_intent(text)
+        faq = catalog.match_faq(text, turn.clinic)
+        if intent in APPOINTMENT_INTENTS:
+            if faq is not None:
+                turn.tried("faq")
+                turn.say(faq.answer)
+            self._start(turn, intent or "", text)
+            return True
+        if turn.phase == "anything_else" and intent is None and faq is None:
+            answer = classify(text)
+            if answer == "no":
+                self._goodbye(turn)
+                return True
+            if answer == "yes":
+                turn.say("Sure. What else can I help you with?")
+                turn.phase = "intent"
+                return True
+        return self._side_request(turn, text)
+
+    def _side_request(self, turn: _Turn, text: str) -> bool:
+        """Questions and requests understood in any phase outside identity collection: an FAQ,
+        hours, address, goodbye, "never mind", or a switch to another appointment request."""
+        intent = detect_intent(text)
+        faq = catalog.match_faq(text, turn.clinic)
+        in_flow = turn.phase not in ("intent", "anything_else")
+        if faq is not None:
+            turn.tried("faq")
+            turn.say(faq.answer, self._prompt(turn) if in_flow else self._anything_else(turn))
+            return True
+        if intent == "hours":
+            turn.tried("hours")
+            turn.say(
+                speech.say_hours(turn.clinic),
+                speech.say_now_open(turn.clinic, turn.now),
+                self._prompt(turn) if in_flow else self._anything_else(turn),
+            )
+            return True
+        if intent == "address":
+            turn.tried("address")
+            turn.say(
+                f"We're at {turn.clinic.address}.",
+                self._prompt(turn) if in_flow else self._anything_else(turn),
+            )
+            return True
+        if is_repeat_request(text):
+            turn.say(self._prompt(turn))
+            return True
+        if intent == "goodbye" or is_goodbye(text):
+            self._goodbye(turn)
+            return True
+        if in_flow and is_stop(text):
+            self._clear_flow(turn)
+            turn.say("No problem.", self._anything_else(turn))
+            return True
+        if in_flow and intent in APPOINTMENT_INTENTS and intent != turn.intent:
+            self._start(turn, intent or "", text)
+            return True
+        return False
+
+    def _anything_else(self, turn: _Turn) -> str:
+        turn.phase = "anything_else"
+        return "Is there anything else I can help you with?"
+
+    def _goodbye(self, turn: _Turn) -> None:
+        turn.say(f"Thank you for calling {turn.clinic.name}. Goodbye!")
+        turn.end(Outcome.CONTAINED)
+
+    def _clear_flow(self, turn: _Turn) -> None:
+        for key in FLOW_KEYS:
+            turn.data.pop(key, None)
+
+    def _start(self, turn: _Turn, intent: str, text: str) -> None:
+        """Begins an appointment request; identity first when the caller is not verified."""
+        self._clear_flow(turn)
+        turn.intent = intent
+        turn.tried(intent)
+        if intent in ("book", "reschedule"):
+            self._collect_booking_details(turn, text, types=intent == "book")
+        if not turn.verified_patient_id:
+            turn.say("I can help with that. First, I need to verify your identity.")
+            turn.phase = "ask_name"
+            turn.say(self._prompt(turn))
+            return
+        self._continue(turn)
+
+    def _continue(self, turn: _Turn) -> None:
+        """After verification: the next step of the current request."""
+        if turn.intent == "book":
+            self._book_next(turn)
+        elif turn.intent in ("reschedule", "cancel", "list"):
+            turn.phase = "listing"
+            turn.say("One moment while I look up your appointments.")
+            turn.tool(ToolListAppointments())
+        else:
+            turn.say(self._anything_else(turn))
+
+    # --- identity -----------------------------------------------------------------------
+
+    def _on_name(self, turn: _Turn, text: str) -> bool:
+        born = parse_dob(text, turn.clinic.local(turn.now).date())
+        name_text = text
+        if born is not None:  # "john smith march third 1980": the name is before the date
+            words = tokenize(text)
+            cut = next(
+                (i for i, w in enumerate(words) if w in MONTHS or is_number_word(w)), len(words)
+            )
+            name_text = " ".join(words[:cut])
+        name = parse_name(name_text)
+        if name is None:
+            return False
+        turn.caller_name = name
+        if born is not None:
+            self._verify(turn, born)
+            return True
+        turn.phase = "ask_dob"
+        turn.say("Thank you.", self._prompt(turn))
+        return True
+
+    def _on_dob(self, turn: _Turn, text: str) -> bool:
+        born = parse_dob(text, turn.clinic.local(turn.now).date())
+        if born is None:
+            return False
+        self._verify(turn, born)
+        return True
+
+    def _verify(self, turn: _Turn, born: date) -> None:
+        turn.date_of_birth = born.isoformat()
+        turn.phase = "verifying"
+        turn.say("Thank you. One moment while I find your record.")
+        turn.tool(ToolVerifyIdentity(full_name=turn.caller_name, date_of_birth=born))
+
+    def _on_verified(self, turn: _Turn, result: VerifiedIdentity) -> None:
+        if result.verified and result.patient_id:
+            turn.verified_patient_id = result.patient_id
+            first = turn.caller_name.split()[0] if turn.caller_name else ""
+            turn.say(f"Thanks{', ' + first if first else ''}. I found your record.")
+            self._continue(turn)
+            return
+        failures = int(turn.data.get("verify_failures", 0)) + 1
+        turn.data["verify_failures"] = failures
+        turn.note(f"verification failed ({failures})")
+        if failures >= MAX_VERIFY_FAILURES:
+            self._handoff(turn, "identity_failed", "routine", "")
+            return
+        turn.phase = "ask_name"
+        turn.say(
+            "I'm sorry, I couldn't find a record with that name and date of birth. "
+            "Let's try again.",
+            self._prompt(turn),
+        )
+
+    # --- booking details ----------------------------------------------------------------
+
+    def _collect_booking_details(self, turn: _Turn, text: str, types: bool) -> bool:
+        """Appointment type, provider and preferred time named in ``text``; True if any."""
+        found = False
+        if types:
+            code = catalog.match_appointment_type(text, turn.clinic)
+            if code:
+                turn.data["type"] = code
+                found = True
+        provider = catalog.match_provider(text, turn.clinic)
+        if provider:
+            turn.data["provider"] = provider
+            found = True
+        elif catalog.wants_any_provider(text) and turn.data.get("provider"):
+            turn.data["provider"] = ""
+            found = True
+        preference = parse_preference(text, turn.now, turn.zone)
+        if preference is not None:
+            turn.data["when"] = preference.to_data()
+            turn.data["widen"] = 0
+            found = True
+        return found
+
+    def _book_next(self, turn: _Turn) -> None:
+        if not turn.data.get("type"):
+            turn.phase = "ask_type"
+            turn.say(self._prompt(turn))
+        elif not turn.data.get("when"):
+            turn.phase = "ask_time"
+            turn.say(self._prompt(turn))
+        else:
+            self._find(turn, "Let me check what's available.")
+
+    def _on_type(self, turn: _Turn, text: str) -> bool:
+        if not self._collect_booking_details(turn, text, types=True) or not turn.data.get("type"):
+            return False
+        self._book_next(turn)
+        return True
+
+    def _on_time(self, turn: _Turn, text: str) -> bool:
+        if not self._collect_booking_details(turn, text, types=turn.intent == "book"):
+            return False
+        if turn.data.get("when"):
+            self._find(turn, "Let me check what's available.")
+        else:
+            turn.say("Got it.", self._prompt(turn))
+        return True
+
+    def _find(self, turn: _Turn, lead: str) -> None:
+        """Searches slots with the collected details, widened by ``data["widen"]``."""
+        code = str(turn.data.get("type", ""))
+        provider_id = str(turn.data.get("provider", ""))
+        provider = turn.clinic.provider(provider_id) if provider_id else None
+        lines = [lead]
+        if provider is not None and code and code not in provider.appointment_types:
+            kind = speech.type_name(turn.clinic, code)
+            lines.insert(0, f"{provider.name} doesn't offer {kind} appointments, so I'll look "
+                         "with all our providers.")  # fmt: skip
+            turn.data["provider"] = provider_id = ""
+        widen = int(turn.data.get("widen", 0))
+        when = TimePreference.from_data(turn.data["when"]) if turn.data.get("when") else None
+        start_after = turn.now
+        start_before: datetime | None = None
+        part_of_day = ""
+        if when is not None and widen == 0:
+            start_after, start_before, part_of_day = (
+                when.start_after,
+                when.start_before,
+                when.part_of_day,
+            )
+        if widen >= 2:
+            provider_id = ""
+        taken = turn.data.get("taken", [])
+        turn.phase = "finding"
+        turn.say(*lines)
+        turn.tool(
+            ToolFindSlots(
+                appointment_type=code,
+                provider_id=provider_id,
+                start_after=start_after,
+                start_before=start_before,
+                part_of_day=part_of_day,
+                limit=OFFER_COUNT + len(taken),
+            )
+        )
+
+    def _on_slots(self, turn: _Turn, slots: list[SlotOption]) -> None:
+        taken = set(turn.data.get("taken", []))
+        offers = [slot_data(s) for s in slots if s.slot_id not in taken][:OFFER_COUNT]
+        if offers:
+            turn.data["offers"] = offers
+            turn.note(f"offered {len(offers)} slot(s)")
+            turn.phase = "offer"
+            turn.say(self._offer_text(turn))
+            return
+        widen = int(turn.data.get("widen", 0))
+        when = turn.data.get("when") or {}
+        narrowed = bool(when.get("start_before") or when.get("part_of_day") or when.get("clock"))
+        if widen == 0 and narrowed:
+            turn.data["widen"] = 1
+            self._find(
+                turn, "I don't see any openings then. Let me look for the next available times."
+            )
+            return
+        if widen < 2 and turn.data.get("provider"):
+            turn.data["widen"] = 2
+            name = self._provider_name(turn, str(turn.data["provider"]))
+            self._find(turn, f"{name} has no openings soon. Let me check with our other providers.")
+            return
+        kind = speech.type_name(turn.clinic, str(turn.data.get("type", "")))
+        turn.note("no openings found")
+        turn.phase = "offer_handoff"
+        turn.say(
+            f"I'm sorry, I couldn't find any openings for {speech.with_article(kind)} in the next "
+            "two weeks.",
+            self._prompt(turn),
+        )
+
+    def _provider_name(self, turn: _Turn, provider_id: str) -> str:
+        provider = turn.clinic.provider(provider_id)
+        return provider.name if provider else "That provider"
+
+    def _offer_text(self, turn: _Turn) -> str:
+        offers = turn.data.get("offers", [])
+        if len(offers) == 1:
+            return f"I have {speech.say_slot(offers[0], turn.clinic)}. Would that work for you?"
+        read = [
+            f"{speech.ordinal_word(i + 1).capitalize()}, {speech.say_slot(o, turn.clinic)}"
+            for i, o in enumerate(offers)
+        ]
+        return f"I have {len(offers)} times. {'. '.join(read)}. Which one works for you?"
+
+    def _choices(self, turn: _Turn, slots: list[dict[str, Any]]) -> list[Choice]:
+        phrases = catalog.provider_phrases(turn.clinic)
+        choices = []
+        for slot in slots:
+            names = tuple(p for p, pid in phrases.items() if pid == slot.get("provider_id"))
+            kind = turn.clinic.appointment_type(slot.get("appointment_type", ""))
+            kinds = (
+                tuple(catalog.normalise(n).strip() for n in (kind.code, kind.name, *kind.synonyms))
+                if kind
+                else ()
+            )
+            choices.append(Choice(datetime.fromisoformat(slot["start"]), names, kinds))
+        return choices
+
+    def _on_offer(self, turn: _Turn, text: str) -> bool:
+        offers = turn.data.get("offers", [])
+        index = pick(text, self._choices(turn, offers), turn.zone)
+        answer = classify(text)
+        if index is None and answer == "yes" and len(offers) == 1:
+            index = 0
+        if index is not None:
+            turn.data["chosen"] = offers[index]
+            turn.phase = "holding"
+            turn.tool(ToolHoldSlot(slot_id=offers[index]["slot_id"]))
+            return True
+        if self._collect_booking_details(turn, text, types=turn.intent == "book"):
+            self._find(turn, "Let me check.")
+            return True
+        if answer == "yes":
+            turn.say("Which one would you like? You can say the first, the second, or the third.")
+            return True
+        if answer == "no" or _rejects(text):
+            turn.data.pop("when", None)
+            turn.phase = "ask_time"
+            turn.say("No problem. What other day or time would work for you?")
+            return True
+        return False
+
+    def _on_held(self, turn: _Turn, hold_id: str) -> None:
+        turn.data["hold_id"] = hold_id
+        chosen = turn.data["chosen"]
+        if turn.intent == "reschedule":
+            target = turn.data["target"]
+            core = (
+                f"I'll move {speech.say_appointment(target, turn.clinic)} to "
+                f"{speech.say_slot(chosen, turn.clinic)}."
+            )
+        else:
+            kind = speech.type_name(turn.clinic, chosen.get("appointment_type", ""))
+            core = (
+                f"I have you down for {speech.with_article(kind)} on "
+                f"{speech.say_slot(chosen, turn.clinic)}."
+            )
+        turn.data["readback"] = core
+        turn.data.pop("readback_unheard", None)
+        turn.phase = "confirm"
+        turn.say(core, self._confirm_question(turn))
+
+    def _confirm_question(self, turn: _Turn) -> str:
+        if turn.intent == "cancel":
+            return f"Would you like me to cancel it? {PRESS_YES_NO}"
+        if turn.intent == "reschedule":
+            return f"Shall I go ahead? {PRESS_YES_NO}"
+        return f"Shall I book it? {PRESS_YES_NO}"
+
+    def _on_confirm(self, turn: _Turn, text: str) -> bool:
+        answer = classify(text)
+        if answer == "yes":
+            if turn.data.pop("readback_unheard", False):
+                # The caller cut the read-back short: they must hear it before agreeing.
+                turn.say(f"Just to be sure. {turn.data['readback']}", self._confirm_question(turn))
+                return True
+            self._commit(turn)
+            return True
+        turn.data.pop("readback_unheard", None)
+        if turn.intent == "cancel":
+            if answer == "no":
+                turn.note("the caller decided not to cancel")
+                turn.say("Okay, I won't cancel it.", self._anything_else(turn))
+                return True
+            return False
+        if self._collect_booking_details(turn, text, types=turn.intent == "book"):
+            self._find(turn, "Let me check.")
+            return True
+        if answer == "no":
+            turn.note("the caller declined the read-back")
+            turn.data.pop("when", None)
+            turn.phase = "ask_time"
+            turn.say(
+                "No problem. What would you like to change? You can tell me another day or "
+                "time, or a different provider."
+            )
+            return True
+        return False
+
+    def _commit(self, turn: _Turn) -> None:
+        turn.phase = "committing"
+        if turn.intent == "cancel":
+            turn.tool(ToolCancel(appointment_id=turn.data["target"]["appointment_id"]))
+        elif turn.intent == "reschedule":
+            turn.tool(
+                ToolReschedule(
+                    appointment_id=turn.data["target"]["appointment_id"],
+                    new_slot_id=turn.data["chosen"]["slot_id"],
+                    hold_id=str(turn.data.get("hold_id", "")),
+                )
+            )
+        else:
+            turn.tool(
+                ToolBook(
+                    slot_id=turn.data["chosen"]["slot_id"],
+                    hold_id=str(turn.data.get("hold_id", "")),
+                )
+            )
+
+    def _on_committed(self, turn: _Turn, appointment: AppointmentInfo) -> None:
+        done = appointment_data(appointment)
+        kind = speech.type_name(turn.clinic, appointment.slot.appointment_type)
+        slot = speech.say_slot(done["slot"], turn.clinic)
+        if turn.intent == "cancel":
+            target = turn.data.get("target") or done
+            when = speech.say_when(turn.local(target["slot"]["start"]))
+            line = f"Your {kind} on {when} is cancelled."
+            turn.note("cancelled the appointment")
+        elif turn.intent == "reschedule":
+            line = f"Done. Your {kind} is now on {slot}."
+            turn.note("rescheduled the appointment")
+        else:
+            line = f"You're all set. Your {kind} is booked for {slot}."
+            turn.note("booked the appointment")
+        self._clear_flow(turn)
+        turn.say(line, self._anything_else(turn))
+
+    # --- existing appointments ----------------------------------------------------------
+
+    def _on_appointments(self, turn: _Turn, appointments: list[AppointmentInfo]) -> None:
+        listed = sorted(
+            (appointment_data(a) for a in appointments), key=lambda a: a["slot"]["start"]
+        )
+        turn.data["appointments"] = listed
+        if not listed:
+            turn.note("no upcoming appointments")
+            turn.phase = "offer_book"
+            turn.say("I don't see any upcoming appointments for you.", self._prompt(turn))
+            return
+        if turn.intent == "list":
+            count = (
+                "one upcoming appointment"
+                if len(listed) == 1
+                else f"{len(listed)} upcoming appointments"
+            )
+            read = [speech.say_appointment(a, turn.clinic) for a in listed]
+            read = [line[0].upper() + line[1:] for line in read]
+            turn.say(f"You have {count}. {'. '.join(read)}.", self._anything_else(turn))
+            return
+        if len(listed) == 1:
+            self._target(turn, listed[0])
+            return
+        turn.phase = "pick_appointment"
+        turn.say(self._appointments_text(turn))
+
+    def _appointments_text(self, turn: _Turn) -> str:
+        listed = turn.data.get("appointments", [])
+        read = [
+            f"The {speech.ordinal_word(i + 1)} is {speech.say_appointment(a, turn.clinic)}"
+            for i, a in enumerate(listed)
+        ]
+        verb = "cancel" if turn.intent == "cancel" else "move"
+        return (
+            f"You have {len(listed)} upcoming appointments. {'. '.join(read)}. "
+            f"Which one would you like to {verb}?"
+        )
+
+    def _on_pick_appointment(self, turn: _Turn, text: str) -> bool:
+        listed = turn.data.get("appointments", [])
+        index = pick(text, self._choices(turn, [a["slot"] for a in listed]), turn.zone)
+        if index is None:
+            if classify(text) == "no" or _rejects(text):
+                turn.say("Okay.", self._anything_else(turn))
+                return True
+            return False
+        self._target(turn, listed[index])
+        return True
+
+    def _target(self, turn: _Turn, appointment: dict[str, Any]) -> None:
+        turn.data["target"] = appointment
+        if turn.intent == "cancel":
+            core = f"I see {speech.say_appointment(appointment, turn.clinic)}."
+            turn.data["readback"] = core
+            turn.data.pop("readback_unheard", None)
+            turn.phase = "confirm"
+            turn.say(core, self._confirm_question(turn))
+            return
+        turn.data["type"] = appointment["slot"]["appointment_type"]
+        if turn.data.get("when"):
+            seen = speech.say_appointment(appointment, turn.clinic)
+            self._find(turn, f"I see {seen}. Let me check what's available.")
+            return
+        turn.phase = "ask_time"
+        turn.say(
+            f"I see {speech.say_appointment(appointment, turn.clinic)}.",
+            "What day and time would you like to move it to?",
+        )
+
+    def _on_offer_book(self, turn: _Turn, text: str) -> bool:
+        answer = classify(text)
+        if answer == "yes":
+            self._start(turn, "book", text)
+            return True
+        if answer == "no":
+            turn.say("Okay.", self._anything_else(turn))
+            return True
+        return False
+
+    def _on_offer_handoff(self, turn: _Turn, text: str) -> bool:
+        answer = classify(text)
+        if answer == "yes":
+            self._handoff(turn, "caller_request", "routine", "no openings were found")
+            return True
+        if answer == "no":
+            self._clear_flow(turn)
+            turn.say("Okay.", self._anything_else(turn))
+            return True
+        return self._on_time(turn, text)
+
+    # --- handoff --------------------------------------------------------------------------
+
+    def _handoff(self, turn: _Turn, reason: str, urgency: str, detail: str) -> None:
+        turn.data["handoff"] = {"reason": reason, "urgency": urgency}
+        turn.phase = "handoff"
+        turn.say(HANDOFF_LINES[reason])
+        turn.tool(
+            ToolCreateHandoff(
+                reason=reason,
+                urgency=urgency,
+                summary=self._summary(turn, reason, detail),
+                caller_name=turn.caller_name,
+                callback_number=turn.context.caller_number,
+            )
+        )
+
+    def _summary(self, turn: _Turn, reason: str, detail: str) -> str:
+        """A few sentences an agent can act on without asking again."""
+        data = turn.data
+        lines = [f"Handoff: {REASON_TEXT[reason]}."]
+        if detail:
+            lines.append(detail[0].upper() + detail[1:] + ("" if detail.endswith(".") else "."))
+        if turn.intent:
+            lines.append(f"The caller wanted to {INTENT_TEXT.get(turn.intent, turn.intent)}.")
+        if turn.intents_tried:
+            lines.append(f"Requests this call: {', '.join(turn.intents_tried)}.")
+        if turn.verified_patient_id:
+            lines.append(f"Identity verified (patient {turn.verified_patient_id}).")
+        else:
+            lines.append("Identity not verified.")
+        if turn.caller_name:
+            lines.append(f"Name given: {turn.caller_name}.")
+        if turn.date_of_birth:
+            lines.append(f"Date of birth given: {turn.date_of_birth}.")
+        if data.get("type"):
+            lines.append(f"Visit type: {speech.type_name(turn.clinic, data['type'])}.")
+        if data.get("provider"):
+            lines.append(f"Provider: {self._provider_name(turn, data['provider'])}.")
+        if data.get("when"):
+            lines.append(f"Preferred time: {data['when'].get('said', '')}.")
+        if data.get("target"):
+            lines.append(
+                f"Appointment concerned: {speech.say_appointment(data['target'], turn.clinic)}."
+            )
+        if data.get("chosen"):
+            lines.append(f"Slot chosen: {speech.say_slot(data['chosen'], turn.clinic)}.")
+        if data.get("notes"):
+            lines.append(f"What happened: {'; '.join(data['notes'])}.")
+        return " ".join(lines)
+
+    def _on_ticket(self, turn: _Turn, ticket: HandoffTicket) -> None:
+        handoff = turn.data.get("handoff", {"reason": "caller_request", "urgency": "routine"})
+        turn.handoff_id = ticket.handoff_id
+        if ticket.callback:
+            if handoff["reason"] == "emergency":
+                turn.say("Our office is closed right now.", guardrails.SAFETY_MESSAGE, "Goodbye.")
+            else:
+                opening = turn.clinic.next_opening(turn.now)
+                when = (
+                    f"when we open {speech.say_next(opening, turn.now, turn.clinic)}"
+                    if opening
+                    else "as soon as we can"
+                )
+                turn.say(
+                    "Our office is closed right now. I've passed your request to our team, and "
+                    f"someone will call you back {when}.",
+                    "Thank you for calling. Goodbye.",
+                )
+            turn.end(Outcome.HANDOFF, ticket.handoff_id)
+            return
+        turn.say("Connecting you now. Please stay on the line.")
+        turn.actions.append(
+            Transfer(
+                target=ticket.target,
+                handoff_id=ticket.handoff_id,
+                reason=handoff["reason"],
+                urgency=handoff["urgency"],
+            )
+        )
+        turn.end(Outcome.HANDOFF, ticket.handoff_id)
+
+    def _handoff_failed(self, turn: _Turn) -> None:
+        handoff = turn.data.get("handoff", {})
+        phone = turn.clinic.phone_numbers[0] if turn.clinic.phone_numbers else ""
+        lines = ["I'm sorry, I couldn't reach our team just now."]
+        if handoff.get("reason") == "emergency":
+            lines.append(guardrails.SAFETY_MESSAGE)
+        if phone:
+            lines.append(f"Please call us back at {speech.say_phone(phone)}.")
+        lines += [speech.say_hours(turn.clinic), "Goodbye."]
+        turn.say(*lines)
+        turn.end(Outcome.HANDOFF)
+
+    # --- tool results ---------------------------------------------------------------------
+
+    def _tool_result(self, turn: _Turn, result: ToolResult) -> None:
+        pending = turn.data.pop("pending", None)
+        if pending is None:
+            return  # a late answer to a request already handled: ignore it
+        kind = pending["kind"]
+        if not result.ok:
+            self._tool_failed(turn, kind, pending, result)
+            return
+        value = result.value
+        handlers: dict[str, tuple[type | tuple[type, ...], Callable[[Any], None]]] = {
+            "ToolVerifyIdentity": (VerifiedIdentity, lambda v: self._on_verified(turn, v)),
+            "ToolFindSlots": ((tuple, list), lambda v: self._on_slots(turn, list(v))),
+            "ToolHoldSlot": (str, lambda v: self._on_held(turn, v)),
+            "ToolBook": (AppointmentInfo, lambda v: self._on_committed(turn, v)),
+            "ToolCancel": (AppointmentInfo, lambda v: self._on_committed(turn, v)),
+            "ToolReschedule": (AppointmentInfo, lambda v: self._on_committed(turn, v)),
+            "ToolListAppointments": ((tuple, list), lambda v: self._on_appointments(turn, list(v))),
+            "ToolCreateHandoff": (HandoffTicket, lambda v: self._on_ticket(turn, v)),
+        }
+        expected, handle = handlers[kind]
+        items_ok = not isinstance(value, tuple | list) or all(
+            isinstance(v, SlotOption if kind == "ToolFindSlots" else AppointmentInfo) for v in value
+        )
+        if not isinstance(value, expected) or not items_ok:
+            self._tool_failed(
+                turn,
+                kind,
+                {**pending, "retried": True},
+                ToolResult(
+                    tool=result.tool, error_code="INTERNAL", error_message="unexpected result"
+                ),
+            )
+            return
+        handle(value)
+
+    def _tool_failed(
+        self, turn: _Turn, kind: str, pending: dict[str, Any], result: ToolResult
+    ) -> None:
+        if kind == "ToolCreateHandoff":
+            self._handoff_failed(turn)
+            return
+        if result.error_code in RETRYABLE and not pending.get("retried"):
+            turn.say("Sorry, that's taking a moment. Let me try again.")
+            turn.tool(tool_from_data(kind, pending["args"]), retried=True)
+            return
+        if result.error_code == SLOT_TAKEN and kind in (
+            "ToolHoldSlot",
+            "ToolBook",
+            "ToolReschedule",
+        ):
+            chosen = turn.data.pop("chosen", None)
+            if chosen:
+                turn.data.setdefault("taken", []).append(chosen["slot_id"])
+            turn.data.pop("hold_id", None)
+            turn.note("the chosen slot was taken")
+            self._find(turn, "I'm sorry, that time was just taken. Let me find other times.")
+            return
+        turn.note(f"{kind} failed: {result.error_code} {result.error_message}".strip())
+        self._handoff(turn, "system_error", "soon", "")
+
+
+def _rejects(text: str) -> bool:
+    """ "none of those", "something else", "another time": the caller wants other options."""
+    said = catalog.normalise(text)
+    return any(
+        f" {phrase} " in said
+        for phrase in (
+            "none", "neither", "nothing", "something else", "another", "other", "different",
+            "later", "earlier", "dont work", "doesnt work", "wont work", "not work",
+        )
+    )  # fmt: skip

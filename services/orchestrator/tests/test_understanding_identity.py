@@ -1,0 +1,104 @@
+"""Names and dates of birth as callers say or type them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from orchestrator.understanding.identity import (
+    is_partial_name,
+    parse_dob,
+    parse_dob_digits,
+    parse_name,
+)
+
+TODAY = date(2026, 3, 11)
+
+
+@pytest.mark.parametrize(
+    ("said", "born"),
+    [
+        ("march third nineteen eighty", date(1980, 3, 3)),
+        ("3/3/1980", date(1980, 3, 3)),
+        ("03-03-1980", date(1980, 3, 3)),
+        ("3-3-80", date(1980, 3, 3)),
+        ("the third of march 1980", date(1980, 3, 3)),
+        ("the third of march nineteen eighty", date(1980, 3, 3)),
+        ("oh three oh three nineteen eighty", date(1980, 3, 3)),
+        ("zero three zero three nineteen eighty", date(1980, 3, 3)),
+        ("0 3 0 3 1 9 8 0", date(1980, 3, 3)),
+        ("03031980", date(1980, 3, 3)),
+        ("1980-03-03", date(1980, 3, 3)),
+        ("it's March 3rd, 1980", date(1980, 3, 3)),
+        ("my birthday is december twenty fifth two thousand and five", date(2005, 12, 25)),
+        ("twelve twenty five nineteen ninety", date(1990, 12, 25)),
+        ("march nineteen nineteen ninety", date(1990, 3, 19)),
+        ("may fifth eighty five", date(1985, 5, 5)),
+        ("june the first nineteen oh five", date(1905, 6, 1)),
+        ("january 1 2000", date(2000, 1, 1)),
+        ("feb 29 2000", date(2000, 2, 29)),
+        ("7/4/05", date(2005, 7, 4)),
+        ("the thirty first of october nineteen seventy one", date(1971, 10, 31)),
+    ],
+)
+def test_dates_of_birth(said: str, born: date) -> None:
+    assert parse_dob(said, TODAY) == born
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "july 4 2030",  # future
+        "february thirtieth 1990",  # no such day
+        "feb 29 2001",
+        "march third 1880",  # before 1900
+        "i dont know",
+        "",
+        "march",
+        "13/01/1980",  # no 13th month (US order)
+        "the third",
+    ],
+)
+def test_invalid_dates_of_birth(said: str) -> None:
+    assert parse_dob(said, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("digits", "born"),
+    [("03031980", date(1980, 3, 3)), ("03031980#", date(1980, 3, 3)),
+     ("120599", date(1999, 12, 5)), ("010120", date(2020, 1, 1)), ("0303", None),
+     ("13011980", None), ("", None)],
+)  # fmt: skip
+def test_keypad_dates_of_birth(digits: str, born: date | None) -> None:
+    assert parse_dob_digits(digits, TODAY) == born
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("my name is jane doe", "Jane Doe"),
+        ("John Smith", "John Smith"),
+        ("this is mary-ann o'brien", "Mary-Ann O'Brien"),
+        ("yeah it's jose luis garcia lopez thanks", "Jose Luis Garcia Lopez"),
+        ("um my full name is priya k sharma", "Priya K Sharma"),
+        ("i'm tom jones", "Tom Jones"),
+    ],
+)
+def test_names(said: str, name: str) -> None:
+    assert parse_name(said) == name
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["john", "i want to book an appointment", "what", "", "why do you need my name",
+     "one two three", "a b c d e f g"],
+)  # fmt: skip
+def test_not_names(said: str) -> None:
+    assert parse_name(said) is None
+
+
+def test_partial_name() -> None:
+    assert is_partial_name("john")
+    assert is_partial_name("it's john")
+    assert not is_partial_name("john smith")
+    assert not is_partial_name("what")

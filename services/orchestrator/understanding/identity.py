@@ -1,0 +1,207 @@
+"""Names and dates of birth as callers say them (or type them on the keypad).
+
+``parse_name("my name is jane q doe")`` -> "Jane Q Doe"; ``parse_dob(text, today)`` accepts
+"march third nineteen eighty", "3/3/1980", "the third of march 1980", "oh three oh three nineteen
+eighty", "1980-03-03"; ``parse_dob_digits("03031980", today)`` reads keypad MMDDYYYY. Dates in the
+future or before 1900 are rejected (None): the caller is asked again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from orchestrator.understanding.numbers import Number, group_numbers, is_number_word, tokenize
+
+MONTHS: dict[str, int] = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+
+# Words that introduce a name, dropped from the front of the answer.
+_NAME_LEADS = re.compile(
+    r"^(?:(?:yes|yeah|yep|sure|okay|ok|um+|uh+|er+|hi|hello|hey|so|well|oh|alright|right)\s+)*"
+    r"(?:(?:my\s+)?(?:full\s+|first\s+and\s+last\s+)?name\s+is|this\s+is|it\s+is|it'?s|i\s+am|"
+    r"i'?m|the\s+name\s+is|the\s+patient\s+is|patient\s+is|call\s+me)?\s*"
+)
+_NAME_TAIL = re.compile(r"\s+(?:thanks|thank\s+you|please|speaking|here)$")
+# An answer containing any of these is a request or a question, not a name.
+_NOT_NAME_WORDS = frozenset(
+    [
+        "appointment",
+        "appointments",
+        "book",
+        "booking",
+        "schedule",
+        "reschedule",
+        "cancel",
+        "want",
+        "need",
+        "would",
+        "like",
+        "what",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "which",
+        "dont",
+        "know",
+        "forgot",
+        "help",
+        "person",
+        "human",
+        "operator",
+        "agent",
+        "representative",
+        "receptionist",
+        "doctor",
+        "dr",
+        "nurse",
+        "yes",
+        "no",
+        "not",
+        "sorry",
+        "repeat",
+        "again",
+        "birth",
+        "born",
+        "date",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "for",
+        "my",
+        "your",
+        "is",
+        "are",
+        "can",
+        "could",
+        "you",
+        "i",
+    ]
+)
+
+
+def parse_name(text: str) -> str | None:
+    """A full name (two to five words, letters only) from the caller's answer, title-cased."""
+    cleaned = re.sub(r"[^a-z' \-]", " ", text.lower().replace("\u2019", "'"))
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    cleaned = _NAME_LEADS.sub("", cleaned, count=1).strip()
+    cleaned = _NAME_TAIL.sub("", cleaned).strip()
+    words = [w.strip("'-") for w in cleaned.split()]
+    words = [w for w in words if w]
+    if not 2 <= len(words) <= 5:
+        return None
+    if any(w in _NOT_NAME_WORDS or is_number_word(w) for w in words):
+        return None
+    return " ".join(_title(w) for w in words)
+
+
+def _title(word: str) -> str:
+    # O'Brien, Smith-Jones: capitalise each part.
+    return re.sub(r"(^|['-])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word)
+
+
+def is_partial_name(text: str) -> bool:
+    """True when the answer looks like a single name word ("john"): ask for the last name too."""
+    lowered = text.lower().replace("\u2019", "'")
+    cleaned = _NAME_LEADS.sub("", re.sub(r"[^a-z' ]", " ", lowered).strip(), count=1)
+    words = cleaned.split()
+    return len(words) == 1 and words[0] not in _NOT_NAME_WORDS and words[0].isalpha()
+
+
+def _valid(year: int, month: int, day: int, today: date) -> date | None:
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    if born > today or year < 1900:
+        return None
+    return born
+
+
+def _year(value: int, today: date) -> int:
+    """Two-digit years: the most recent past one ("80" -> 1980, "05" -> 2005)."""
+    if value >= 100:
+        return value
+    century = today.year // 100 * 100
+    return century + value if century + value <= today.year else century - 100 + value
+
+
+def parse_dob_digits(digits: str, today: date) -> date | None:
+    """Keypad entry: MMDDYYYY (8 digits) or MMDDYY (6 digits); ``#`` and ``*`` ignored."""
+    raw = re.sub(r"[^0-9]", "", digits)
+    if len(raw) == 8:
+        return _valid(int(raw[4:]), int(raw[:2]), int(raw[2:4]), today)
+    if len(raw) == 6:
+        return _valid(_year(int(raw[4:]), today), int(raw[:2]), int(raw[2:4]), today)
+    return None
+
+
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
+def parse_dob(text: str, today: date) -> date | None:
+    """A date of birth in a spoken or written answer; None when there is none or it is invalid."""
+    lowered = text.lower()
+    iso = _ISO.search(lowered)
+    if iso:
+        return _valid(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)), today)
+    numeric = _NUMERIC.search(lowered)
+    if numeric:
+        month, day, year = (int(g) for g in numeric.groups())
+        return _valid(_year(year, today), month, day, today)
+
+    month_name: int | None = None
+    pieces: list[Number] = []
+    for item in group_numbers(tokenize(lowered)):
+        if isinstance(item, Number):
+            pieces.append(item)
+        elif item in MONTHS and month_name is None:
+            month_name = MONTHS[item]
+    if not pieces:
+        return None
+    if month_name is None and len(pieces) == 1 and len(pieces[0].text) in (6, 8):
+        return parse_dob_digits(pieces[0].text, today)
+    if month_name is None and len(pieces) in (6, 8) and all(p.is_single_digit for p in pieces):
+        return parse_dob_digits("".join(p.text for p in pieces), today)
+    born_year, rest = _take_year(pieces, today)
+    if born_year is None:
+        return None
+    if month_name is not None:
+        if len(rest) != 1:
+            return None
+        return _valid(born_year, month_name, rest[0].value, today)
+    if len(rest) == 1 and len(rest[0].text) == 4 and not rest[0].ordinal:  # "0303 1980"
+        return _valid(born_year, int(rest[0].text[:2]), int(rest[0].text[2:]), today)
+    if len(rest) != 2:
+        return None
+    return _valid(born_year, rest[0].value, rest[1].value, today)
+
+
+def _take_year(pieces: list[Number], today: date) -> tuple[int | None, list[Number]]:
+    """The year from the end of the spoken pieces, and what is left before it."""
+    last = pieces[-1]
+    if last.ordinal:
+        return None, pieces
+    if last.value >= 1000:
+        return last.value, pieces[:-1]
+    if len(pieces) >= 2:
+        century = pieces[-2]
+        if (
+            not century.ordinal
+            and century.value in (19, 20)
+            and (last.leading_zero or last.value >= 10)
+            and len(pieces) >= 3
+        ):
+            return century.value * 100 + last.value, pieces[:-2]
+    if len(pieces) >= 2 and last.value < 100:
+        return _year(last.value, today), pieces[:-1]
+    return None, pieces
