@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import phi
+from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, handoff_pb2, handoff_pb2_grpc
 from google.protobuf.message import Message
-
-from clinic import ClinicDirectory
-from handoff.factory import build_handoff_servicer
 from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
+from servicekit.phi_scrub import staff_names
 from servicekit.settings import PROJECT_ROOT
+
+from handoff.factory import build_handoff_servicer
+from handoff.packet import Packet
 
 DEFINITION = ServiceDefinition(
     name="handoff",
@@ -43,6 +47,21 @@ class CountingEvents:
         await self._events.event(kind, message)
 
 
+def summary_redactor(settings: HandoffSettings) -> Callable[[str, Packet], str]:
+    """Strict PHI redaction of a packet's text, with the caller's own name and number as known
+    identifiers, so they are caught however the summary spells them."""
+    engine = phi.Engine(strict=True, allow=staff_names(settings.clinics_dir))
+
+    def redact(text: str, packet: Packet) -> str:
+        known = phi.Known.of(
+            names=[packet.caller_name] if packet.caller_name else [],
+            phones=[packet.callback_number] if packet.callback_number else [],
+        )
+        return engine.redact(text, known).text
+
+    return redact
+
+
 def build(runtime: Runtime, settings: HandoffSettings) -> Built:
     if settings.handoff_database_url.startswith("sqlite:///"):
         Path(settings.handoff_database_url.removeprefix("sqlite:///")).parent.mkdir(
@@ -52,7 +71,7 @@ def build(runtime: Runtime, settings: HandoffSettings) -> Built:
         clinics=ClinicDirectory.from_folder(settings.clinics_dir),
         events=CountingEvents(runtime.events, runtime.metrics, settings.version),
         database_url=settings.handoff_database_url,
-        redact=runtime.scrub,
+        redact=summary_redactor(settings),
     )
 
     async def draining() -> None:

@@ -47,7 +47,9 @@ DEFAULT_LIST_STATES = (State.OPEN, State.CALLBACK)
 # The event kind: published on subject frontdesk.events.handoff_created.
 HANDOFF_CREATED = "handoff_created"
 
-Redactor = Callable[[str], "str | Awaitable[str]"]
+# Redacts a text for publication; it gets the packet so it can redact the caller's own details
+# (name, callback number) exactly, however they appear in the text.
+Redactor = Callable[[str, "Packet"], "str | Awaitable[str]"]
 
 
 class EventSink(Protocol):
@@ -57,7 +59,7 @@ class EventSink(Protocol):
     async def event(self, kind: str, message: Message) -> None: ...
 
 
-def no_redaction(text: str) -> str:
+def no_redaction(text: str, packet: Packet | None = None) -> str:
     """The default redactor: text unchanged (the PHI filter replaces it)."""
     return text
 
@@ -220,7 +222,7 @@ class HandoffServicer(handoff_pb2_grpc.HandoffServicer):
         # The handoff is stored and agents can see it; a failed event must not fail the
         # caller's handoff, so it is logged (without the summary) and dropped.
         try:
-            redacted = self._redact(packet.summary)
+            redacted = self._redact(packet.summary, packet)
             if inspect.isawaitable(redacted):
                 redacted = await redacted
             event = convert.created_event(packet, str(redacted))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
+from collections.abc import Mapping
 
+import phi
 from clinic import ClinicDirectory
-from orchestrator.server import OrchestratorServicer
-from orchestrator.sessions import SessionStore
+from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
+from servicekit.phi_scrub import known_from_dict, staff_names
+
+from orchestrator.server import CallRedactor, OrchestratorServicer
+from orchestrator.sessions import SessionStore
 
 DEFINITION = ServiceDefinition(
     name="orchestrator",
@@ -25,6 +29,17 @@ class OrchestratorSettings(ServiceSettings):
 
     # Deadline of each scheduler / handoff call made during a turn, in seconds.
     tool_timeout: float = 3.0
+
+
+def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
+    """Strict PHI redaction with what the call knows about the caller (name, date of birth,
+    phone, the record's identifiers), so every mention is caught however it is said."""
+    engine = phi.Engine(strict=True, allow=staff_names(settings.clinics_dir))
+
+    def redact(text: str, known: Mapping[str, list[str]]) -> str:
+        return engine.redact(text, known_from_dict(known)).text if text else text
+
+    return redact
 
 
 def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
@@ -45,6 +60,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         events=runtime.events,
         version=settings.version,
         tool_timeout=settings.tool_timeout,
+        redact=call_redactor(settings),
     )
     return Built(servicer, draining=servicer.drain)
 

@@ -46,7 +46,7 @@ async def running(
         store=store,
         clinics=clinics,
         events=runtime.events,
-        redact=lambda text: text.replace("Maria Lopez", "[NAME]"),
+        redact=lambda text, packet: text.replace("Maria Lopez", "[NAME]"),
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()

@@ -52,7 +52,7 @@ class Clock:
         return self.now
 
 
-def redact_caller(text: str) -> str:
+def redact_caller(text: str, packet: object = None) -> str:
     return text.replace(NAME, "[NAME]").replace(PHONE, "[PHONE]")
 
 
@@ -206,7 +206,7 @@ async def test_create_publishes_a_redacted_event(servicer: HandoffServicer, sink
 async def test_async_redactor_is_awaited(
     store: HandoffStore, clinics: ClinicDirectory, sink: Recorder, clock: Clock
 ) -> None:
-    async def redact(text: str) -> str:
+    async def redact(text: str, packet: object = None) -> str:
         await asyncio.sleep(0)
         return redact_caller(text)
 
