@@ -78,6 +78,7 @@ async def start_service(
 @dataclass
 class Stack:
     nats_url: str
+    scheduler_db: str = ""
     services: dict[str, Running] = field(default_factory=dict)
     extra: list[Running] = field(default_factory=list)
 
@@ -97,7 +98,7 @@ class Stack:
         gateway: dict[str, Any] | None = None,
         orchestrator: dict[str, Any] | None = None,
     ) -> AsyncIterator[Stack]:
-        stack = cls(nats_url)
+        stack = cls(nats_url, scheduler_db)
         per_service: dict[str, dict[str, Any]] = {
             "scheduler_adapter": {
                 "scheduler_database_url": scheduler_db or f"sqlite:///{state_dir / 'scheduler.db'}",
