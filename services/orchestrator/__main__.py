@@ -1,7 +1,8 @@
 """python -m orchestrator"""
 
-from orchestrator.app import SERVICE
 from servicekit.app import main
+
+from orchestrator.app import SERVICE
 
 if __name__ == "__main__":
     main(SERVICE)

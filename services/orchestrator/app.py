@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
+from pydantic import Field
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import known_from_dict, staff_names
@@ -29,6 +30,8 @@ class OrchestratorSettings(ServiceSettings):
 
     # Deadline of each scheduler / handoff call made during a turn, in seconds.
     tool_timeout: float = 3.0
+    # How long a slot offered to a caller stays held while they confirm, in seconds.
+    hold_seconds: int = Field(default=180, ge=5, le=900)
 
 
 def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
@@ -61,6 +64,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         version=settings.version,
         tool_timeout=settings.tool_timeout,
         redact=call_redactor(settings),
+        hold_seconds=settings.hold_seconds,
     )
     return Built(servicer, draining=servicer.drain)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from servicekit.errors import ServiceError
+
 from orchestrator.dialogue import (
     Context,
     DialogueState,
@@ -21,7 +23,6 @@ from orchestrator.dialogue import (
     ToolResult,
     Transfer,
 )
-from servicekit.errors import ServiceError
 
 # A policy that keeps asking for tools without ever finishing is a bug; stop it.
 MAX_STEPS_PER_TURN = 12

@@ -15,6 +15,8 @@ from typing import Any
 from clinic import ClinicDirectory, ClinicNotFound
 from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import BusClient, EventPublisher
+from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 from orchestrator.dialogue import (
     CallerHungUp,
@@ -34,8 +36,6 @@ from orchestrator.dialogue import (
 from orchestrator.driver import TurnRun
 from orchestrator.sessions import CallSession, SessionStore
 from orchestrator.tools import NatsTools, handoff_reason
-from servicekit import BusClient, EventPublisher
-from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         redact: CallRedactor = _no_redaction,
         tool_timeout: float = 3.0,
+        hold_seconds: int = 180,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -140,6 +141,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._clock = clock
         self._redact = redact
         self._tool_timeout = tool_timeout
+        self._hold_seconds = hold_seconds
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -268,6 +270,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             caller_number=session.caller_number,
             turn_id=request.turn_id or f"turn-{session.turns}",
             timeout=self._tool_timeout,
+            hold_seconds=self._hold_seconds,
         )
         run = TurnRun(
             policy,

@@ -14,9 +14,9 @@ from typing import Any
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
+from servicekit.errors import Aborted, AlreadyExists, NotFound
 
 from orchestrator.dialogue import DialogueState
-from servicekit.errors import Aborted, AlreadyExists, NotFound
 
 _KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
 

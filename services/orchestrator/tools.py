@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from frontdesk.v1 import common_pb2, handoff_pb2, scheduler_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
+from servicekit import BusClient
 
 from orchestrator.dialogue import (
     AppointmentInfo,
@@ -30,7 +31,6 @@ from orchestrator.dialogue import (
     ToolVerifyIdentity,
     VerifiedIdentity,
 )
-from servicekit import BusClient
 
 SCHEDULER = "frontdesk.scheduler_adapter."
 HANDOFF = "frontdesk.handoff."
@@ -93,6 +93,7 @@ class NatsTools:
         caller_number: str,
         turn_id: str,
         timeout: float = 3.0,
+        hold_seconds: int = HOLD_SECONDS,
     ) -> None:
         self._bus = bus
         self._call_id = call_id
@@ -100,6 +101,7 @@ class NatsTools:
         self._caller_number = caller_number
         self._turn_id = turn_id
         self._timeout = timeout
+        self._hold_seconds = hold_seconds
         # Filled by VerifyIdentity: the record's identifiers, for the call's PHI redaction.
         self.known: common_pb2.KnownIdentity | None = None
 
@@ -157,7 +159,7 @@ class NatsTools:
             hold = await call(
                 SCHEDULER + "HoldSlot",
                 scheduler_pb2.HoldSlotRequest(
-                    context=context, slot_id=tool.slot_id, ttl_seconds=HOLD_SECONDS
+                    context=context, slot_id=tool.slot_id, ttl_seconds=self._hold_seconds
                 ),
                 scheduler_pb2.Hold,
                 timeout=t,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from servicekit.testing import NatsServer, PostgresDatabase
 
 from .stack import Stack

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from opentelemetry.sdk.trace.export import SpanExporter
-
 from servicekit.app import Service, run
 from servicekit.serve import Serving
 
@@ -97,6 +96,8 @@ class Stack:
         span_exporters: Sequence[SpanExporter] = (),
         gateway: dict[str, Any] | None = None,
         orchestrator: dict[str, Any] | None = None,
+        clinics_dir: Path | None = None,
+        without: Sequence[str] = (),
     ) -> AsyncIterator[Stack]:
         stack = cls(nats_url, scheduler_db)
         per_service: dict[str, dict[str, Any]] = {
@@ -109,9 +110,16 @@ class Stack:
             "orchestrator": orchestrator or {},
         }
         try:
+            common: dict[str, Any] = {"clinics_dir": clinics_dir} if clinics_dir else {}
             for name in SERVICES:
+                if name in without:
+                    continue
                 stack.services[name] = await start_service(
-                    name, nats_url, span_exporters=span_exporters, **per_service.get(name, {})
+                    name,
+                    nats_url,
+                    span_exporters=span_exporters,
+                    **common,
+                    **per_service.get(name, {}),
                 )
             yield stack
         finally:

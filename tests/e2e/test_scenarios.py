@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from callsim.runner import Runner, Target
 from callsim.scenario import Scenario, load_paths
 

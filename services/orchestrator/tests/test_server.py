@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2
 from nats.aio.client import Client as NATS
-
-from clinic import ClinicDirectory
 from orchestrator.dialogue import (
     CallerHungUp,
     CallerSaid,

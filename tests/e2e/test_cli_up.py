@@ -1,0 +1,186 @@
+"""``frontdesk up`` as a user runs it: a subprocess in a fresh state folder.
+
+- up prints the table, ``status`` says every service is SERVING, SIGINT stops everything
+  (every child and the embedded NATS gone, stack.json removed, exit code 0);
+- SIGKILL on ``up`` still takes every child down (PR_SET_PDEATHSIG);
+- the starter scenarios pass against the stack (``frontdesk simulate``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from frontdesk.cli.processes import alive
+from frontdesk.cli.stack import SERVICES
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 120.0
+
+
+def cli_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "libs"), str(REPO / "services")])
+    return env
+
+
+def frontdesk(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", *args],
+        env=cli_env(),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[str]
+    state_dir: Path
+    lines: queue.Queue[str | None]
+    output: list[str]
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            if text in line:
+                return
+        raise AssertionError(f"`frontdesk up` never printed {text!r}:\n" + "".join(self.output))
+
+    def stack(self) -> dict[str, object]:
+        data: dict[str, object] = json.loads((self.state_dir / "stack.json").read_text())
+        return data
+
+    def pids(self) -> list[int]:
+        data = self.stack()
+        services = data["services"]
+        assert isinstance(services, dict)
+        pids = [int(record["pid"]) for record in services.values()]
+        nats_pid = data["nats_pid"]
+        assert isinstance(nats_pid, int)
+        return [*pids, nats_pid]
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    state_dir = tmp_path / "state"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "up", "--state-dir", str(state_dir)],
+        env=cli_env(),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    output: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    started = Up(process, state_dir, lines, output)
+    try:
+        started.wait_for("frontdesk is up", START_TIMEOUT)
+        yield started
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_gone(pids: list[int], timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [pid for pid in pids if alive(pid)]
+        if not left:
+            return []
+        time.sleep(0.2)
+    return [pid for pid in pids if alive(pid)]
+
+
+def test_up_serves_every_service_and_sigint_stops_everything(up: Up) -> None:
+    table = "".join(up.output)
+    for name in SERVICES:
+        assert name in table
+    assert str(up.state_dir / "logs" / "gateway.log") in table
+    pids = up.pids()
+    assert all(alive(pid) for pid in pids)
+
+    status = frontdesk("status", "--state-dir", str(up.state_dir))
+    assert status.returncode == 0, status.stdout + status.stderr
+    rows = [line for line in status.stdout.splitlines() if line.split()[:1] in ([n] for n in SERVICES)]
+    assert len(rows) == len(SERVICES)
+    assert all(line.split()[1] == "SERVING" for line in rows), status.stdout
+
+    up.process.send_signal(signal.SIGINT)
+    assert up.process.wait(timeout=60) == 0, "".join(up.output)
+    assert wait_until_gone(pids, timeout=5) == []
+    assert not (up.state_dir / "stack.json").exists()
+    assert "stopped" in "".join(up.output)
+
+    after = frontdesk("status", "--state-dir", str(up.state_dir))
+    assert after.returncode == 1 and "no stack is running" in after.stderr
+
+
+def test_children_die_when_up_is_killed_hard(up: Up) -> None:
+    pids = up.pids()
+    up.process.kill()
+    up.process.wait(timeout=10)
+    assert wait_until_gone(pids, timeout=30) == []
+    # stack.json is left behind; status reads it and reports every service DOWN.
+    status = frontdesk("status", "--state-dir", str(up.state_dir))
+    assert status.returncode == 1
+    assert status.stdout.count("DOWN") == len(SERVICES)
+
+
+@pytest.mark.slow
+def test_the_starter_scenarios_pass_against_the_stack(up: Up) -> None:
+    result = frontdesk(
+        "simulate",
+        str(REPO / "tests" / "e2e" / "scenarios"),
+        "--state-dir",
+        str(up.state_dir),
+        "--concurrency",
+        "8",
+        "--json",
+        timeout=300,
+    )
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout)
+    failed = {c["scenario"]: c["failures"] for c in report["calls"] if not c["passed"]}
+    assert failed == {}
+    assert result.returncode == 0
+    summary = report["summary"]
+    assert summary["calls"] == len(report["calls"]) >= 9
+    assert summary["task_success_rate"] == 1.0
+    assert 0 < summary["containment_rate"] < 1  # the set has contained and handed-off calls
+    assert summary["handoffs"] >= 1 and summary["latency_p50"] is not None
