@@ -263,6 +263,9 @@ def _take_name(
     start = end = -1
     first_cap = False
     count = 0
+    # A staff name (every token allowed) is not PHI; a patient who shares a staff member's first
+    # name ("James Smith" at a clinic with "Dr. James Okafor") still is.
+    all_allowed = True
     while count < 3:
         m = _NAME_TOKEN.match(seg, pos)
         if m is None:
@@ -276,8 +279,13 @@ def _take_name(
             if seg[pos : pos + 1] == ".":
                 pos += 1
             continue
-        if w in allow or (len(word) == 1 and count == 0):
+        if len(word) == 1 and count == 0:
             break
+        if count == 0 and w in allow:
+            # Take the allowed first token only when a name that is not allowed follows.
+            nxt = _NAME_TOKEN.match(seg, m.end())
+            if nxt is None or _norm(nxt.group(1)) in allow or _norm(nxt.group(1)) in cont_stop:
+                break
         if count == 0:
             if w in first_stop or (need_cap and not word[0].isupper()):
                 return None
@@ -286,6 +294,7 @@ def _take_name(
         else:
             if w in cont_stop or (first_cap and not word[0].isupper()):
                 break
+        all_allowed = all_allowed and w in allow
         end = m.end(1)
         if word.lower().endswith("'s"):
             end -= 2
@@ -293,7 +302,7 @@ def _take_name(
             break
         count += 1
         pos = m.end()
-    return (start, end) if count else None
+    return (start, end) if count and not all_allowed else None
 
 
 SPELLED = re.compile(

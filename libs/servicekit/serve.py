@@ -53,6 +53,8 @@ class Serving:
 
     grpc_port: int
     nats_subjects: list[str]
+    # The /metrics endpoint's port; None when it is off.
+    metrics_port: int | None = None
 
 
 def _grpc_port(runtime: Runtime) -> int:
@@ -113,7 +115,8 @@ async def serve(
         extra={"grpc_port": port, "nats_subjects": subjects, "service_version": runtime.version},
     )
     if on_ready is not None:
-        on_ready(Serving(grpc_port=port, nats_subjects=subjects))
+        metrics_port = runtime.metrics_server.port if runtime.metrics_server else None
+        on_ready(Serving(grpc_port=port, nats_subjects=subjects, metrics_port=metrics_port))
 
     loop = asyncio.get_running_loop()
     installed = []

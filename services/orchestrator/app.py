@@ -65,6 +65,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         tool_timeout=settings.tool_timeout,
         redact=call_redactor(settings),
         hold_seconds=settings.hold_seconds,
+        tracer=runtime.tracer_provider.get_tracer("orchestrator"),
     )
     return Built(servicer, draining=servicer.drain)
 

@@ -15,6 +15,7 @@ from typing import Any
 from clinic import ClinicDirectory, ClinicNotFound
 from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from opentelemetry import trace
 from servicekit import BusClient, EventPublisher
 from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
@@ -130,6 +131,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         redact: CallRedactor = _no_redaction,
         tool_timeout: float = 3.0,
         hold_seconds: int = 180,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -142,6 +144,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._redact = redact
         self._tool_timeout = tool_timeout
         self._hold_seconds = hold_seconds
+        self._tracer = tracer or trace.get_tracer(__name__)
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -215,7 +218,15 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self, request: orchestrator_pb2.TurnRequest, event: Event, queue: asyncio.Queue[Any]
     ) -> None:
         try:
-            await self._run_turn(request, event, queue)
+            with self._tracer.start_as_current_span(
+                "orchestrator.turn",
+                attributes={
+                    "frontdesk.call_id": request.call_id,
+                    "frontdesk.turn_id": request.turn_id,
+                    "frontdesk.input": request.WhichOneof("input") or "",
+                },
+            ):
+                await self._run_turn(request, event, queue)
         except BaseException as error:
             queue.put_nowait(error)
             if not isinstance(error, Exception):
@@ -250,6 +261,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                     raise
                 log.info("session changed during a turn; running it again", extra={"attempt": attempt})
                 continue
+            self._note_turn(session, request)
             await self._publish_turn(session, request, replies)
             return
 
@@ -330,6 +342,17 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                         known.setdefault(key, []).append(value)
             if record.date_of_birth and record.date_of_birth not in known.get("date_of_birth", []):
                 known.setdefault("date_of_birth", []).append(record.date_of_birth)
+
+    def _note_turn(self, session: CallSession, request: orchestrator_pb2.TurnRequest) -> None:
+        """The caller's words on the turn's span and in the debug log, redacted with what the
+        call knows by now (the name learnt this turn included); the process-wide scrubber
+        passes over both again before they leave."""
+        said = self._redact(request.text or request.interrupted.heard_text, session.known)
+        trace.get_current_span().set_attribute("frontdesk.caller_text", said)
+        log.debug(
+            "turn",
+            extra={"call_id": session.call_id, "state": session.dialogue.phase, "caller_text": said},
+        )
 
     async def _publish_turn(
         self,

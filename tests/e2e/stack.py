@@ -36,6 +36,10 @@ class Running:
     def target(self) -> str:
         return f"127.0.0.1:{self.serving.grpc_port}"
 
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.serving.metrics_port}/metrics"
+
     async def shutdown(self, timeout: float = 20) -> None:
         self.stop.set()
         await asyncio.wait_for(self.task, timeout)
@@ -57,7 +61,7 @@ async def start_service(
 ) -> Running:
     definition = service(name)
     config = definition.settings_type(
-        nats_url=nats_url, grpc_port=-1, metrics_port=-2, version=version, **settings
+        nats_url=nats_url, grpc_port=-1, metrics_port=-1, version=version, **settings
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()

@@ -137,7 +137,7 @@ def test_up_serves_every_service_and_sigint_stops_everything(up: Up) -> None:
 
     status = frontdesk("status", "--state-dir", str(up.state_dir))
     assert status.returncode == 0, status.stdout + status.stderr
-    rows = [line for line in status.stdout.splitlines() if line.split()[:1] in ([n] for n in SERVICES)]
+    rows = [line for line in status.stdout.splitlines() if line.split()[0] in SERVICES]
     assert len(rows) == len(SERVICES)
     assert all(line.split()[1] == "SERVING" for line in rows), status.stdout
 
@@ -160,6 +160,59 @@ def test_children_die_when_up_is_killed_hard(up: Up) -> None:
     status = frontdesk("status", "--state-dir", str(up.state_dir))
     assert status.returncode == 1
     assert status.stdout.count("DOWN") == len(SERVICES)
+
+
+def test_a_child_dying_stops_the_stack_with_an_error(up: Up) -> None:
+    pids = up.pids()
+    services = up.stack()["services"]
+    assert isinstance(services, dict)
+    victim = int(services["orchestrator"]["pid"])
+    os.kill(victim, signal.SIGKILL)
+    assert up.process.wait(timeout=60) == 1
+    output = "".join(up.output)
+    assert "error: orchestrator exited with code -9" in output
+    assert str(up.state_dir / "logs" / "orchestrator.log") in output
+    assert wait_until_gone(pids, timeout=5) == []
+    assert not (up.state_dir / "stack.json").exists()
+
+
+def test_call_talks_to_the_stack_from_a_terminal(up: Up) -> None:
+    call = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "call", "--state-dir", str(up.state_dir)],
+        env=cli_env(),
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert call.stdin is not None and call.stdout is not None
+    seen: list[str] = []
+
+    def expect(text: str) -> None:
+        assert call.stdout is not None
+        for line in call.stdout:
+            seen.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"`frontdesk call` never printed {text!r}:\n" + "".join(seen))
+
+    watchdog = threading.Timer(90, call.kill)  # a hung call must not hang the test run
+    watchdog.start()
+    try:
+        expect("assistant: Thanks for calling Maple Street Family Clinic")
+        call.stdin.write("what are your hours?\n")
+        call.stdin.flush()
+        expect("assistant: We're open")
+        call.stdin.write("no thanks, goodbye\n")
+        call.stdin.flush()
+        expect("[call ended: outcome=contained]")
+        assert call.wait(timeout=30) == 0
+    finally:
+        watchdog.cancel()
+        if call.poll() is None:
+            call.kill()
+            call.wait()
 
 
 @pytest.mark.slow

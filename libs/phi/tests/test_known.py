@@ -87,3 +87,12 @@ def test_matchers_cached_per_known() -> None:
             other_ids="XJ45567",
         )
     )
+
+
+def test_patient_sharing_a_staff_first_name_is_still_redacted() -> None:
+    staff = ("Dr. James Okafor", "James Okafor", "doctor okafor")
+    engine = phi.Engine(strict=True, allow=staff)
+    assert engine.redact("my name is James Smith").text == "my name is [NAME]"
+    # Staff names alone, in full or in part, stay.
+    assert engine.redact("I'd like to see James Okafor").text == "I'd like to see James Okafor"
+    assert engine.redact("this is James").text == "this is James"
