@@ -101,7 +101,9 @@ class Clinic(_Frozen):
         for provider in self.providers:
             missing = sorted(set(provider.appointment_types) - codes)
             if missing:
-                raise ValueError(f"provider {provider.id} offers unknown appointment types {missing}")
+                raise ValueError(
+                    f"provider {provider.id} offers unknown appointment types {missing}"
+                )
         return self
 
     @property

@@ -17,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = ROOT / "protos"
 OUT_PACKAGE = ROOT / "libs" / "frontdesk" / "v1"
-PACKAGE_DOC = '"""Generated protobuf and gRPC code for frontdesk.v1: do not edit; see frontdesk.codegen."""\n'
+PACKAGE_DOC = (
+    '"""Generated protobuf and gRPC code for frontdesk.v1: do not edit; see frontdesk.codegen."""\n'
+)
 
 
 def generate(out_root: Path) -> Path:
@@ -69,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             stale = _differences(generated, OUT_PACKAGE)
             if stale:
-                print("stale generated code, run `python -m frontdesk.codegen`:", *stale, sep="\n  ")
+                print(
+                    "stale generated code, run `python -m frontdesk.codegen`:", *stale, sep="\n  "
+                )
                 return 1
             print("generated code is up to date")
             return 0

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from faker import Faker
+
 from phi import Known
 
 from . import _render as r

@@ -8,7 +8,8 @@ client raises the matching :mod:`servicekit.errors` exception, so callers handle
 whichever transport carried the call.
 
     broker = make_broker(settings.nats_url, tracer_provider=tp)
-    bind_servicer(broker, "scheduler_adapter", scheduler_pb2.DESCRIPTOR.services_by_name["Scheduler"], servicer)
+    scheduler = scheduler_pb2.DESCRIPTOR.services_by_name["Scheduler"]
+    bind_servicer(broker, "scheduler_adapter", scheduler, servicer)
     await broker.start()
     client = BusClient(broker)
     slots = await client.call("frontdesk.scheduler_adapter.FindSlots", request, FindSlotsResponse)
@@ -63,7 +64,9 @@ def make_broker(
 
         # Message counters would duplicate our own metrics; spans are what we need from it.
         stack.append(
-            NatsTelemetryMiddleware(tracer_provider=tracer_provider, include_messages_counters=False)
+            NatsTelemetryMiddleware(
+                tracer_provider=tracer_provider, include_messages_counters=False
+            )
         )
     stack.extend(middlewares)
     return NatsBroker(
@@ -185,7 +188,9 @@ def _stream_handler(
                 with contextlib.suppress(Exception):
                     await cancel_sub.unsubscribe()
         with contextlib.suppress(Exception):
-            await broker.publish(b"", reply_to, headers={h.STREAM_END: "1", **_status_headers(error)})
+            await broker.publish(
+                b"", reply_to, headers={h.STREAM_END: "1", **_status_headers(error)}
+            )
 
     return handle
 
@@ -264,9 +269,7 @@ class BusClient:
         except nats.errors.NoRespondersError:
             raise Unavailable(f"{subject_name}: no service is answering") from None
         except (TimeoutError, nats.errors.TimeoutError):
-            raise DeadlineExceeded(
-                f"{subject_name}: no answer within {timeout:.3g} s"
-            ) from None
+            raise DeadlineExceeded(f"{subject_name}: no answer within {timeout:.3g} s") from None
         except nats.errors.ConnectionClosedError:
             raise Unavailable(f"{subject_name}: the NATS connection is closed") from None
         _raise_for_status(reply.headers, subject_name)

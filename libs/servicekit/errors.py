@@ -17,7 +17,7 @@ side, so one ``except NotFound`` works whichever transport carried the call::
     ├── Unavailable              nobody is there to answer, or the dependency is down (UNAVAILABLE)
     ├── Unimplemented            the method exists in the contract but not yet here (UNIMPLEMENTED)
     ├── Cancelled                the caller gave up (CANCELLED)
-    └── Internal                 a bug: the message is safe to show, details are in the logs (INTERNAL)
+    └── Internal                 a bug: the message is safe to show, details in logs (INTERNAL)
 """
 
 from __future__ import annotations

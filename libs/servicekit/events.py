@@ -1,8 +1,8 @@
 """Publishing events and audit records on JetStream, scrubbed first.
 
-    publisher = EventPublisher(js, scrub)
-    await publisher.event("call_completed", CallCompleted(...))   # frontdesk.events.call_completed
-    await publisher.audit(AuditRecord(action="book", ...))         # frontdesk.audit.book
+publisher = EventPublisher(js, scrub)
+await publisher.event("call_completed", CallCompleted(...))   # frontdesk.events.call_completed
+await publisher.audit(AuditRecord(action="book", ...))         # frontdesk.audit.book
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return call
 
         def streaming(behaviour: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
-            async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            async def call(
+                request: Any, context: grpc.aio.ServicerContext[Any, Any]
+            ) -> AsyncIterator[Any]:
                 try:
                     async for item in behaviour(request, context):
                         yield item
@@ -109,9 +111,7 @@ class TokenAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self._policy = dict(policy)
 
     @classmethod
-    def from_file(
-        cls, path: Path, policy: Mapping[str, tuple[str, ...]]
-    ) -> TokenAuthInterceptor:
+    def from_file(cls, path: Path, policy: Mapping[str, tuple[str, ...]]) -> TokenAuthInterceptor:
         """Tokens from a file of ``kind: token`` lines (a mounted secret); re-read on each start."""
         tokens = {}
         for line in path.read_text().splitlines():
@@ -142,7 +142,9 @@ class TokenAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         token = str(metadata.get("authorization", "")).removeprefix("Bearer ").strip()
         kind = self._kind_of(token) if token else None
         if kind is None:
-            return _deny(handler, grpc.StatusCode.UNAUTHENTICATED, "missing or unknown client token")
+            return _deny(
+                handler, grpc.StatusCode.UNAUTHENTICATED, "missing or unknown client token"
+            )
         if kind not in self._allowed_kinds(details.method):
             message = f"a {kind} client may not call {details.method}"
             return _deny(handler, grpc.StatusCode.PERMISSION_DENIED, message)
@@ -161,7 +163,9 @@ def _deny(
         return abort
 
     def streaming(_behaviour: Any) -> Callable[..., AsyncIterator[Any]]:
-        async def abort(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        async def abort(
+            _request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             await context.abort(code, message)
             yield None  # unreachable: makes this an async generator
 

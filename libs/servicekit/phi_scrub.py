@@ -24,7 +24,6 @@ from typing import Any
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2
-
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,8 @@ JetStream, the event publisher, flags. Built once in ``__main__`` and passed in;
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +31,9 @@ from servicekit.settings import DEFAULT_GRPC_PORTS, ServiceSettings
 from servicekit.telemetry import make_tracer_provider
 
 log = logging.getLogger(__name__)
+
+# Seconds the NATS connection gets to drain on close.
+CLOSE_TIMEOUT = 5.0
 
 
 @dataclass
@@ -89,7 +94,11 @@ class Runtime:
         if settings.metrics_port != -2:
             port = settings.metrics_port
             if port == 0:
-                port = 9100 + list(DEFAULT_GRPC_PORTS).index(name) + 1 if name in DEFAULT_GRPC_PORTS else 0
+                port = (
+                    9100 + list(DEFAULT_GRPC_PORTS).index(name) + 1
+                    if name in DEFAULT_GRPC_PORTS
+                    else 0
+                )
             metrics_server = MetricsServer(metrics.registry, settings.metrics_host, max(port, 0))
         return cls(
             name=name,
@@ -109,9 +118,12 @@ class Runtime:
     async def close(self) -> None:
         """Drains the NATS connection and stops everything started by :meth:`start`."""
         try:
-            await self.broker.stop()
+            # With the NATS server gone, draining would wait for a reconnect forever.
+            await asyncio.wait_for(self.broker.stop(), CLOSE_TIMEOUT)
         except Exception:
             log.warning("NATS connection did not drain cleanly", exc_info=True)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.broker.connection.close(), CLOSE_TIMEOUT)
         if self.flags is not None:
             self.flags.close()
         if self.metrics_server is not None:

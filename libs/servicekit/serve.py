@@ -37,7 +37,7 @@ class ServiceDefinition:
     name: str  # "scheduler_adapter": NATS subjects frontdesk.<name>.<Method>, queue group <name>
     descriptor: ServiceDescriptor
     add_to_server: Callable[[Any, grpc.aio.Server], None]
-    # Methods served per version (frontdesk.<name>.<version>.<Method>), e.g. the orchestrator's Turn.
+    # Methods served per version (frontdesk.<name>.<version>.<Method>): the orchestrator's Turn.
     versioned_methods: tuple[str, ...] = ()
     # Which client kinds may call which methods over gRPC (admin may call all).
     auth_policy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -81,7 +81,9 @@ async def serve(
     ]
     if runtime.settings.auth_tokens_file is not None:
         interceptors.append(
-            TokenAuthInterceptor.from_file(runtime.settings.auth_tokens_file, definition.auth_policy)
+            TokenAuthInterceptor.from_file(
+                runtime.settings.auth_tokens_file, definition.auth_policy
+            )
         )
     interceptors.append(ErrorInterceptor())
     server = grpc.aio.server(interceptors=interceptors)
@@ -136,7 +138,7 @@ async def serve(
         # Stop taking NATS requests; in-flight ones finish (faststream waits for them).
         for subscriber in list(runtime.broker.subscribers):
             with contextlib.suppress(Exception):
-                await subscriber.stop()
+                await asyncio.wait_for(subscriber.stop(), runtime.settings.shutdown_grace)
         await server.stop(runtime.settings.shutdown_grace)
         await runtime.close()
         log.info("stopped")

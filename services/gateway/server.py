@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
-
 from gateway import convert, model
 from gateway.switchboard import Switchboard
 

@@ -22,13 +22,12 @@ import time
 from collections.abc import AsyncIterator
 
 from clinic import ClinicDirectory, ClinicNotFound
-from servicekit.errors import InvalidArgument
-
 from gateway import model
 from gateway.admission import Admission
 from gateway.call import Call, CallPolicy, Clock
 from gateway.orchestrator_client import OrchestratorClient
 from gateway.recording import CallRecorder
+from servicekit.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from google.protobuf.message import Message
+
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, handoff_pb2, handoff_pb2_grpc
-from google.protobuf.message import Message
+from handoff.factory import build_handoff_servicer
+from handoff.packet import Packet
 from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import staff_names
 from servicekit.settings import PROJECT_ROOT
-
-from handoff.factory import build_handoff_servicer
-from handoff.packet import Packet
 
 DEFINITION = ServiceDefinition(
     name="handoff",

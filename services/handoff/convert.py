@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from frontdesk.v1 import common_pb2, events_pb2, handoff_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
-from servicekit.errors import InvalidArgument
 
+from frontdesk.v1 import common_pb2, events_pb2, handoff_pb2
 from handoff.packet import Line, Packet, Reason, State, Target, Urgency, assess
+from servicekit.errors import InvalidArgument
 
 _REASON_PREFIX = "HANDOFF_REASON_"
 

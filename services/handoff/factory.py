@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from clinic import ClinicDirectory
-
 from handoff.fanout import WatchHub
 from handoff.server import EventSink, HandoffServicer, Redactor, no_redaction
 from handoff.store import HandoffStore

@@ -25,9 +25,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
 
-from servicekit.errors import ResourceExhausted
-
 from handoff.packet import Packet
+from servicekit.errors import ResourceExhausted
 
 _CLOSED: Final = object()
 

@@ -20,9 +20,8 @@ import dataclasses
 import enum
 from datetime import datetime
 
-from servicekit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-
 from handoff.packet import Packet, State
+from servicekit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
 
 class Action(enum.Enum):

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from clinic import Clinic
-
 from handoff.packet import Reason, State, Target, Urgency
 
 

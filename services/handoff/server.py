@@ -27,16 +27,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from google.protobuf.message import Message
+
 from clinic import Clinic, ClinicDirectory, ClinicNotFound
 from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
-from google.protobuf.message import Message
-from servicekit.errors import InvalidArgument
-
 from handoff import convert
 from handoff.fanout import WatchHub
 from handoff.packet import Packet, Reason, State
 from handoff.routing import route
 from handoff.store import HandoffStore
+from servicekit.errors import InvalidArgument
 
 log = logging.getLogger(__name__)
 

@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from servicekit.errors import Aborted, NotFound
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from handoff import lifecycle
 from handoff.packet import Line, Packet, Reason, State, Target, Urgency
 from handoff.routing import is_urgent
+from servicekit.errors import Aborted, NotFound
 
 SCHEMA_VERSION = 1
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from frontdesk.v1 import llm_router_pb2, llm_router_pb2_grpc
-
 from llm_router.server import LlmRouterServicer
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service

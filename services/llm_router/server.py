@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from frontdesk.v1 import llm_router_pb2, llm_router_pb2_grpc
-
 from servicekit.errors import Unimplemented
 
 _LATER = "the LLM router is not implemented yet; the rules dialogue policy serves calls"

@@ -1,8 +1,7 @@
 """python -m orchestrator"""
 
-from servicekit.app import main
-
 from orchestrator.app import SERVICE
+from servicekit.app import main
 
 if __name__ == "__main__":
     main(SERVICE)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pydantic import Field
+
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
-from pydantic import Field
+from orchestrator.server import CallRedactor, OrchestratorServicer
+from orchestrator.sessions import SessionStore
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import known_from_dict, staff_names
-
-from orchestrator.server import CallRedactor, OrchestratorServicer
-from orchestrator.sessions import SessionStore
 
 DEFINITION = ServiceDefinition(
     name="orchestrator",

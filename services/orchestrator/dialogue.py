@@ -14,7 +14,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
 from clinic import Clinic
@@ -193,7 +193,7 @@ class Transfer:
     urgency: str
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     CONTAINED = "contained"
     HANDOFF = "handoff"
     ABANDONED = "abandoned"

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from servicekit.errors import ServiceError
-
 from orchestrator.dialogue import (
     Context,
     DialogueState,
@@ -23,6 +21,7 @@ from orchestrator.dialogue import (
     ToolResult,
     Transfer,
 )
+from servicekit.errors import ServiceError
 
 # A policy that keeps asking for tools without ever finishing is a bug; stop it.
 MAX_STEPS_PER_TURN = 12
@@ -62,7 +61,9 @@ class TurnRun:
                 return
             self.tools_called.append(type(tool).__name__)
             event = await self._run_tool(tool, step_number)
-        raise RuntimeError(f"the {self._policy.name} policy did not finish a turn in {MAX_STEPS_PER_TURN} steps")
+        raise RuntimeError(
+            f"the {self._policy.name} policy did not finish a turn in {MAX_STEPS_PER_TURN} steps"
+        )
 
     async def _run_tool(self, tool: Tool, step_number: int) -> ToolResult:
         try:

@@ -12,13 +12,11 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from clinic import ClinicDirectory, ClinicNotFound
-from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from opentelemetry import trace
-from servicekit import BusClient, EventPublisher
-from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
+from clinic import ClinicDirectory, ClinicNotFound
+from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 from orchestrator.dialogue import (
     CallerHungUp,
     CallerInterrupted,
@@ -37,6 +35,8 @@ from orchestrator.dialogue import (
 from orchestrator.driver import TurnRun
 from orchestrator.sessions import CallSession, SessionStore
 from orchestrator.tools import NatsTools, handoff_reason
+from servicekit import BusClient, EventPublisher
+from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,11 @@ OUTCOMES = {
     Outcome.HANDOFF.value: common_pb2.CALL_OUTCOME_HANDOFF,
     Outcome.ABANDONED.value: common_pb2.CALL_OUTCOME_ABANDONED,
 }
-URGENCY = {"routine": common_pb2.URGENCY_ROUTINE, "soon": common_pb2.URGENCY_SOON,
-           "urgent": common_pb2.URGENCY_URGENT}
+URGENCY = {
+    "routine": common_pb2.URGENCY_ROUTINE,
+    "soon": common_pb2.URGENCY_SOON,
+    "urgent": common_pb2.URGENCY_URGENT,
+}
 SAVE_ATTEMPTS = 4
 _DONE = object()
 
@@ -176,7 +179,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             existing.version = self._version
             existing.update_time = _now_iso(now)
             await self._store.save(existing, revision)
-            return orchestrator_pb2.ClaimResponse(version=self._version, clinic_id=existing.clinic_id)
+            return orchestrator_pb2.ClaimResponse(
+                version=self._version, clinic_id=existing.clinic_id
+            )
         await self._events.event(
             "call_started",
             events_pb2.CallStarted(
@@ -241,7 +246,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         for attempt in range(SAVE_ATTEMPTS):
             session, revision = await self._store.load(request.call_id)
             if request.turn_id and request.turn_id == session.last_turn_id:
-                for raw in session.last_reply[len(sent):]:
+                for raw in session.last_reply[len(sent) :]:
                     replay = orchestrator_pb2.TurnEvent()
                     replay.ParseFromString(bytes.fromhex(raw["pb"]))
                     queue.put_nowait(replay)
@@ -259,7 +264,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             except Aborted:
                 if attempt == SAVE_ATTEMPTS - 1:
                     raise
-                log.info("session changed during a turn; running it again", extra={"attempt": attempt})
+                log.info(
+                    "session changed during a turn; running it again", extra={"attempt": attempt}
+                )
                 continue
             self._note_turn(session, request)
             await self._publish_turn(session, request, replies)
@@ -351,7 +358,11 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         trace.get_current_span().set_attribute("frontdesk.caller_text", said)
         log.debug(
             "turn",
-            extra={"call_id": session.call_id, "state": session.dialogue.phase, "caller_text": said},
+            extra={
+                "call_id": session.call_id,
+                "state": session.dialogue.phase,
+                "caller_text": said,
+            },
         )
 
     async def _publish_turn(
@@ -396,7 +407,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 handoff_id=state.handoff_id,
                 intents=list(state.intents_tried),
                 transcript=[
-                    common_pb2.TranscriptLine(speaker=speaker, text=self._redact(text, session.known))
+                    common_pb2.TranscriptLine(
+                        speaker=speaker, text=self._redact(text, session.known)
+                    )
                     for speaker, text in state.transcript
                 ],
                 orchestrator_version=session.version,
@@ -432,7 +445,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             raise InvalidArgument("page_size must not be negative")
         size = min(request.page_size or 50, 500)
         sessions = [
-            s for s in await self._store.all() if not request.clinic_id or s.clinic_id == request.clinic_id
+            s
+            for s in await self._store.all()
+            if not request.clinic_id or s.clinic_id == request.clinic_id
         ]
         sessions.sort(key=lambda s: s.start_time, reverse=True)
         return orchestrator_pb2.ListCallsResponse(sessions=[self._view(s) for s in sessions[:size]])

@@ -14,9 +14,9 @@ from typing import Any
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
-from servicekit.errors import Aborted, AlreadyExists, NotFound
 
 from orchestrator.dialogue import DialogueState
+from servicekit.errors import Aborted, AlreadyExists, NotFound
 
 _KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
 
@@ -83,10 +83,14 @@ class SessionStore:
     async def save(self, session: CallSession, revision: int) -> int:
         try:
             return int(
-                await self._kv.update(session_key(session.call_id), session.to_json(), last=revision)
+                await self._kv.update(
+                    session_key(session.call_id), session.to_json(), last=revision
+                )
             )
         except KeyWrongLastSequenceError:
-            raise Aborted(f"call {session.call_id!r} changed concurrently; retry the turn") from None
+            raise Aborted(
+                f"call {session.call_id!r} changed concurrently; retry the turn"
+            ) from None
 
     async def all(self) -> list[CallSession]:
         try:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from frontdesk.v1 import common_pb2, handoff_pb2, scheduler_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
-from servicekit import BusClient
 
+from frontdesk.v1 import common_pb2, handoff_pb2, scheduler_pb2
 from orchestrator.dialogue import (
     AppointmentInfo,
     DialogueState,
@@ -31,6 +30,7 @@ from orchestrator.dialogue import (
     ToolVerifyIdentity,
     VerifiedIdentity,
 )
+from servicekit import BusClient
 
 SCHEDULER = "frontdesk.scheduler_adapter."
 HANDOFF = "frontdesk.handoff."

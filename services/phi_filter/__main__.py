@@ -1,8 +1,7 @@
 """python -m phi_filter"""
 
-from servicekit.app import main
-
 from phi_filter.app import SERVICE
+from servicekit.app import main
 
 if __name__ == "__main__":
     main(SERVICE)

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import phi
 from frontdesk.v1 import phi_pb2, phi_pb2_grpc
-from servicekit import Metrics, Runtime, ServiceDefinition, ServiceSettings
-from servicekit.app import Built, Service
-from servicekit.phi_scrub import staff_names
-
 from phi_filter.leak_detector import (
     EventLeakDetector,
     LeakReporter,
@@ -24,6 +20,9 @@ from phi_filter.leak_detector import (
 )
 from phi_filter.leak_scan import LeakScanner
 from phi_filter.server import DEFAULT_MAX_TEXT_BYTES, PhiFilterServicer
+from servicekit import Metrics, Runtime, ServiceDefinition, ServiceSettings
+from servicekit.app import Built, Service
+from servicekit.phi_scrub import staff_names
 
 DEFINITION = ServiceDefinition(
     name="phi_filter",

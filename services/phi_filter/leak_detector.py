@@ -28,17 +28,14 @@ from pathlib import Path
 from typing import Protocol
 
 import nats.errors
-import phi
 from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
-from servicekit.events import TYPE_HEADER
-from servicekit.metrics import Metrics
-from servicekit.phi_scrub import known_from_dict
 
+import phi
 from phi_filter.leak_scan import (
     LEAK_SUBJECT,
     Leak,
@@ -48,6 +45,9 @@ from phi_filter.leak_scan import (
     leak_events,
     log_call_id,
 )
+from servicekit.events import TYPE_HEADER
+from servicekit.metrics import Metrics
+from servicekit.phi_scrub import known_from_dict
 
 log = logging.getLogger(__name__)
 

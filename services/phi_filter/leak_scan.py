@@ -24,12 +24,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import phi
-from frontdesk.v1 import events_pb2
 from google.protobuf import symbol_database
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
+import phi
+from frontdesk.v1 import events_pb2
 from servicekit.scrub import _is_identifier
 
 # Mirrors servicekit.scrub._is_identifier for JSON keys (a test keeps the two in agreement).
@@ -135,9 +136,7 @@ def placeholder_only(text: str, start: int, end: int, holes: Sequence[tuple[int,
     # A span is not a leak when, placeholders removed, nothing identifying is left in it
     # ("[NAME] Lopez" still leaks "Lopez"; "[NAME]" alone is the redactor's own work).
     kept = [
-        ch
-        for i, ch in enumerate(text[start:end], start)
-        if not any(a <= i < b for a, b in holes)
+        ch for i, ch in enumerate(text[start:end], start) if not any(a <= i < b for a, b in holes)
     ]
     return not any(ch.isalnum() for ch in kept)
 
@@ -171,9 +170,7 @@ class LeakScanner:
         leaks: list[Leak] = []
         for path, text in fields:
             for span in self.scan_text(text, known):
-                leaks.append(
-                    Leak(path, span.entity.value, span.source.value, span.start, span.end)
-                )
+                leaks.append(Leak(path, span.entity.value, span.source.value, span.start, span.end))
         return leaks
 
     def scan_message(self, message: Message, known: phi.Known | None = None) -> list[Leak]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
 from google.protobuf.message import Message
 
 from clinic import ClinicDirectory
+from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
 from scheduler_adapter.server import build_servicer
 from servicekit import EventPublisher, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
@@ -25,7 +25,9 @@ class SchedulerSettings(ServiceSettings):
     """``FRONTDESK_*`` settings of the scheduler_adapter service."""
 
     # SQLAlchemy URL: SQLite by default, postgresql+psycopg://… in production.
-    scheduler_database_url: str = f"sqlite+pysqlite:///{PROJECT_ROOT / '.frontdesk' / 'scheduler.db'}"
+    scheduler_database_url: str = (
+        f"sqlite+pysqlite:///{PROJECT_ROOT / '.frontdesk' / 'scheduler.db'}"
+    )
     # Add the demo slots and patients to every clinic at start (local runs and tests only).
     scheduler_seed_demo: bool = False
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from frontdesk.v1 import common_pb2, scheduler_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
-from servicekit.errors import InvalidArgument
 
+from frontdesk.v1 import common_pb2, scheduler_pb2
 from scheduler_adapter.domain import (
     Appointment,
     AppointmentStatus,
@@ -21,6 +20,7 @@ from scheduler_adapter.domain import (
     PatientIdentity,
     Slot,
 )
+from servicekit.errors import InvalidArgument
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from frontdesk.v1 import events_pb2
-from servicekit.errors import NotFound, PermissionDenied, ServiceError
-
 from scheduler_adapter.backend import SchedulerBackend
 from scheduler_adapter.domain import (
     Appointment,
@@ -29,6 +27,7 @@ from scheduler_adapter.domain import (
     utc_now,
 )
 from scheduler_adapter.sinks import AuditSink, EventSink
+from servicekit.errors import NotFound, PermissionDenied, ServiceError
 
 APPOINTMENT_CHANGED = "appointment_changed"
 

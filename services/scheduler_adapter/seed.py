@@ -35,11 +35,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from clinic import Clinic
-from clinic._model import WEEKDAYS
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from clinic import Clinic
+from clinic._model import WEEKDAYS
 from scheduler_adapter.schema import AppointmentRow, PatientRow, SlotRow
 from scheduler_adapter.sql_backend import SqlBackend
 
@@ -66,18 +66,114 @@ class DemoPatient:
 
 
 DEMO_PATIENTS: tuple[DemoPatient, ...] = (
-    DemoPatient("01", "Maria", "Lopez", date(1980, 3, 3), "+15550100201", "maria.lopez@example.com", "MRN-100001"),  # noqa: E501
-    DemoPatient("02", "James", "Smith", date(1975, 7, 14), "+15550100202", "james.smith@example.com", "MRN-100002"),  # noqa: E501
-    DemoPatient("03", "Aisha", "Khan", date(1992, 11, 30), "+15550100203", "aisha.khan@example.com", "MRN-100003"),  # noqa: E501
-    DemoPatient("04", "Wei", "Zhang", date(1968, 1, 22), "+15550100204", "wei.zhang@example.com", "MRN-100004"),  # noqa: E501
-    DemoPatient("05", "Olga", "Petrova", date(1955, 5, 9), "+15550100205", "olga.petrova@example.com", "MRN-100005"),  # noqa: E501
-    DemoPatient("06", "David", "O'Brien", date(1988, 9, 17), "+15550100206", "david.obrien@example.com", "MRN-100006"),  # noqa: E501
-    DemoPatient("07", "Sofia", "Rossi", date(2001, 2, 28), "+15550100207", "sofia.rossi@example.com", "MRN-100007"),  # noqa: E501
-    DemoPatient("08", "Kwame", "Mensah", date(1983, 12, 5), "+15550100208", "kwame.mensah@example.com", "MRN-100008"),  # noqa: E501
-    DemoPatient("09", "Emily", "Johnson", date(1996, 6, 21), "+15550100209", "emily.johnson@example.com", "MRN-100009"),  # noqa: E501
-    DemoPatient("10", "José", "García", date(1971, 4, 11), "+15550100210", "jose.garcia@example.com", "MRN-100010"),  # noqa: E501
-    DemoPatient("11", "Hannah", "Müller", date(1964, 8, 2), "+15550100211", "hannah.muller@example.com", "MRN-100011"),  # noqa: E501
-    DemoPatient("12", "Mary-Ann", "Thompson", date(1990, 10, 10), "+15550100212", "maryann.t@example.com", "MRN-100012"),  # noqa: E501
+    DemoPatient(
+        "01",
+        "Maria",
+        "Lopez",
+        date(1980, 3, 3),
+        "+15550100201",
+        "maria.lopez@example.com",
+        "MRN-100001",
+    ),
+    DemoPatient(
+        "02",
+        "James",
+        "Smith",
+        date(1975, 7, 14),
+        "+15550100202",
+        "james.smith@example.com",
+        "MRN-100002",
+    ),
+    DemoPatient(
+        "03",
+        "Aisha",
+        "Khan",
+        date(1992, 11, 30),
+        "+15550100203",
+        "aisha.khan@example.com",
+        "MRN-100003",
+    ),
+    DemoPatient(
+        "04",
+        "Wei",
+        "Zhang",
+        date(1968, 1, 22),
+        "+15550100204",
+        "wei.zhang@example.com",
+        "MRN-100004",
+    ),
+    DemoPatient(
+        "05",
+        "Olga",
+        "Petrova",
+        date(1955, 5, 9),
+        "+15550100205",
+        "olga.petrova@example.com",
+        "MRN-100005",
+    ),
+    DemoPatient(
+        "06",
+        "David",
+        "O'Brien",
+        date(1988, 9, 17),
+        "+15550100206",
+        "david.obrien@example.com",
+        "MRN-100006",
+    ),
+    DemoPatient(
+        "07",
+        "Sofia",
+        "Rossi",
+        date(2001, 2, 28),
+        "+15550100207",
+        "sofia.rossi@example.com",
+        "MRN-100007",
+    ),
+    DemoPatient(
+        "08",
+        "Kwame",
+        "Mensah",
+        date(1983, 12, 5),
+        "+15550100208",
+        "kwame.mensah@example.com",
+        "MRN-100008",
+    ),
+    DemoPatient(
+        "09",
+        "Emily",
+        "Johnson",
+        date(1996, 6, 21),
+        "+15550100209",
+        "emily.johnson@example.com",
+        "MRN-100009",
+    ),
+    DemoPatient(
+        "10",
+        "José",
+        "García",
+        date(1971, 4, 11),
+        "+15550100210",
+        "jose.garcia@example.com",
+        "MRN-100010",
+    ),
+    DemoPatient(
+        "11",
+        "Hannah",
+        "Müller",
+        date(1964, 8, 2),
+        "+15550100211",
+        "hannah.muller@example.com",
+        "MRN-100011",
+    ),
+    DemoPatient(
+        "12",
+        "Mary-Ann",
+        "Thompson",
+        date(1990, 10, 10),
+        "+15550100212",
+        "maryann.t@example.com",
+        "MRN-100012",
+    ),
 )
 
 # (patient number, provider id, appointment type) of the seeded upcoming appointments.

@@ -26,13 +26,12 @@ from datetime import timedelta
 from clinic import Clinic
 from frontdesk.v1 import scheduler_pb2, scheduler_pb2_grpc
 from frontdesk.v1.common_pb2 import Appointment as AppointmentPb
-from servicekit.errors import InvalidArgument
-
 from scheduler_adapter import convert
 from scheduler_adapter.domain import Clock, SlotQuery, utc_now
 from scheduler_adapter.scheduling import SchedulingService
 from scheduler_adapter.sinks import AuditSink, EventSink
 from scheduler_adapter.sql_backend import SqlBackend
+from servicekit.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 3
 MAX_PAGE_SIZE = 50

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from frontdesk.v1 import events_pb2
 from google.protobuf.message import Message
+
+from frontdesk.v1 import events_pb2
 
 
 class AuditSink(Protocol):

@@ -28,21 +28,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from clinic import Clinic
-from servicekit.errors import (
-    Aborted,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    ServiceError,
-)
 from sqlalchemy import Engine, Select, and_, create_engine, delete, event, exists, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from clinic import Clinic
 from scheduler_adapter.domain import (
     Appointment,
     AppointmentStatus,
@@ -70,6 +62,14 @@ from scheduler_adapter.schema import (
     ProviderRow,
     SchemaVersionRow,
     SlotRow,
+)
+from servicekit.errors import (
+    Aborted,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
 )
 
 T = TypeVar("T")
@@ -307,17 +307,20 @@ class SqlBackend:
 
     @staticmethod
     def _block_held_by_other(session: Session, slot: Slot, call_id: str, now: datetime) -> bool:
-        return session.scalar(
-            select(
-                exists().where(
-                    HoldRow.clinic_id == slot.clinic_id,
-                    HoldRow.provider_id == slot.provider_id,
-                    HoldRow.start_time == slot.start,
-                    HoldRow.expires_at > now,
-                    HoldRow.call_id != call_id,
+        return (
+            session.scalar(
+                select(
+                    exists().where(
+                        HoldRow.clinic_id == slot.clinic_id,
+                        HoldRow.provider_id == slot.provider_id,
+                        HoldRow.start_time == slot.start,
+                        HoldRow.expires_at > now,
+                        HoldRow.call_id != call_id,
+                    )
                 )
             )
-        ) is True
+            is True
+        )
 
     @staticmethod
     def _release_holds(session: Session, slot: Slot) -> None:
@@ -505,9 +508,7 @@ class SqlBackend:
     async def book(
         self, clinic_id: str, call_id: str, patient_id: str, slot_id: str, idempotency_key: str
     ) -> Booking:
-        return await self._run(
-            self._book, clinic_id, call_id, patient_id, slot_id, idempotency_key
-        )
+        return await self._run(self._book, clinic_id, call_id, patient_id, slot_id, idempotency_key)
 
     def _book(
         self, clinic_id: str, call_id: str, patient_id: str, slot_id: str, idempotency_key: str

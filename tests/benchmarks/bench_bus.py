@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from nats.aio.client import Client as NATS
 
+from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, Runtime, ServiceDefinition, ServiceSettings, Serving, serve
 from servicekit.testing import NatsServer
 
@@ -55,11 +55,15 @@ async def measure(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
 async def main(n: int) -> None:
     server = NatsServer.start()
     try:
-        settings = ServiceSettings(nats_url=server.url, grpc_port=-1, metrics_port=-2, version="bench")
+        settings = ServiceSettings(
+            nats_url=server.url, grpc_port=-1, metrics_port=-2, version="bench"
+        )
         runtime = await Runtime.start("orchestrator", settings, with_flags=False)
         stop = asyncio.Event()
         ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
-        task = asyncio.create_task(serve(runtime, DEFINITION, Echo(), stop=stop, on_ready=ready.set_result))
+        task = asyncio.create_task(
+            serve(runtime, DEFINITION, Echo(), stop=stop, on_ready=ready.set_result)
+        )
         serving = await ready
 
         client_runtime = await Runtime.start("bench-client", settings, with_flags=False)
@@ -81,7 +85,9 @@ async def main(n: int) -> None:
             return orchestrator_pb2.ClaimResponse.FromString(msg.data)
 
         async def over_servicekit() -> object:
-            return await bus.call("frontdesk.orchestrator.Claim", REQUEST, orchestrator_pb2.ClaimResponse)
+            return await bus.call(
+                "frontdesk.orchestrator.Claim", REQUEST, orchestrator_pb2.ClaimResponse
+            )
 
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{serving.grpc_port}")
         stub = orchestrator_pb2_grpc.OrchestratorStub(channel)

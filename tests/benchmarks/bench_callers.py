@@ -53,7 +53,11 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def percentile(samples: list[float], q: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] if len(samples) > 1 else samples[0]
+    return (
+        statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+        if len(samples) > 1
+        else samples[0]
+    )
 
 
 async def load(target: Target, pids: list[int], callers: int, calls_per_caller: int) -> str:
@@ -68,9 +72,9 @@ async def load(target: Target, pids: list[int], callers: int, calls_per_caller: 
     failed = sum(not result.passed for result in results)
     return (
         f"N={callers:4d}  calls={len(results):4d}  failed={failed:3d}  turns={turns:5d}  "
-        f"turn latency p50 {percentile(latencies, 50):6.1f} ms  p95 {percentile(latencies, 95):6.1f} ms  "
-        f"p99 {percentile(latencies, 99):6.1f} ms  platform CPU/turn {1000 * cpu / max(turns, 1):5.2f} ms  "
-        f"({turns / elapsed:5.1f} turns/s)"
+        f"turn latency p50 {percentile(latencies, 50):6.1f} ms  "
+        f"p95 {percentile(latencies, 95):6.1f} ms  p99 {percentile(latencies, 99):6.1f} ms  "
+        f"platform CPU/turn {1000 * cpu / max(turns, 1):5.2f} ms  ({turns / elapsed:5.1f} turns/s)"
     )
 
 
@@ -79,7 +83,11 @@ def main() -> None:
     parser.add_argument("--callers", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--calls-per-caller", type=int, default=1)
     args = parser.parse_args()
-    environ = {**os.environ, "FRONTDESK_MAX_CONCURRENT_CALLS": "1000", "FRONTDESK_LOG_LEVEL": "WARNING"}
+    environ = {
+        **os.environ,
+        "FRONTDESK_MAX_CONCURRENT_CALLS": "1000",
+        "FRONTDESK_LOG_LEVEL": "WARNING",
+    }
     environ.pop("FRONTDESK_NATS_URL", None)
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as state:
         stack = Stack(StackOptions(state_dir=Path(state), log_format="json", environ=environ))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+
 from servicekit.testing import NatsServer, PostgresDatabase
 
 from .stack import Stack
@@ -25,7 +26,9 @@ def module_nats() -> Iterator[NatsServer]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def scheduler_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def scheduler_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The scheduler's database: a SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite+pysqlite:///{tmp_path_factory.mktemp('sched') / 'scheduler.db'}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from opentelemetry.sdk.trace.export import SpanExporter
+
 from servicekit.app import Service, run
 from servicekit.serve import Serving
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from frontdesk.cli.processes import alive
 from frontdesk.cli.stack import SERVICES
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
-from frontdesk.v1 import events_pb2
 from google.protobuf import symbol_database, text_format
 from nats.aio.client import Client as NATS
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from callsim.client import Call
+from frontdesk.v1 import events_pb2
 from servicekit.phi_scrub import make_scrubber
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import configure_logging
@@ -70,7 +70,14 @@ def captured_logs() -> Iterator[io.StringIO]:
     buffer = io.StringIO()
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
-    configure_logging("e2e", "e2e", level="DEBUG", fmt="json", scrub=make_scrubber(ServiceSettings()), stream=buffer)
+    configure_logging(
+        "e2e",
+        "e2e",
+        level="DEBUG",
+        fmt="json",
+        scrub=make_scrubber(ServiceSettings()),
+        stream=buffer,
+    )
     try:
         yield buffer
     finally:
@@ -79,9 +86,10 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 
 async def _talk(stack: Stack, call_id: str, caller: str, lines: list[str]) -> None:
-    async with grpc.aio.insecure_channel(stack.gateway_target) as channel, Call.open(
-        channel, call_id=call_id, from_number=caller, to_number="+15550100100"
-    ) as call:
+    async with (
+        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        Call.open(channel, call_id=call_id, from_number=caller, to_number="+15550100100") as call,
+    ):
         await call.reply()
         for line in lines:
             if call.over:
@@ -164,6 +172,8 @@ async def test_nothing_the_stack_emits_carries_a_raw_identifier(
                 break
             await asyncio.sleep(0.1)
         assert await _leaks_counted(stack) >= 2  # the name and the date of birth
-        reports = [text for subject, text in await _events(nats_server.url) if "phi_leak" in subject]
+        reports = [
+            text for subject, text in await _events(nats_server.url) if "phi_leak" in subject
+        ]
         assert reports and all("phi-call-1" in text for text in reports)
         assert [leaks_in(text) for text in reports if leaks_in(text)] == []

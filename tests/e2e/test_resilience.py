@@ -17,9 +17,9 @@ from pathlib import Path
 import grpc
 import pytest
 import sqlalchemy
-from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
 
 from callsim.client import Call
+from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
 from servicekit.settings import PROJECT_ROOT
 from servicekit.testing import NatsServer
 
@@ -31,10 +31,13 @@ DEMO_NUMBER = "+15550100100"
 
 
 @contextlib.asynccontextmanager
-async def calling(stack: Stack, call_id: str, from_number: str = "+15555550123") -> AsyncIterator[Call]:
-    async with grpc.aio.insecure_channel(stack.gateway_target) as channel, Call.open(
-        channel, call_id=call_id, from_number=from_number, to_number=DEMO_NUMBER
-    ) as call:
+async def calling(
+    stack: Stack, call_id: str, from_number: str = "+15555550123"
+) -> AsyncIterator[Call]:
+    async with (
+        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        Call.open(channel, call_id=call_id, from_number=from_number, to_number=DEMO_NUMBER) as call,
+    ):
         greeting = await call.reply()
         assert "How can I help" in greeting.text
         yield call
@@ -146,7 +149,10 @@ def _spawn_orchestrator(nats_url: str, version: str, log: Path) -> subprocess.Po
         "PYTHONPATH": f"{PROJECT_ROOT / 'libs'}:{PROJECT_ROOT / 'services'}",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestrator"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        [sys.executable, "-m", "orchestrator"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -159,17 +165,24 @@ async def _wait_serving(log: Path, timeout: float = 30) -> None:
     raise TimeoutError(f"orchestrator did not start: {log.read_text()[-2000:]}")
 
 
-async def test_call_survives_orchestrator_replicas_being_killed(nats_server: NatsServer, tmp_path: Path) -> None:
+async def test_call_survives_orchestrator_replicas_being_killed(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
     replicas: list[subprocess.Popen[bytes]] = []
     try:
         for name in ("a", "b"):
-            replicas.append(_spawn_orchestrator(nats_server.url, "v-kill", tmp_path / f"{name}.log"))
+            replicas.append(
+                _spawn_orchestrator(nats_server.url, "v-kill", tmp_path / f"{name}.log")
+            )
         for name in ("a", "b"):
             await _wait_serving(tmp_path / f"{name}.log")
         db = f"sqlite+pysqlite:///{tmp_path / 'scheduler.db'}"
-        async with Stack.start(
-            nats_server.url, state_dir=tmp_path, scheduler_db=db, without=("orchestrator",)
-        ) as stack, calling(stack, "survivor") as call:
+        async with (
+            Stack.start(
+                nats_server.url, state_dir=tmp_path, scheduler_db=db, without=("orchestrator",)
+            ) as stack,
+            calling(stack, "survivor") as call,
+        ):
             await verified(call, "Kwame Mensah", "december fifth nineteen eighty three")
             replicas[0].send_signal(signal.SIGKILL)  # one replica dies with the call in flight
             replicas[0].wait()
@@ -193,7 +206,9 @@ async def test_call_survives_orchestrator_replicas_being_killed(nats_server: Nat
                 process.wait()
 
 
-async def test_closed_clinic_puts_the_caller_in_the_callback_queue(nats_server: NatsServer, tmp_path: Path) -> None:
+async def test_closed_clinic_puts_the_caller_in_the_callback_queue(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
     clinics = tmp_path / "clinics"
     clinics.mkdir()
     demo = (PROJECT_ROOT / "deploy" / "local" / "clinics" / "demo.yaml").read_text()
@@ -212,7 +227,9 @@ async def test_closed_clinic_puts_the_caller_in_the_callback_queue(nats_server: 
             assert call.transfer is None  # nobody to transfer to: a callback instead
             assert call.end is not None and call.end.data.get("outcome") == "handoff"
         async with grpc.aio.insecure_channel(stack.services["handoff"].target) as channel:
-            listed = await handoff_pb2_grpc.HandoffStub(channel).List(handoff_pb2.ListHandoffsRequest())
+            listed = await handoff_pb2_grpc.HandoffStub(channel).List(
+                handoff_pb2.ListHandoffsRequest()
+            )
     [packet] = [p for p in listed.handoffs if p.call_id == "after-hours"]
     assert packet.state == handoff_pb2.HANDOFF_STATE_CALLBACK
     assert packet.callback_number == "+15555550999"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
+
 from callsim.runner import Runner, Target
 from callsim.scenario import Scenario, load_paths
 
@@ -26,9 +27,10 @@ async def test_scenario(stack: Stack, scenario: Scenario) -> None:
     )
     runner = Runner(target, concurrency=1)
     try:
-        async with grpc.aio.insecure_channel(target.gateway) as gateway, grpc.aio.insecure_channel(
-            target.handoff
-        ) as handoff:
+        async with (
+            grpc.aio.insecure_channel(target.gateway) as gateway,
+            grpc.aio.insecure_channel(target.handoff) as handoff,
+        ):
             result = await runner.run_one(scenario, 1, gateway, handoff)
     finally:
         runner.close()

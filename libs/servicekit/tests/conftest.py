@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from frontdesk.v1 import (
     orchestrator_pb2,
     orchestrator_pb2_grpc,
     scheduler_pb2,
     scheduler_pb2_grpc,
 )
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from servicekit import BusClient, Runtime, ServiceDefinition, ServiceSettings, Serving, serve
 from servicekit.errors import NotFound
 from servicekit.testing import NatsServer

@@ -6,10 +6,10 @@ import asyncio
 
 import grpc
 import pytest
-from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from nats.aio.client import Client as NATS
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, make_broker
 from servicekit.jetstream import ensure_streams
 from servicekit.testing import NatsServer
@@ -29,10 +29,18 @@ async def test_one_trace_spans_a_grpc_call_into_a_nats_call(
     nats_server: NatsServer, exporter: InMemorySpanExporter
 ) -> None:
     scheduler = await start_service(
-        "scheduler_adapter", SCHEDULER, lambda rt: OneSlotScheduler(), nats_server.url, exporter=exporter
+        "scheduler_adapter",
+        SCHEDULER,
+        lambda rt: OneSlotScheduler(),
+        nats_server.url,
+        exporter=exporter,
     )
     orchestrator = await start_service(
-        "orchestrator", ORCHESTRATOR, lambda rt: EchoOrchestrator(rt.bus), nats_server.url, exporter=exporter
+        "orchestrator",
+        ORCHESTRATOR,
+        lambda rt: EchoOrchestrator(rt.bus),
+        nats_server.url,
+        exporter=exporter,
     )
     try:
         async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:

@@ -6,9 +6,9 @@ import asyncio
 
 import grpc
 import pytest
-from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, make_broker
 from servicekit.errors import DeadlineExceeded, Internal, NotFound, Unavailable
 from servicekit.testing import NatsServer
@@ -34,10 +34,14 @@ async def test_unary_answers_the_same_over_grpc_and_nats(
     over_nats = await bus.call(
         "frontdesk.orchestrator.Claim", request, orchestrator_pb2.ClaimResponse
     )
-    assert over_grpc == over_nats == orchestrator_pb2.ClaimResponse(version="v-test", clinic_id="demo")
+    assert (
+        over_grpc == over_nats == orchestrator_pb2.ClaimResponse(version="v-test", clinic_id="demo")
+    )
 
 
-async def test_streaming_over_nats_and_grpc(orchestrator: RunningService, nats_server: NatsServer) -> None:
+async def test_streaming_over_nats_and_grpc(
+    orchestrator: RunningService, nats_server: NatsServer
+) -> None:
     request = orchestrator_pb2.TurnRequest(call_id="c1", text="one two three")
     bus = await _bus(nats_server.url)
     # Turn is versioned: only frontdesk.orchestrator.<version>.Turn serves it.
@@ -104,11 +108,15 @@ async def test_no_responders_is_unavailable(nats_server: NatsServer) -> None:
     bus = await _bus(nats_server.url)
     with pytest.raises(Unavailable, match="no service is answering"):
         await bus.call(
-            "frontdesk.orchestrator.Claim", orchestrator_pb2.ClaimRequest(), orchestrator_pb2.ClaimResponse
+            "frontdesk.orchestrator.Claim",
+            orchestrator_pb2.ClaimRequest(),
+            orchestrator_pb2.ClaimResponse,
         )
     with pytest.raises(Unavailable):
         async for _ in bus.stream(
-            "frontdesk.orchestrator.gone.Turn", orchestrator_pb2.TurnRequest(), orchestrator_pb2.TurnEvent
+            "frontdesk.orchestrator.gone.Turn",
+            orchestrator_pb2.TurnRequest(),
+            orchestrator_pb2.TurnEvent,
         ):
             pass
 
@@ -149,7 +157,9 @@ async def test_malformed_request_is_invalid_argument(
 async def test_health_and_reflection(orchestrator: RunningService) -> None:
     async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
-        reply = await health.Check(health_pb2.HealthCheckRequest(service="frontdesk.v1.Orchestrator"))
+        reply = await health.Check(
+            health_pb2.HealthCheckRequest(service="frontdesk.v1.Orchestrator")
+        )
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
         from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clinic import ClinicDirectory
-from servicekit import Metrics
 
+from clinic import ClinicDirectory
 from gateway.call import CallPolicy
 from gateway.recording import PrometheusRecorder
 from gateway.switchboard import Switchboard
 from gateway.tests.fakes import ScriptedOrchestrator
 from gateway.tests.support import VERSION
+from servicekit import Metrics
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frontdesk.v1 import common_pb2, orchestrator_pb2, orchestrator_pb2_grpc
-from servicekit.errors import Internal, Unavailable
-
 from gateway import model
+from servicekit.errors import Internal, Unavailable
 
 TRANSFER_TARGET = "sip:desk@clinic.example"
 

@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from servicekit import Metrics
-
 from gateway import model
 from gateway.switchboard import Switchboard
+from servicekit import Metrics
 
 VERSION = "gw-test"
 DEMO_DESK = "sip:frontdesk@maple-clinic.example"  # the demo clinic's default transfer target

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from servicekit import Metrics
-from servicekit.errors import InvalidArgument, Unavailable
 
 from gateway import model
 from gateway.call import CallPolicy
 from gateway.tests.conftest import MakeSwitchboard
 from gateway.tests.fakes import TRANSFER_TARGET, ScriptedOrchestrator
 from gateway.tests.support import DEMO_DESK, Caller, sample, setup
+from servicekit import Metrics
+from servicekit.errors import InvalidArgument, Unavailable
 
 POLICY = CallPolicy()
 GREETING = "Hello, how can I help?"
@@ -34,9 +34,7 @@ async def test_claims_then_greets_on_the_pinned_version(
     assert first == model.Speak("Hello,", last=False)  # streamed token by token
     assert await caller.next() == model.Speak(" how can I help?", last=True)
     (claim,) = orchestrator.claims
-    assert claim == model.ClaimRequest(
-        "call-1", "", "+15550109999", "+15550100100", {"lang": "en"}
-    )
+    assert claim == model.ClaimRequest("call-1", "", "+15550109999", "+15550100100", {"lang": "en"})
     assert orchestrator.requests == [
         ("v1", model.TurnRequest("call-1", "call-1-1", model.StartInput()))
     ]
@@ -74,9 +72,10 @@ async def test_interrupt_cancels_the_turn_and_reports_what_was_heard(
         "v1",
         model.TurnRequest("call-1", "call-1-3", model.InterruptedInput("call-1-2", "Let me")),
     )
-    assert sample(
-        metrics, "frontdesk_turns_total", outcome="interrupted", orchestrator_version="v1"
-    ) == 1
+    assert (
+        sample(metrics, "frontdesk_turns_total", outcome="interrupted", orchestrator_version="v1")
+        == 1
+    )
 
 
 async def test_interrupting_a_finished_reply_names_that_reply(

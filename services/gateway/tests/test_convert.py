@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from frontdesk.v1 import common_pb2, gateway_pb2, orchestrator_pb2
-
 from gateway import convert, model
 
 
@@ -46,9 +45,7 @@ def test_caller_messages_and_an_empty_request() -> None:
     setup = gateway_pb2.ConverseRequest(
         setup=gateway_pb2.Setup(call_id="c", to_number="+1555", custom_parameters={"a": "b"})
     )
-    assert convert.caller_message(setup) == model.Setup(
-        "c", "", "+1555", "", {"a": "b"}
-    )
+    assert convert.caller_message(setup) == model.Setup("c", "", "+1555", "", {"a": "b"})
     interrupt = gateway_pb2.ConverseRequest(
         interrupt=gateway_pb2.Interrupt(
             utterance_until_interrupt="Hi", duration_until_interrupt_ms=5

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from clinic import ClinicDirectory
-from servicekit import Metrics
-
 from gateway import model
 from gateway.call import CallPolicy
 from gateway.recording import PrometheusRecorder
@@ -14,6 +12,7 @@ from gateway.switchboard import BUSY_MESSAGE, Switchboard
 from gateway.tests.conftest import MakeSwitchboard
 from gateway.tests.fakes import ScriptedOrchestrator
 from gateway.tests.support import DEMO_DESK, VERSION, Caller, sample, setup
+from servicekit import Metrics
 
 GREETING = "Hello, how can I help?"
 REFUSAL = [

@@ -12,15 +12,15 @@ from typing import Any
 import grpc
 import pytest
 from faststream.nats import NatsBroker
-from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc, orchestrator_pb2
-from servicekit import Runtime, Serving, bind_servicer, make_broker
-from servicekit.app import Built, Service, run
-from servicekit.testing import NatsServer
 
+from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc, orchestrator_pb2
 from gateway.app import DEFINITION, GatewaySettings, build
 from gateway.switchboard import BUSY_MESSAGE
 from gateway.tests.fakes import FakeOrchestratorServicer
 from gateway.tests.support import DEMO_DESK, VERSION, sample
+from servicekit import Runtime, Serving, bind_servicer, make_broker
+from servicekit.app import Built, Service, run
+from servicekit.testing import NatsServer
 
 pytestmark = pytest.mark.nats
 
@@ -95,8 +95,12 @@ async def start_gateway(nats_url: str, **overrides: Any) -> RunningGateway:
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
-        run(Service(DEFINITION, GatewaySettings, build_and_keep), settings, stop=stop,
-            on_ready=ready.set_result)
+        run(
+            Service(DEFINITION, GatewaySettings, build_and_keep),
+            settings,
+            stop=stop,
+            on_ready=ready.set_result,
+        )
     )
     serving = await asyncio.wait_for(ready, 10)
     return RunningGateway(runtimes[0], serving, stop, task)
@@ -189,7 +193,9 @@ async def test_greeting_and_a_turn_over_grpc_and_nats(
     assert await call.reply() == "[v1] you said: book a checkup"
     (claim,) = v1.servicer.claims
     assert (claim.call_id, claim.from_number, claim.to_number) == (
-        "call-1", "+15550109999", "+15550100100"
+        "call-1",
+        "+15550109999",
+        "+15550100100",
     )
     assert v1.servicer.kinds() == ["start", "text"]
     assert [r.turn_id for r in v1.servicer.requests] == ["call-1-1", "call-1-2"]
@@ -217,9 +223,10 @@ async def test_transfer_reaches_the_telephony_side(
     assert dict(transfer.transfer.handoff_data) == {"reason": "caller_request", "urgency": "soon"}
     assert json.loads(end.end.handoff_data) == {"outcome": "handoff", "handoff_id": "h-1"}
     await eventually(
-        lambda: gateway.sample(
-            "frontdesk_calls_total", orchestrator_version="v1", outcome="handoff"
-        ) == 1
+        lambda: (
+            gateway.sample("frontdesk_calls_total", orchestrator_version="v1", outcome="handoff")
+            == 1
+        )
     )
 
 
@@ -244,9 +251,10 @@ async def test_barge_in_cancels_the_turn_in_flight_remotely(
     assert interrupted.WhichOneof("input") == "interrupted"
     assert interrupted.interrupted.turn_id == "call-1-2"
     assert interrupted.interrupted.heard_text == "Let me"
-    assert gateway.sample(
-        "frontdesk_turns_total", orchestrator_version="v1", outcome="interrupted"
-    ) == 1
+    assert (
+        gateway.sample("frontdesk_turns_total", orchestrator_version="v1", outcome="interrupted")
+        == 1
+    )
 
 
 async def test_dtmf_digits_arrive_as_one_turn(
@@ -279,9 +287,10 @@ async def test_the_call_over_the_cap_is_refused_with_busy_transfer_and_end(
             assert json.loads(end.end.handoff_data) == {"outcome": "refused", "reason": "capacity"}
             assert await calls[2].rpc.code() == grpc.StatusCode.OK
             assert len(v1.servicer.claims) == 2
-            assert gateway.sample(
-                "frontdesk_calls_total", orchestrator_version="", outcome="refused"
-            ) == 1
+            assert (
+                gateway.sample("frontdesk_calls_total", orchestrator_version="", outcome="refused")
+                == 1
+            )
             for call in calls[:2]:
                 await call.send(hangup=gateway_pb2.Hangup(reason="caller"))
                 await call.rest()
@@ -290,7 +299,9 @@ async def test_the_call_over_the_cap_is_refused_with_busy_transfer_and_end(
 
 
 async def test_the_call_moves_to_a_live_version_when_its_version_is_rolled_back(
-    nats_server: NatsServer, gateway: RunningGateway, channel: grpc.aio.Channel,
+    nats_server: NatsServer,
+    gateway: RunningGateway,
+    channel: grpc.aio.Channel,
     v1: FakeOrchestrator,
 ) -> None:
     call = PhoneCall(channel)
@@ -306,9 +317,9 @@ async def test_the_call_moves_to_a_live_version_when_its_version_is_rolled_back(
         await call.say("and now")
         assert await call.reply() == "[v2] you said: and now"  # pinned to v2 from now on
         assert len(v2.servicer.claims) == 1
-        assert gateway.sample(
-            "frontdesk_turn_latency_seconds_count", orchestrator_version="v2"
-        ) == 2
+        assert (
+            gateway.sample("frontdesk_turn_latency_seconds_count", orchestrator_version="v2") == 2
+        )
     finally:
         await v2.stop()
 
@@ -325,9 +336,10 @@ async def test_hangup_sends_ended_to_the_orchestrator(
     ended = v1.servicer.requests[-1]
     assert ended.WhichOneof("input") == "ended" and ended.ended.reason == "caller"
     await eventually(
-        lambda: gateway.sample(
-            "frontdesk_calls_total", orchestrator_version="v1", outcome="abandoned"
-        ) == 1
+        lambda: (
+            gateway.sample("frontdesk_calls_total", orchestrator_version="v1", outcome="abandoned")
+            == 1
+        )
     )
 
 
@@ -342,9 +354,10 @@ async def test_a_cancelled_stream_still_tells_the_orchestrator(
     # gRPC ends the request stream on cancel, so the gateway may see "closed" before "cancelled"
     assert v1.servicer.requests[-1].ended.reason in {"closed", "cancelled"}
     await eventually(
-        lambda: gateway.sample(
-            "frontdesk_calls_total", orchestrator_version="v1", outcome="abandoned"
-        ) == 1
+        lambda: (
+            gateway.sample("frontdesk_calls_total", orchestrator_version="v1", outcome="abandoned")
+            == 1
+        )
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from clinic import Clinic, ClinicDirectory
 from handoff.packet import Line, Packet, Reason, Urgency
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.message import Message
+
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, handoff_pb2, handoff_pb2_grpc
-from google.protobuf.message import Message
 from handoff.server import HandoffServicer
 from handoff.store import HandoffStore
 

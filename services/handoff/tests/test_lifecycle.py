@@ -6,6 +6,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
+
 from handoff import lifecycle
 from handoff.lifecycle import TRANSITIONS, Action
 from handoff.packet import Packet, State

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, events_pb2, handoff_pb2, handoff_pb2_grpc
 from handoff.server import HandoffServicer

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from handoff.packet import REQUIRED_FIELDS, Line, Packet, Reason, Urgency, assess
 from hypothesis import given
 from hypothesis import strategies as st
+
+from handoff.packet import REQUIRED_FIELDS, Line, Packet, Reason, Urgency, assess
 
 from .conftest import full_packet
 

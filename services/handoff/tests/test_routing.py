@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+
 from clinic import Clinic
 from handoff.packet import Reason, State, Target, Urgency
 from handoff.routing import route

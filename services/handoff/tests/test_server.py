@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from google.protobuf.message import Message
+
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, events_pb2, handoff_pb2
-from google.protobuf.message import Message
 from handoff.fanout import WatchHub
 from handoff.packet import REQUIRED_FIELDS
 from handoff.server import HANDOFF_CREATED, HandoffServicer

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from handoff.packet import Packet, Reason, State, Target, Urgency
 from handoff.store import HandoffStore, SchemaMismatch, schema_version
 from servicekit.errors import FailedPrecondition, NotFound, PermissionDenied

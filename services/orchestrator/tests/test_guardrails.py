@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from orchestrator.guardrails import asks_for_human, find_red_flag, out_of_scope
 
 

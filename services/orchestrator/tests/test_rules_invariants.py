@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from clinic import ClinicDirectory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from clinic import ClinicDirectory
 from orchestrator.dialogue import (
     AppointmentInfo,
     CallerHungUp,

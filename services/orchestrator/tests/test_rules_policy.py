@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from clinic import ClinicDirectory
 from orchestrator import guardrails
 from orchestrator.dialogue import (

@@ -6,9 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from nats.aio.client import Client as NATS
+
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, events_pb2, orchestrator_pb2
-from nats.aio.client import Client as NATS
 from orchestrator.dialogue import (
     CallerHungUp,
     CallerSaid,
@@ -116,7 +117,7 @@ async def test_unknown_clinic_is_not_found(setup) -> None:  # type: ignore[no-un
 
 
 async def test_turns_stream_and_state_survives_in_kv(setup) -> None:  # type: ignore[no-untyped-def]
-    servicer, store, js = setup
+    servicer, store, _ = setup
     await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c2", clinic_id="demo"), None)
     greeting = await _turn(servicer, call_id="c2", turn_id="t0", start=orchestrator_pb2.Start())
     assert [(e.say.text, e.say.last) for e in greeting] == [
@@ -133,7 +134,7 @@ async def test_turns_stream_and_state_survives_in_kv(setup) -> None:  # type: ig
 
 
 async def test_call_end_publishes_completed_and_rejects_more_turns(setup) -> None:  # type: ignore[no-untyped-def]
-    servicer, store, js = setup
+    servicer, _, js = setup
     await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c3", clinic_id="demo"), None)
     await _turn(servicer, call_id="c3", turn_id="t1", text="hello")
     reply = await _turn(servicer, call_id="c3", turn_id="t2", text="bye")
@@ -152,7 +153,7 @@ async def test_call_end_publishes_completed_and_rejects_more_turns(setup) -> Non
 
 
 async def test_hangup_records_abandoned(setup) -> None:  # type: ignore[no-untyped-def]
-    servicer, store, js = setup
+    servicer, store, _ = setup
     await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id="c4", clinic_id="demo"), None)
     await _turn(servicer, call_id="c4", turn_id="t1", ended=orchestrator_pb2.Ended(reason="caller"))
     session, _ = await store.load("c4")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from orchestrator.understanding.dates import find_clock, parse_preference
 from orchestrator.understanding.numbers import normalise_for_dates
 

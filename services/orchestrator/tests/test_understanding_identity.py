@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from orchestrator.understanding.identity import (
     is_partial_name,
     parse_dob,

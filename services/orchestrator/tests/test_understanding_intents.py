@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from clinic import ClinicDirectory
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, pick

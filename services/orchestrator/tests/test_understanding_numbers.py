@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from orchestrator.understanding.numbers import (
     group_numbers,
     normalise_for_dates,

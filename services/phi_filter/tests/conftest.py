@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import phi
 import pytest
+
+import phi
 from phi_filter.leak_scan import LeakScanner
 from servicekit.phi_scrub import make_scrubber, staff_names
 from servicekit.settings import ServiceSettings

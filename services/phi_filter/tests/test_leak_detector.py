@@ -10,11 +10,12 @@ from pathlib import Path
 
 import nats
 import pytest
-from frontdesk.v1 import events_pb2
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
+
+from frontdesk.v1 import events_pb2
 from phi_filter.leak_detector import (
     EventLeakDetector,
     LeakReporter,
@@ -168,7 +169,7 @@ async def test_an_unknown_event_type_is_scanned_as_text(
 ) -> None:
     await bus.js.publish("frontdesk.events.custom", b"caller phone 555-012-3456")
     await eventually(lambda: len(bus.reports) >= 1)
-    (_, report), = bus.reports
+    ((_, report),) = bus.reports
     assert (report.origin, report.location, report.entity) == (
         "events:frontdesk.events.custom",
         "payload",
@@ -253,5 +254,3 @@ async def test_log_tailer_reads_a_file_created_after_start(
 def test_log_files_setting() -> None:
     assert log_files("") == []
     assert log_files(" /var/log/a.log, ,b.log ") == [Path("/var/log/a.log"), Path("b.log")]
-
-

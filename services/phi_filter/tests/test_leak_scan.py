@@ -6,8 +6,12 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
-import phi
 import pytest
+from google.protobuf.descriptor import Descriptor
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import phi
 from frontdesk.v1 import (
     common_pb2,
     events_pb2,
@@ -16,9 +20,6 @@ from frontdesk.v1 import (
     orchestrator_pb2,
     scheduler_pb2,
 )
-from google.protobuf.descriptor import Descriptor
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 from phi_filter.leak_scan import (
     LeakScanner,
     call_id_of,
@@ -268,12 +269,13 @@ def utterances(draw: st.DrawFn) -> str:
     last = draw(st.sampled_from(LAST))
     date = draw(st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2024, 12, 31)))
     dob = draw(
-        st.sampled_from(
-            [date.isoformat(), date.strftime("%B %-d %Y"), date.strftime("%m/%d/%Y")]
-        )
+        st.sampled_from([date.isoformat(), date.strftime("%B %-d %Y"), date.strftime("%m/%d/%Y")])
     )
-    area, mid, end = (draw(st.integers(200, 999)), draw(st.integers(100, 999)),
-                      draw(st.integers(0, 9999)))
+    area, mid, end = (
+        draw(st.integers(200, 999)),
+        draw(st.integers(100, 999)),
+        draw(st.integers(0, 9999)),
+    )
     phone = draw(st.sampled_from([f"{area}-{mid}-{end:04d}", f"({area}) {mid} {end:04d}"]))
     text = template.format(
         first=first,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
-import phi
 import pytest
+
+import phi
 from frontdesk.v1 import common_pb2, phi_pb2
 from phi_filter.app import PrometheusRedactions
 from phi_filter.server import PhiFilterServicer

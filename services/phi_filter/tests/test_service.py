@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+
 from frontdesk.v1 import common_pb2, events_pb2, phi_pb2, phi_pb2_grpc
 from phi_filter.app import DEFINITION, PhiFilterSettings, build
 from servicekit import Runtime, Serving, serve
@@ -123,7 +124,8 @@ async def test_redact_and_scan_over_nats_use_the_flag_and_count(service: Running
     assert scan.clean
     with pytest.raises(InvalidArgument):
         await service.runtime.bus.call(
-            "frontdesk.phi_filter.Redact", phi_pb2.RedactRequest(text="x" * 5000),
+            "frontdesk.phi_filter.Redact",
+            phi_pb2.RedactRequest(text="x" * 5000),
             phi_pb2.RedactResponse,
         )
     assert "frontdesk.phi_filter.RedactStream" not in service.serving.nats_subjects

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from clinic import Clinic, ClinicDirectory
 
+from clinic import Clinic, ClinicDirectory
 from scheduler_adapter.seed import seed_demo
 from scheduler_adapter.sql_backend import SqlBackend
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
-from servicekit.errors import FailedPrecondition, ServiceError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from scheduler_adapter.schema import AppointmentRow, HoldRow
 from scheduler_adapter.seed import DEMO_PATIENTS, seed_demo
 from scheduler_adapter.sql_backend import SqlBackend
 from scheduler_adapter.tests.conftest import DEMO, MovableClock
+from servicekit.errors import FailedPrecondition, ServiceError
 
 pytestmark = pytest.mark.postgres
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from clinic._model import WEEKDAYS
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clinic._model import WEEKDAYS
 from scheduler_adapter.schema import AppointmentRow, PatientRow, SlotRow
 from scheduler_adapter.seed import DEMO_PATIENTS, demo_slots, seed_demo
 from scheduler_adapter.sql_backend import SqlBackend, make_engine

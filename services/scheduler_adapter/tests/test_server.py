@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from frontdesk.v1 import common_pb2, events_pb2, scheduler_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
-from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
+from frontdesk.v1 import common_pb2, events_pb2, scheduler_pb2
 from scheduler_adapter.server import SchedulerServicer, build_servicer
 from scheduler_adapter.sinks import RecordingAuditSink, RecordingEventSink
 from scheduler_adapter.tests.conftest import DEMO, NOW, MovableClock
+from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 MARIA = "pat-demo-01"
 

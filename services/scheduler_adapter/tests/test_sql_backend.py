@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from scheduler_adapter.schema import AppointmentRow, IdempotencyRow, SchemaVersi
 from scheduler_adapter.seed import DEMO_PATIENTS
 from scheduler_adapter.sql_backend import SchemaMismatch, SqlBackend
 from scheduler_adapter.tests.conftest import DEMO, NOW, MovableClock
+from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 MARIA = DEMO_PATIENTS[0].patient_id("demo")
 JAMES = DEMO_PATIENTS[1].patient_id("demo")
@@ -30,13 +30,16 @@ async def first_slot(backend: SqlBackend, call_id: str = "", **filters: object) 
 
 def booked_rows(backend: SqlBackend, slot: Slot) -> int:
     with Session(backend.engine) as session:
-        return session.scalar(
-            select(func.count()).where(
-                AppointmentRow.provider_id == slot.provider_id,
-                AppointmentRow.start_time == slot.start,
-                AppointmentRow.status == "booked",
+        return (
+            session.scalar(
+                select(func.count()).where(
+                    AppointmentRow.provider_id == slot.provider_id,
+                    AppointmentRow.start_time == slot.start,
+                    AppointmentRow.status == "booked",
+                )
             )
-        ) or 0
+            or 0
+        )
 
 
 # --- FindSlots -----------------------------------------------------------------------------------

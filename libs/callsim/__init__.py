@@ -1,0 +1,1 @@
+"""Simulated callers: scenario files, a runner over CallGateway.Converse, scoring."""

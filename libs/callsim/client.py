@@ -1,0 +1,312 @@
+"""The telephony side of ``CallGateway.Converse``: one call as a caller would make it.
+
+    async with grpc.aio.insecure_channel("127.0.0.1:50051") as channel:
+        async with Call.open(channel, call_id="sim-1", from_number="+15555550123",
+                             to_number="+15550100100") as call:
+            greeting = await call.reply(timeout=10)      # the greeting, up to Text.last
+            await call.say("I'd like to book a checkup")
+            reply = await call.reply(timeout=10)
+            reply.text, reply.latency, call.transfer, call.end
+            await call.dtmf("03031980#")
+            await call.hangup()
+
+A :class:`Reply` is every piece of text up to ``Text.last`` (or the call's end). Transfers and
+the end message are remembered on the call (``call.transfer``, ``call.end``) whenever they
+arrive; :meth:`Call.events` yields raw events for clients that show them live (``frontdesk
+call``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+
+from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
+
+DTMF_KEYS = frozenset("0123456789*#")
+
+
+@dataclass(frozen=True)
+class TextPiece:
+    token: str
+    last: bool
+    at: float  # time.monotonic() when received
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    target: str
+    handoff_id: str
+    data: dict[str, str]
+
+
+@dataclass(frozen=True)
+class EndInfo:
+    """End.handoff_data, parsed: ``{"outcome": ..., "handoff_id": ..., "reason": ...}``."""
+
+    data: dict[str, Any]
+
+    @property
+    def outcome(self) -> str:
+        return str(self.data.get("outcome", ""))
+
+    @property
+    def handoff_id(self) -> str:
+        return str(self.data.get("handoff_id", ""))
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The server closed the response stream; ``error`` is set when it was not a clean close."""
+
+    error: str = ""
+
+
+Event = TextPiece | TransferInfo | EndInfo | Closed
+
+
+@dataclass
+class Reply:
+    """One reply: its text and when its first piece came, relative to when we asked."""
+
+    text: str = ""
+    started: float | None = None  # monotonic time of the first piece
+    asked: float | None = None  # monotonic time the input that caused it was sent
+    complete: bool = False  # Text.last arrived
+    ended: bool = False  # the call ended while (or instead of) replying
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds from the input to the first piece of text; None without either."""
+        if self.started is None or self.asked is None:
+            return None
+        return self.started - self.asked
+
+
+def join_pieces(pieces: list[str]) -> str:
+    """Reply text from its pieces: LLM tokens carry their own spaces, whole sentences do not.
+
+    A space goes between two pieces only when neither has one at the seam and the first ends
+    a sentence or clause ("Thanks." + "How can I help?").
+    """
+    text = ""
+    for piece in pieces:
+        at_seam = text and piece and not text[-1].isspace() and not piece[0].isspace()
+        if at_seam and text[-1] in ".?!,;:":
+            text += " "
+        text += piece
+    return " ".join(text.split())
+
+
+def parse_end(handoff_data: str) -> EndInfo:
+    """End.handoff_data is a JSON object; anything else is kept as ``{"raw": ...}``."""
+    try:
+        data = json.loads(handoff_data) if handoff_data else {}
+    except json.JSONDecodeError:
+        return EndInfo({"raw": handoff_data})
+    return EndInfo(data if isinstance(data, dict) else {"raw": data})
+
+
+def convert(response: gateway_pb2.ConverseResponse) -> Event | None:
+    """The event of one ConverseResponse (SendDigits and empty messages: None)."""
+    kind = response.WhichOneof("message")
+    if kind == "text":
+        return TextPiece(response.text.token, response.text.last, time.monotonic())
+    if kind == "transfer":
+        t = response.transfer
+        return TransferInfo(t.target, t.handoff_id, dict(t.handoff_data))
+    if kind == "end":
+        return parse_end(response.end.handoff_data)
+    return None
+
+
+@dataclass
+class Call:
+    """One call over an open Converse stream; use :meth:`open`."""
+
+    _requests: asyncio.Queue[gateway_pb2.ConverseRequest | None]
+    _events: asyncio.Queue[Event] = field(default_factory=asyncio.Queue)
+    _reader: asyncio.Task[None] | None = None
+    _stream: Any = None
+    transfer: TransferInfo | None = None
+    end: EndInfo | None = None
+    closed: Closed | None = None
+    _input_done: bool = False
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(
+        cls,
+        channel: grpc.aio.Channel,
+        *,
+        call_id: str,
+        from_number: str,
+        to_number: str,
+        clinic_id: str = "",
+        custom_parameters: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[Call]:
+        """Opens the stream and sends ``setup``; on exit closes our side and stops reading."""
+        call = cls(asyncio.Queue())
+        stub = gateway_pb2_grpc.CallGatewayStub(channel)
+        call._stream = stub.Converse(call._outgoing())
+        call._reader = asyncio.create_task(call._read())
+        await call._send(
+            gateway_pb2.ConverseRequest(
+                setup=gateway_pb2.Setup(
+                    call_id=call_id,
+                    from_number=from_number,
+                    to_number=to_number,
+                    clinic_id=clinic_id,
+                    custom_parameters=dict(custom_parameters or {}),
+                )
+            )
+        )
+        try:
+            yield call
+        finally:
+            await call._finish()
+
+    # --- sending -----------------------------------------------------------------------------
+
+    async def _outgoing(self) -> AsyncIterator[gateway_pb2.ConverseRequest]:
+        while True:
+            request = await self._requests.get()
+            if request is None:
+                return
+            yield request
+
+    async def _send(self, request: gateway_pb2.ConverseRequest) -> float:
+        """Queues one request; returns the monotonic time it was handed over."""
+        if self._input_done:
+            raise RuntimeError("the call's input is closed (hung up)")
+        sent = time.monotonic()
+        await self._requests.put(request)
+        return sent
+
+    async def say(self, text: str, language: str = "en-US") -> float:
+        """A final prompt (a whole utterance). Returns when it was sent (monotonic)."""
+        prompt = gateway_pb2.Prompt(text=text, last=True, language=language)
+        return await self._send(gateway_pb2.ConverseRequest(prompt=prompt))
+
+    async def dtmf(self, digits: str) -> float:
+        """One Dtmf message per key; returns when the last key was sent."""
+        bad = [key for key in digits if key not in DTMF_KEYS]
+        if bad or not digits:
+            raise ValueError(f"not DTMF keys: {digits!r} (use 0-9, * and #)")
+        sent = 0.0
+        for key in digits:
+            sent = await self._send(gateway_pb2.ConverseRequest(dtmf=gateway_pb2.Dtmf(digit=key)))
+        return sent
+
+    async def interrupt(self, heard: str, duration_ms: int = 0) -> float:
+        message = gateway_pb2.Interrupt(
+            utterance_until_interrupt=heard, duration_until_interrupt_ms=duration_ms
+        )
+        return await self._send(gateway_pb2.ConverseRequest(interrupt=message))
+
+    async def hangup(self, reason: str = "caller") -> None:
+        """Sends Hangup and closes our side of the stream."""
+        if self._input_done:
+            return
+        await self._send(gateway_pb2.ConverseRequest(hangup=gateway_pb2.Hangup(reason=reason)))
+        await self.close_input()
+
+    async def close_input(self) -> None:
+        """Half-closes the stream (the gateway treats it as the caller going away)."""
+        if not self._input_done:
+            self._input_done = True
+            await self._requests.put(None)
+
+    # --- receiving ---------------------------------------------------------------------------
+
+    async def _read(self) -> None:
+        error = ""
+        try:
+            async for response in self._stream:
+                event = convert(response)
+                if event is None:
+                    continue
+                if isinstance(event, TransferInfo):
+                    self.transfer = event
+                elif isinstance(event, EndInfo):
+                    self.end = event
+                await self._events.put(event)
+        except grpc.aio.AioRpcError as failure:
+            if failure.code() != grpc.StatusCode.CANCELLED:
+                error = f"{failure.code().name}: {failure.details()}"
+        except asyncio.CancelledError:
+            error = "cancelled"
+        self.closed = Closed(error)
+        await self._events.put(self.closed)
+
+    async def next_event(self, timeout: float | None = None) -> Event:
+        """The next event; raises TimeoutError after ``timeout`` seconds without one."""
+        if self.closed is not None and self._events.empty():
+            return self.closed
+        async with asyncio.timeout(timeout):
+            return await self._events.get()
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Every event until the stream closes (the Closed event is the last one)."""
+        while True:
+            event = await self.next_event()
+            yield event
+            if isinstance(event, Closed):
+                return
+
+    async def reply(self, *, asked: float | None = None, timeout: float = 15.0) -> Reply:
+        """Text up to ``Text.last``, or until the call ends or closes.
+
+        Raises TimeoutError when no event arrives for ``timeout`` seconds.
+        """
+        reply = Reply(asked=asked)
+        pieces: list[str] = []
+        while True:
+            event = await self.next_event(timeout)
+            if isinstance(event, TextPiece):
+                if reply.started is None and event.token:
+                    reply.started = event.at
+                pieces.append(event.token)
+                if event.last:
+                    reply.complete = True
+                    break
+            elif isinstance(event, EndInfo | Closed):
+                reply.ended = True
+                break
+        reply.text = join_pieces(pieces)
+        return reply
+
+    async def drain(self, quiet: float) -> list[Event]:
+        """Events that arrive before ``quiet`` seconds pass without one (for a call's tail)."""
+        got: list[Event] = []
+        while True:
+            try:
+                event = await self.next_event(quiet)
+            except TimeoutError:
+                return got
+            got.append(event)
+            if isinstance(event, Closed):
+                return got
+
+    @property
+    def over(self) -> bool:
+        """The gateway ended the call or closed the stream."""
+        return self.end is not None or self.closed is not None
+
+    async def _finish(self) -> None:
+        await self.close_input()
+        if self._reader is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._reader), timeout=5.0)
+            if not self._reader.done():
+                self._stream.cancel()
+                self._reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._reader

@@ -1,0 +1,139 @@
+"""The ``frontdesk`` command: run the local stack, check it, call it, simulate callers.
+
+    frontdesk up [--state-dir .frontdesk] [--only gateway,orchestrator] [--log-format text]
+    frontdesk status [--state-dir .frontdesk]
+    frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
+    frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
+
+Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
+and :mod:`callsim`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_STATE_DIR = Path(".frontdesk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start NATS and the services; Ctrl-C stops them")
+    up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    up.add_argument("--only", help="comma-separated services to start (default: all six)")
+    up.add_argument("--log-format", choices=("text", "json"), default="text")
+    up.add_argument("--start-timeout", type=float, default=60.0, help="seconds (default 60)")
+    up.add_argument("--stop-timeout", type=float, default=20.0, help="seconds (default 20)")
+
+    status = commands.add_parser("status", help="health of each service of the running stack")
+    status.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+
+    call = commands.add_parser("call", help="be a caller: type lines, read the replies")
+    call.add_argument("--gateway", help="host:port (default: stack.json's, else 127.0.0.1:50051)")
+    call.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    call.add_argument("--from", dest="from_number", default="+15555550123")
+    call.add_argument("--to", dest="to_number", default="+15550100100")
+
+    simulate = commands.add_parser("simulate", help="run scenario files against the stack")
+    simulate.add_argument("paths", nargs="*", type=Path, help="scenario files or folders")
+    simulate.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    simulate.add_argument("--gateway", help="host:port (default: from stack.json)")
+    simulate.add_argument("--concurrency", type=int, default=8)
+    simulate.add_argument("--repeat", type=int, default=1)
+    simulate.add_argument("--json", action="store_true", help="print the report as JSON")
+    simulate.add_argument(
+        "--verbose", "-v", action="store_true", help="print the transcript of failed calls"
+    )
+    return parser
+
+
+def _up(args: argparse.Namespace) -> int:
+    from frontdesk.cli.stack import StackError, StackOptions, parse_only, supervise
+
+    try:
+        only = parse_only(args.only)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    options = StackOptions(
+        state_dir=args.state_dir,
+        only=only,
+        log_format=args.log_format,
+        start_timeout=args.start_timeout,
+        stop_timeout=args.stop_timeout,
+    )
+    return supervise(options)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from frontdesk.cli import health
+    from frontdesk.cli.stack import service_statuses, stack_table
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+
+    try:
+        state = StackFile.load(args.state_dir)
+    except StackNotRunning as error:
+        print(error, file=sys.stderr)
+        return 1
+    statuses = service_statuses(state)
+    print(stack_table(state, statuses))
+    print(f"NATS: {state.nats_url}")
+    bad = [name for name, status in statuses.items() if status != health.SERVING]
+    if bad:
+        print(f"not serving: {', '.join(bad)}")
+        return 1
+    return 0
+
+
+def _gateway_address(args: argparse.Namespace) -> str:
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+
+    if args.gateway:
+        return str(args.gateway)
+    try:
+        return StackFile.load(args.state_dir).services["gateway"].grpc_address
+    except (StackNotRunning, KeyError):
+        return "127.0.0.1:50051"
+
+
+def _call(args: argparse.Namespace) -> int:
+    from frontdesk.cli.talk import talk
+
+    return asyncio.run(
+        talk(_gateway_address(args), from_number=args.from_number, to_number=args.to_number)
+    )
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from callsim.command import simulate
+
+    return asyncio.run(
+        simulate(
+            args.paths,
+            state_dir=args.state_dir,
+            gateway=args.gateway,
+            concurrency=args.concurrency,
+            repeat=args.repeat,
+            as_json=args.json,
+            verbose=args.verbose,
+        )
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"up": _up, "status": _status, "call": _call, "simulate": _simulate}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
