@@ -281,7 +281,8 @@ def _take_name(
             continue
         if len(word) == 1 and count == 0:
             break
-        if count == 0 and w in allow:
+        staff_first_name = count == 0 and w in allow
+        if staff_first_name:
             # Take the allowed first token only when a name that is not allowed follows.
             nxt = _NAME_TOKEN.match(seg, m.end())
             if nxt is None or _norm(nxt.group(1)) in allow or _norm(nxt.group(1)) in cont_stop:
@@ -289,7 +290,8 @@ def _take_name(
         if count == 0:
             if w in first_stop or (need_cap and not word[0].isupper()):
                 return None
-            first_cap = word[0].isupper()
+            # After a staff first name the surname decides, whatever its case ("Priya smith").
+            first_cap = word[0].isupper() and not staff_first_name
             start = m.start(1)
         else:
             if w in cont_stop or (first_cap and not word[0].isupper()):

@@ -96,3 +96,9 @@ def test_patient_sharing_a_staff_first_name_is_still_redacted() -> None:
     # Staff names alone, in full or in part, stay.
     assert engine.redact("I'd like to see James Okafor").text == "I'd like to see James Okafor"
     assert engine.redact("this is James").text == "this is James"
+
+
+def test_surname_after_a_staff_first_name_decides_whatever_its_case() -> None:
+    engine = phi.Engine(strict=True, allow=("Dr. Priya Patel",))
+    assert engine.redact("my name is Priya smith").text == "my name is [NAME]"
+    assert engine.redact("this is Priya calling about").text == "this is Priya calling about"
