@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from clinic import Clinic, ClinicDirectory
 from handoff.packet import Line, Packet, Reason, Urgency
+from servicekit.testing import PostgresDatabase
 
 REPO = Path(__file__).resolve().parents[3]
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # Monday 2025-03-10 in New York (EDT, UTC-4): the demo clinic opens 08:00-17:00.
 MONDAY_OPEN = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)  # 10:00 local
@@ -56,25 +53,7 @@ def full_packet(**changes: object) -> Packet:
     return Packet(**values)  # type: ignore[arg-type]
 
 
-def _pg_available() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            return None
-    except psycopg.OperationalError as error:
-        return f"no PostgreSQL at 127.0.0.1:5432 as postgres: {error}"
-
-
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A new, uniquely named PostgreSQL database, dropped afterwards."""
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    name = f"handoff_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def pg_url(postgres_database: PostgresDatabase) -> str:
+    """A new, uniquely named PostgreSQL database, dropped afterwards (servicekit.testing)."""
+    return postgres_database.url

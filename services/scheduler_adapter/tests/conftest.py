@@ -6,24 +6,22 @@ afterwards; they are skipped (with the reason) when no server answers there.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from clinic import Clinic, ClinicDirectory
 from scheduler_adapter.seed import seed_demo
 from scheduler_adapter.sql_backend import SqlBackend
+from servicekit.testing import PostgresDatabase
 
 REPO = Path(__file__).resolve().parents[3]
 DEMO: Clinic = ClinicDirectory.from_folder(REPO / "deploy/local/clinics").get("demo")
 # Monday 4 March 2030, 07:00 in New York (EST): an hour before the demo clinic opens.
 NOW = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 
 
 @dataclass
@@ -44,28 +42,10 @@ def clock() -> MovableClock:
     return MovableClock(NOW)
 
 
-def _postgres_problem() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True):
-            return None
-    except psycopg.Error as error:
-        return f"no PostgreSQL at postgres@127.0.0.1:5432 ({error})"
-
-
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped after the test."""
-    problem = _postgres_problem()
-    if problem:
-        pytest.skip(problem)
-    name = f"fd_sched_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def postgres_url(postgres_database: PostgresDatabase) -> str:
+    """A new, uniquely named PostgreSQL database, dropped afterwards (servicekit.testing)."""
+    return postgres_database.url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
