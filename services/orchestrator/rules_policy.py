@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from clinic import Clinic
 from orchestrator import guardrails
 from orchestrator.dialogue import (
     Action,
@@ -58,17 +59,24 @@ from orchestrator.dialogue import (
     VerifiedIdentity,
 )
 from orchestrator.understanding import catalog, speech
-from orchestrator.understanding.choices import Choice, pick
-from orchestrator.understanding.dates import TimePreference, parse_preference
-from orchestrator.understanding.identity import MONTHS, parse_dob, parse_name
+from orchestrator.understanding.choices import Choice, named_position, pick
+from orchestrator.understanding.dates import TimePreference, parse_preference, part_of_day_only
+from orchestrator.understanding.identity import (
+    name_before_date,
+    parse_dob,
+    parse_name,
+    partial_name,
+)
 from orchestrator.understanding.intents import (
     APPOINTMENT_INTENTS,
+    asks_about_hours,
+    clauses,
     detect_intent,
     is_goodbye,
+    is_question,
     is_repeat_request,
     is_stop,
 )
-from orchestrator.understanding.numbers import is_number_word, tokenize
 from orchestrator.understanding.yes_no import classify, classify_digits
 
 TRANSCRIPT_LIMIT = 20
@@ -80,6 +88,8 @@ SLOT_TAKEN = "FAILED_PRECONDITION"
 
 IDENTITY_PHASES = frozenset({"ask_name", "ask_dob"})
 YES_NO_PHASES = frozenset({"confirm", "anything_else", "offer_book", "offer_handoff"})
+# Phases whose answers may name days and times: a question about the hours is not one of them.
+DETAIL_PHASES = frozenset({"ask_type", "ask_time", "offer", "confirm", "offer_handoff"})
 APPOINTMENT_TOOLS = (ToolBook, ToolCancel, ToolReschedule, ToolListAppointments)
 TOOL_KINDS: dict[str, type[Any]] = {
     cls.__name__: cls
@@ -328,9 +338,17 @@ class RulesPolicy:
                     self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {text!r}.")
                     return
         handler = self._handlers().get(turn.phase)
+        if not typed and turn.phase in DETAIL_PHASES and self._info_question(turn, text):
+            # "how late are you open on thursdays?" names a day but asks about the hours: answer
+            # it and ask the question again rather than searching Thursday evening.
+            handler = None
         understood = handler(turn, text) if handler else False
         if not understood and not typed and turn.phase not in IDENTITY_PHASES:
             understood = self._side_request(turn, text)
+        if not understood and not typed and is_repeat_request(text):
+            # Asking to hear the question again is not a misunderstanding, in identity too.
+            turn.say(self._prompt(turn))
+            return
         if understood:
             turn.data["misunderstood"] = 0
             return
@@ -341,6 +359,16 @@ class RulesPolicy:
             self._handoff(turn, "misunderstanding", "routine", "")
             return
         turn.say("Sorry, I didn't catch that.", self._prompt(turn))
+
+    def _info_question(self, turn: _Turn, text: str) -> bool:
+        """A question about hours or an FAQ topic, asked while booking details are collected."""
+        if asks_about_hours(text):
+            return True
+        return (
+            is_question(text)
+            and detect_intent(text) not in APPOINTMENT_INTENTS
+            and catalog.match_faq(text, turn.clinic) is not None
+        )
 
     def _handlers(self) -> dict[str, Callable[[_Turn, str], bool]]:
         return {
@@ -360,6 +388,8 @@ class RulesPolicy:
     def _prompt(self, turn: _Turn) -> str:
         phase = turn.phase
         if phase == "ask_name":
+            if turn.data.get("first_name"):
+                return "And your last name, please?"
             return "Can I have your first and last name, please?"
         if phase == "ask_dob":
             return (
@@ -391,8 +421,8 @@ class RulesPolicy:
     # --- free-form requests -------------------------------------------------------------
 
     def _on_intent(self, turn: _Turn, text: str) -> bool:
-        intent = detect_intent(text)
         faq = catalog.match_faq(text, turn.clinic)
+        intent = _request_intent(text, turn.clinic, faq_matched=faq is not None)
         if intent in APPOINTMENT_INTENTS:
             if faq is not None:
                 turn.tried("faq")
@@ -491,16 +521,22 @@ class RulesPolicy:
 
     def _on_name(self, turn: _Turn, text: str) -> bool:
         born = parse_dob(text, turn.clinic.local(turn.now).date())
-        name_text = text
-        if born is not None:  # "john smith march third 1980": the name is before the date
-            words = tokenize(text)
-            cut = next(
-                (i for i, w in enumerate(words) if w in MONTHS or is_number_word(w)), len(words)
-            )
-            name_text = " ".join(words[:cut])
-        name = parse_name(name_text)
+        # "john smith, born march third 1980": the name is before the date
+        said = name_before_date(text) if born is not None else text
+        name = parse_name(said)
         if name is None:
-            return False
+            # Only one name word: a first name to keep while asking for the last name, or the
+            # last name that completes the first name given just before.
+            single = partial_name(said)
+            first = str(turn.data.get("first_name", ""))
+            if single is None or (not first and born is not None):
+                return False
+            if not first:
+                turn.data["first_name"] = single
+                turn.say(f"Thank you, {single}.", self._prompt(turn))
+                return True
+            name = f"{first} {single}"
+        turn.data.pop("first_name", None)
         turn.caller_name = name
         if born is not None:
             self._verify(turn, born)
@@ -560,7 +596,18 @@ class RulesPolicy:
             turn.data["provider"] = ""
             found = True
         preference = parse_preference(text, turn.now, turn.zone)
-        if preference is not None:
+        previous = turn.data.get("when") or {}
+        part = part_of_day_only(text, turn.now, turn.zone) if preference else ""
+        if part and previous.get("start_before") and not previous.get("clock"):
+            # "can we do the morning instead": the same day or week, another part of the day.
+            turn.data["when"] = {
+                **previous,
+                "part_of_day": part,
+                "said": f"{previous['said']}; {text}",
+            }
+            turn.data["widen"] = 0
+            found = True
+        elif preference is not None:
             turn.data["when"] = preference.to_data()
             turn.data["widen"] = 0
             found = True
@@ -699,6 +746,12 @@ class RulesPolicy:
             turn.data["chosen"] = offers[index]
             turn.phase = "holding"
             turn.tool(ToolHoldSlot(slot_id=offers[index]["slot_id"]))
+            return True
+        position = named_position(text)
+        if position is not None and position >= len(offers):
+            # "the third one" of two: not "the 3rd of the month".
+            count = "one time" if len(offers) == 1 else f"{len(offers)} times"
+            turn.say(f"Sorry, I only have {count}.", self._offer_text(turn))
             return True
         if self._collect_booking_details(turn, text, types=turn.intent == "book"):
             self._find(turn, "Let me check.")
@@ -1054,6 +1107,29 @@ class RulesPolicy:
             return
         turn.note(f"{kind} failed: {result.error_code} {result.error_message}".strip())
         self._handoff(turn, "system_error", "soon", "")
+
+
+def _request_intent(text: str, clinic: Clinic, faq_matched: bool) -> str | None:
+    """The caller's intent for a new request, as ``detect_intent`` reads it, except that
+
+    * an appointment intent found only inside questions about an FAQ topic does not count:
+      "where can I park when I come in?" asks about parking ("do you take medicare and can I
+      book a checkup" still books: its booking clause is not an FAQ question);
+    * naming a visit type the clinic offers is a booking request ("I'd like to get a flu shot",
+      "I need a follow up visit"), unless the text is an FAQ question.
+    """
+    intent = detect_intent(text)
+    if intent in APPOINTMENT_INTENTS and faq_matched:
+        requests = [
+            clause
+            for clause in clauses(text)
+            if not (is_question(clause) and catalog.match_faq(clause, clinic) is not None)
+        ]
+        if not any(detect_intent(clause) in APPOINTMENT_INTENTS for clause in requests):
+            return None
+    if intent is None and not faq_matched and catalog.match_appointment_type(text, clinic):
+        return "book"
+    return intent
 
 
 def _rejects(text: str) -> bool:

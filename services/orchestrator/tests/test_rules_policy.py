@@ -622,8 +622,12 @@ def test_unreadable_birth_date_is_asked_again_and_a_single_name_is_not_enough() 
     call.start()
     call.say("book an appointment")
     actions = call.say("jane")
-    assert "Sorry, I didn't catch that. Can I have your first and last name" in spoken(actions)
-    call.say("jane doe")
+    # One name word is kept, and the last name asked for (not counted as a miss).
+    assert spoken(actions) == "Thank you, Jane. And your last name, please?"
+    assert call.state.phase == "ask_name" and call.state.data["misunderstood"] == 0
+    actions = call.say("doe")
+    assert "What is your date of birth?" in spoken(actions) and call.state.caller_name == "Jane Doe"
+    assert "first_name" not in call.state.data
     actions = call.say("a long time ago")
     assert "date of birth" in spoken(actions) and call.state.phase == "ask_dob"
     call.press("13451980")  # no 13th month: the second miss in a row
@@ -957,3 +961,170 @@ def test_repeat_request_repeats_the_question_without_counting_a_miss() -> None:
         actions = call.say("sorry can you repeat that")
         assert spoken(actions) == offer
     assert call.state.phase == "offer" and call.state.data["misunderstood"] == 0
+
+
+# --- bugs found by the end-to-end scenarios ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Where can I park when I come in?", "where do i park if i come in tomorrow"],
+)
+def test_faq_question_mentioning_coming_in_is_answered_not_booked(said: str) -> None:
+    # "come in" is a booking phrase, but here it is only context for a parking question.
+    call = Call()
+    call.start()
+    text = spoken(call.say(said))
+    assert text.startswith("Free parking is behind the building")
+    assert "verify your identity" not in text
+    assert call.state.phase == "anything_else" and call.state.intent == ""
+    assert call.state.intents_tried == ("faq",)
+
+
+def test_faq_question_and_a_separate_booking_request_do_both() -> None:
+    call = Call()
+    call.start()
+    text = spoken(call.say("Where can I park? I'd also like to come in next week"))
+    assert text.startswith("Free parking is behind the building")
+    assert "verify your identity" in text and call.state.intent == "book"
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("Hi, I'd like to get a flu shot", "vaccination"),
+        ("I need a follow up visit", "follow-up"),
+        ("I'm not feeling well and need a sick visit as soon as possible", "sick-visit"),
+    ],
+)
+def test_naming_a_visit_type_is_a_booking_request(said: str, kind: str) -> None:
+    call = Call()
+    call.start()
+    text = spoken(call.say(said))
+    assert "verify your identity" in text
+    assert call.state.intent == "book" and call.state.data["type"] == kind
+
+
+def test_faq_question_naming_a_visit_type_is_not_a_booking_request() -> None:
+    call = Call()
+    call.start()
+    text = spoken(call.say("does insurance cover a flu shot?"))
+    assert text.startswith("We accept most major insurance plans")
+    assert call.state.intent == "" and "verify your identity" not in text
+
+
+def test_plural_do_i_have_any_appointments_lists_them() -> None:
+    call = Call()
+    call.verify("do I have any appointments coming up?")
+    assert call.state.intent == "list"
+    assert isinstance(last(call.steps[-1][1]), ToolListAppointments)
+
+
+def test_repeat_request_during_identity_repeats_without_a_miss() -> None:
+    call = Call()
+    call.start()
+    call.say("i'd like to make an appointment")
+    for said in ("sorry can you repeat that", "what did you say", "pardon"):
+        text = spoken(call.say(said))
+        assert text == "Can I have your first and last name, please?"
+        assert call.state.phase == "ask_name" and call.state.data["misunderstood"] == 0
+    call.say("jane doe")
+    assert spoken(call.say("could you say that again")).startswith("What is your date of birth?")
+    assert call.state.phase == "ask_dob"
+
+
+def test_name_and_dob_in_one_answer_with_born_and_a_hyphenated_name() -> None:
+    call = Call()
+    call.start()
+    call.say("do i have any appointments")
+    tool = last(call.say("This is Mary-Ann Thompson, born October tenth nineteen ninety"))
+    assert isinstance(tool, ToolVerifyIdentity)
+    assert tool.full_name == "Mary-Ann Thompson" and tool.date_of_birth == date(1990, 10, 10)
+    actions = call.result("ToolVerifyIdentity", VerifiedIdentity(True, "P12"))
+    assert "Thanks, Mary-Ann. I found your record." in spoken(actions)
+
+
+def test_or_anything_in_a_request_is_not_a_time_preference() -> None:
+    # "no chest pain or anything" is filler: the caller is still asked when they would like to come.
+    call = Call()
+    call.verify("I need to see the doctor, no chest pain or anything, just a bad cough")
+    assert call.state.data["type"] == "sick-visit" and "when" not in call.state.data
+    assert call.state.phase == "ask_time"
+
+
+def test_first_name_then_last_name_with_date_of_birth_verifies() -> None:
+    call = Call()
+    call.start()
+    call.say("when is my next appointment")
+    assert spoken(call.say("it's Mary-Ann")) == "Thank you, Mary-Ann. And your last name, please?"
+    assert spoken(call.say("can you repeat that")) == "And your last name, please?"
+    tool = last(call.say("Thompson, born october tenth 1990"))
+    assert isinstance(tool, ToolVerifyIdentity)
+    assert tool.full_name == "Mary-Ann Thompson" and tool.date_of_birth == date(1990, 10, 10)
+
+
+def test_a_lone_word_that_is_not_a_name_is_still_a_miss() -> None:
+    call = Call()
+    call.start()
+    call.say("book an appointment")
+    actions = call.say("okay")
+    assert "Sorry, I didn't catch that" in spoken(actions)
+    assert "first_name" not in call.state.data and call.state.data["misunderstood"] == 1
+
+
+def test_hours_question_while_asked_for_a_time_is_answered_not_searched() -> None:
+    call = Call()
+    call.verify("i want to book a sick visit")
+    assert call.state.phase == "ask_time"
+    actions = call.say("wait, how late are you open on thursdays?")
+    text = spoken(actions)
+    assert "Thursday from 8 AM to 7 PM" in text
+    assert text.endswith("You can also ask for a particular provider.")
+    assert not any(isinstance(a, ToolFindSlots) for a in actions)
+    assert call.state.phase == "ask_time" and "when" not in call.state.data
+    # A day and time with "open" in it is still a slot request.
+    assert isinstance(last(call.say("do you have anything open next tuesday?")), ToolFindSlots)
+
+
+def test_faq_question_during_the_offer_keeps_the_offer() -> None:
+    call = Call()
+    _to_offer(call)
+    offer = spoken(call.steps[-1][1])
+    actions = call.say("where do I park on tuesday?")
+    assert (
+        spoken(actions)
+        == f"Free parking is behind the building; the entrance is on Oak Lane. {offer}"
+    )
+    assert call.state.phase == "offer"
+
+
+def test_picking_an_option_that_was_not_offered_repeats_the_offer() -> None:
+    # Two times offered, "the third one" asked for: not a search for the 3rd of the month.
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS[:2])
+    offer = spoken(call.steps[-1][1])
+    actions = call.say("the third one")
+    assert spoken(actions) == f"Sorry, I only have 2 times. {offer}"
+    assert not any(isinstance(a, ToolFindSlots) for a in actions)
+    assert call.state.phase == "offer" and call.state.data["misunderstood"] == 0
+    hold = last(call.say("the second one"))
+    assert isinstance(hold, ToolHoldSlot) and hold.slot_id == "s2"
+
+
+def test_another_part_of_day_at_the_read_back_keeps_the_day() -> None:
+    # Offered Tuesday afternoon; "can we do the morning instead" means Tuesday morning.
+    call = Call()
+    _to_confirm(call)
+    search = last(call.say("no, can we do the morning instead"))
+    assert isinstance(search, ToolFindSlots) and search.part_of_day == "morning"
+    assert search.start_after == datetime(2026, 3, 17, tzinfo=NY)
+    assert search.start_before == datetime(2026, 3, 18, tzinfo=NY)
+
+
+def test_part_of_day_with_a_new_day_replaces_the_day() -> None:
+    call = Call()
+    _to_confirm(call)
+    search = last(call.say("no, thursday morning instead"))
+    assert isinstance(search, ToolFindSlots) and search.part_of_day == "morning"
+    assert search.start_after == datetime(2026, 3, 12, tzinfo=NY)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orchestrator.understanding.dates import find_clock, parse_preference
+from orchestrator.understanding.dates import find_clock, parse_preference, part_of_day_only
 from orchestrator.understanding.numbers import normalise_for_dates
 
 NY = ZoneInfo("America/New_York")
@@ -65,7 +65,17 @@ def test_preferences(
     assert preference.start_after.utcoffset() == start_after.utcoffset()
 
 
-@pytest.mark.parametrize("said", ["", "yes", "i dont know", "jane doe", "hmm let me think"])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "",
+        "yes",
+        "i dont know",
+        "jane doe",
+        "hmm let me think",
+        "no chest pain or anything, just a bad cough",  # filler, not "any time"
+    ],
+)
 def test_no_preference(said: str) -> None:
     assert parse_preference(said, NOW, NY) is None
 
@@ -110,3 +120,24 @@ def test_clock_times(said: str, hour: int, minute: int, qualifier: str) -> None:
 @pytest.mark.parametrize("said", ["in 2 weeks", "the 14th", "3 days", "number 2", "25:00"])
 def test_not_clock_times(said: str) -> None:
     assert find_clock(normalise_for_dates(said)) is None
+
+
+def test_anything_alone_is_still_any_time() -> None:
+    preference = parse_preference("anything is fine", NOW, NY)
+    assert preference is not None and preference.start_after == NOW.astimezone(NY)
+    assert preference.start_before is None
+
+
+@pytest.mark.parametrize(
+    ("said", "part"),
+    [
+        ("can we do the morning instead", "morning"),
+        ("afternoons are better", "afternoon"),
+        ("thursday morning", ""),  # names a day
+        ("in the morning at 9", ""),  # names a clock time
+        ("first available in the morning", ""),  # as soon as possible
+        ("the second one", ""),
+    ],
+)
+def test_part_of_day_only(said: str, part: str) -> None:
+    assert part_of_day_only(said, NOW, NY) == part

@@ -8,9 +8,11 @@ import pytest
 
 from orchestrator.understanding.identity import (
     is_partial_name,
+    name_before_date,
     parse_dob,
     parse_dob_digits,
     parse_name,
+    partial_name,
 )
 
 TODAY = date(2026, 3, 11)
@@ -98,8 +100,45 @@ def test_not_names(said: str) -> None:
     assert parse_name(said) is None
 
 
+@pytest.mark.parametrize(
+    ("said", "word"),
+    [
+        ("john", "John"),
+        ("it's Mary-Ann", "Mary-Ann"),
+        ("o'brien", "O'Brien"),
+        ("Thompson.", "Thompson"),
+        ("john smith", None),
+        ("okay", None),
+        ("hello", None),
+        ("seventeen", None),
+        ("j", None),
+    ],
+)
+def test_partial_name_word(said: str, word: str | None) -> None:
+    assert partial_name(said) == word
+
+
 def test_partial_name() -> None:
     assert is_partial_name("john")
     assert is_partial_name("it's john")
     assert not is_partial_name("john smith")
     assert not is_partial_name("what")
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("Mary-Ann Thompson, born October tenth nineteen ninety", "Mary-Ann Thompson"),
+        ("this is David O'Brien and my date of birth is 9/17/1988", "this is David O'Brien"),
+        ("jane doe born on the third of march 1980", "jane doe"),
+        ("john smith march third 1980", "john smith"),
+        ("march third 1980", ""),
+    ],
+)
+def test_name_before_date(said: str, name: str) -> None:
+    assert name_before_date(said) == name
+
+
+def test_name_before_date_then_parse_name_keeps_hyphens() -> None:
+    said = "This is Mary-Ann Thompson, born October tenth nineteen ninety"
+    assert parse_name(name_before_date(said)) == "Mary-Ann Thompson"

@@ -10,8 +10,15 @@ import pytest
 
 from clinic import ClinicDirectory
 from orchestrator.understanding import catalog, speech
-from orchestrator.understanding.choices import Choice, pick
-from orchestrator.understanding.intents import detect_intent, is_goodbye, is_stop
+from orchestrator.understanding.choices import Choice, named_position, pick
+from orchestrator.understanding.intents import (
+    asks_about_hours,
+    clauses,
+    detect_intent,
+    is_goodbye,
+    is_question,
+    is_stop,
+)
 from orchestrator.understanding.yes_no import classify, classify_digits
 
 CLINIC = ClinicDirectory.from_folder(
@@ -38,6 +45,10 @@ NY = ZoneInfo("America/New_York")
         ("when is my next appointment", "list"),
         ("i'd like to confirm my appointment", "list"),
         ("do i have an appointment this week", "list"),
+        ("do i have any appointments coming up", "list"),
+        ("did i have anything booked for next week", "list"),
+        ("i need a sick visit", "book"),
+        ("can i have my appointment moved", None),  # "my" is not a kind of visit
         ("what time do you open", "hours"),
         ("what are your hours", "hours"),
         ("are you open saturday", "hours"),
@@ -231,3 +242,63 @@ def test_speech_forms() -> None:
         "We're open Monday through Wednesday from 8 AM to 5 PM, Thursday from 8 AM to 7 PM, "
         "Friday from 8 AM to 4 PM, and Saturday from 9 AM to noon. We're closed on Sunday."
     )
+
+
+def test_clauses_cut_at_sentence_ends_and_conjunctions_not_commas() -> None:
+    assert clauses("Do you take Medicare and can I book a checkup?") == [
+        "do you take medicare",
+        "can i book a checkup",
+    ]
+    assert clauses("Where can I park, when I come in?") == ["where can i park when i come in"]
+    assert clauses("Hi. I'd like to book; also, where is it?") == [
+        "hi",
+        "id like to book",
+        "where is it",
+    ]
+    assert clauses("") == []
+
+
+@pytest.mark.parametrize(
+    ("clause", "question"),
+    [
+        ("where can i park when i come in", True),
+        ("Hi, how do I get a refill?", True),
+        ("um do you take medicare", True),
+        ("i want to come in", False),
+        ("id like to book a checkup where i park", False),
+        ("whereabouts", False),
+    ],
+)
+def test_is_question(clause: str, question: bool) -> None:
+    assert is_question(clause) is question
+
+
+@pytest.mark.parametrize(
+    ("said", "about_hours"),
+    [
+        ("wait, how late are you open on thursdays?", True),
+        ("what time do you close on friday", True),
+        ("are you open saturday morning?", True),
+        ("do you have anything open tuesday", False),  # availability, not hours
+        ("is there an opening thursday afternoon", False),
+        ("thursday evening", False),  # not a question
+        ("i want to cancel, are you open tomorrow", False),
+    ],
+)
+def test_asks_about_hours(said: str, about_hours: bool) -> None:
+    assert asks_about_hours(said) is about_hours
+
+
+@pytest.mark.parametrize(
+    ("said", "position"),
+    [
+        ("the third one", 2),
+        ("i'll take the first option", 0),
+        ("number five please", 4),
+        ("the third", None),  # may be a date: left to the date parser
+        ("the third at 2", None),
+        ("tuesday", None),
+    ],
+)
+def test_named_position(said: str, position: int | None) -> None:
+    assert named_position(said) == position

@@ -38,6 +38,25 @@ def _clean(text: str) -> str:
     return f" {' '.join(lowered.split())} "
 
 
+_POSITION = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th) (?:one|option|choice|time|slot)\b"
+)
+
+
+def named_position(text: str) -> int | None:
+    """The position (0-based) the caller names as an option, in range or not: "the third one",
+    "option 3"; None when no option position is named ("the third" alone may be a date)."""
+    said = _clean(text)
+    position = _POSITION.search(said)
+    if position:
+        return _ORDINAL_WORDS[position.group(1)]
+    counted = _COUNTED.search(said)
+    if counted and not find_clock(normalise_for_dates(text)):
+        word = counted.group(1)
+        return _CARDINALS.get(word, int(word) - 1 if word.isdigit() else -1)
+    return None
+
+
 def pick(text: str, options: list[Choice], zone: ZoneInfo) -> int | None:
     """The index of the option the caller picks, or None."""
     if not options:

@@ -80,7 +80,8 @@ _PARTS_OF_DAY = (
 )
 _ASAP = re.compile(
     r"\b(?:as soon as (?:possible|you can)|asap|soonest|earliest|first available|next available|"
-    r"any ?time|whenever|anything|any day|doesnt matter|no preference|first opening|"
+    # "or anything" is filler ("no chest pain or anything"), not "any time will do"
+    r"any ?time|whenever|(?<!\bor )anything|any day|doesnt matter|no preference|first opening|"
     r"next opening|soon|right away|today or tomorrow|dont care)\b"
 )
 _NEXT_WEEK = re.compile(r"\bnext week\b")
@@ -253,3 +254,16 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
     if start_before is not None and start_before <= start_after:
         return None
     return TimePreference(start_after, start_before, part_of_day, clock, text)
+
+
+def part_of_day_only(text: str, now: datetime, zone: ZoneInfo) -> str:
+    """The part of day when that is all the text says about time ("can we do the morning
+    instead" -> "morning"); "" when it also names a day, week or clock time, asks for the first
+    opening, or names no part of day. The policy keeps the day already chosen."""
+    lowered = " ".join(re.sub(r"[^a-z0-9: ]+", " ", text.lower().replace("'", "")).split())
+    if _ASAP.search(lowered):
+        return ""
+    preference = parse_preference(text, now, zone)
+    if preference is None or preference.start_before is not None or preference.clock is not None:
+        return ""
+    return preference.part_of_day

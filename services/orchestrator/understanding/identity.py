@@ -103,17 +103,66 @@ def parse_name(text: str) -> str | None:
     return " ".join(_title(w) for w in words)
 
 
+# Words between a name and the date of birth that follows it: "jane doe, born on march 3rd",
+# "jane doe and my date of birth is ...".
+_DOB_LEAD_WORDS = frozenset(
+    ["and", "my", "date", "of", "birth", "birthday", "dob", "is", "was", "born", "on", "the", "i"]
+)
+
+
+def name_before_date(text: str) -> str:
+    """The words before a date of birth in one answer, without the words leading into the date:
+    "Mary-Ann Thompson, born October tenth 1990" -> "Mary-Ann Thompson". Hyphens and
+    apostrophes in the name are kept (``tokenize`` would split "Mary-Ann")."""
+    words = text.split()
+    kept: list[str] = []
+    for word in words:
+        token = re.sub(r"[^a-z0-9]", "", word.lower())
+        if token in MONTHS or is_number_word(token) or (token and token[0].isdigit()):
+            break
+        kept.append(word)
+    while kept and re.sub(r"[^a-z]", "", kept[-1].lower()) in _DOB_LEAD_WORDS | {""}:
+        kept.pop()
+    return " ".join(kept).rstrip(",.;:- ")
+
+
 def _title(word: str) -> str:
     # O'Brien, Smith-Jones: capitalise each part.
     return re.sub(r"(^|['-])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word)
 
 
+# Single words that answer something but are not a name.
+_NOT_SINGLE_NAMES = frozenset(
+    ["hello", "hi", "hey", "okay", "ok", "sure", "thanks", "yeah", "yep", "yup", "nope", "nah",
+     "um", "uh", "hmm", "huh", "pardon", "bye", "goodbye", "right", "fine", "great", "what",
+     "me", "it", "this", "that", "here", "there", "hold", "wait", "fever", "cough"]
+)  # fmt: skip
+
+
+def partial_name(text: str) -> str | None:
+    """The one name word of an answer that gives only a first (or last) name, title-cased:
+    "it's Mary-Ann" -> "Mary-Ann"; None for full names and for words that are not names."""
+    lowered = text.lower().replace("\u2019", "'")
+    cleaned = re.sub(r"\s+", " ", re.sub(r"[^a-z' \-]", " ", lowered)).strip()
+    cleaned = _NAME_TAIL.sub("", _NAME_LEADS.sub("", cleaned, count=1).strip()).strip()
+    words = cleaned.split()
+    if len(words) != 1:
+        return None
+    word = words[0].strip("'-")
+    if (
+        not re.fullmatch(r"[a-z]+(?:['-][a-z]+)*", word)
+        or len(word) < 2
+        or word in _NOT_NAME_WORDS
+        or word in _NOT_SINGLE_NAMES
+        or is_number_word(word)
+    ):
+        return None
+    return _title(word)
+
+
 def is_partial_name(text: str) -> bool:
     """True when the answer looks like a single name word ("john"): ask for the last name too."""
-    lowered = text.lower().replace("\u2019", "'")
-    cleaned = _NAME_LEADS.sub("", re.sub(r"[^a-z' ]", " ", lowered).strip(), count=1)
-    words = cleaned.split()
-    return len(words) == 1 and words[0] not in _NOT_NAME_WORDS and words[0].isalpha()
+    return partial_name(text) is not None
 
 
 def _valid(year: int, month: int, day: int, today: date) -> date | None:

@@ -3,6 +3,8 @@
 ``detect_intent("i need to move my appointment to friday")`` -> "reschedule". Appointment
 intents win over information questions; reschedule wins over book and cancel when both appear
 ("cancel and rebook" is a reschedule). FAQ topics are clinic-specific: see ``catalog.match_faq``.
+``clauses`` and ``is_question`` let the policy tell "where can I park when I come in?" (a
+question whose "come in" is only context) from "I'd like to come in, and where do I park?".
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ _CANCEL = re.compile(
 )
 _LIST = re.compile(
     r"\b(?:when(?: is|s| was)? my (?:next )?(?:appointment|visit)|confirm (?:my|an|the) "
-    r"(?:appointment|visit)|(?:do|did) i have (?:an |any )?(?:appointment|visit)|"
+    r"(?:appointment|visit)|(?:do|did) i have (?:an |any )?(?:appointments?|visits?)|"
     r"(?:what|which|list|check|verify|review) (?:are )?(?:my |the )?(?:appointments|appointment|"
-    r"visits)|my upcoming|what time is my|appointment (?:is )?confirmed)\b"
+    r"visits)|my upcoming|what time is my|appointment (?:is )?confirmed|"
+    r"(?:do|did) i have (?:any|anything|something) (?:coming up|booked|scheduled))\b"
 )
 _BOOK = re.compile(
     r"\b(?:book|booking|schedul\w*|make (?:an|a|my) (?:appointment|visit)|set up|"
     r"(?:need|want|like|get|have|request) "
     r"(?:an |a |to (?:make|book|get|have|schedule) (?:an |a )?)?"
+    # one descriptive word may stand before the visit: "need a sick visit", "want a new physical"
+    r"(?:(?!(?:my|your|the|his|her|our|their) )[a-z]+ )?"
     r"(?:appointment|visit|checkup|check up|physical)|see (?:a |the |my )?(?:dr|doctor|nurse|"
     r"provider|someone about)|come in|get in|new appointment|an appointment|appointment for)\b"
 )
@@ -91,3 +96,42 @@ def is_stop(text: str) -> bool:
 def is_repeat_request(text: str) -> bool:
     """ "can you repeat that", "what did you say": say the question again."""
     return _REPEAT.search(clean(text)) is not None
+
+
+_CLAUSE_SPLIT = re.compile(r"[.?!;]+|\b(?:and|also|plus|then)\b")
+_QUESTION_LEAD = re.compile(
+    r"^(?:(?:hi|hello|hey|um+|uh+|oh|so|well|okay|ok|yes|yeah|and|also|quick question|wait|"
+    r"sorry|actually|by the way|excuse me|one more thing)\s+)*"
+    r"(?:where|what|whats|how|when|which|who|why|do|does|did|is|are|can|could|will|would|should|"
+    r"may)\b"
+)
+
+
+def clauses(text: str) -> list[str]:
+    """The text cut at sentence ends and at "and" / "also" / "then", each clause cleaned; empty
+    pieces dropped. Commas do not cut: "where can i park, when i come in" is one question."""
+    lowered = text.lower().replace("\u2019", "'").replace("'", "")
+    return [c for c in (clean(piece) for piece in _CLAUSE_SPLIT.split(lowered)) if c]
+
+
+def is_question(clause: str) -> bool:
+    """Whether a clause asks something: it opens with a question word ("where can i park",
+    "do you take medicare", "hi how do i get a refill"), after fillers."""
+    return _QUESTION_LEAD.match(clean(clause)) is not None
+
+
+# Asking what is free ("do you have anything open tuesday") is a slot request, not about hours.
+_AVAILABILITY = re.compile(
+    r"\b(?:anything|something|any (?:openings?|slots?|times?|appointments?|availability|room)|"
+    r"openings?|available|availability|slots?|spots?)\b"
+)
+
+
+def asks_about_hours(text: str) -> bool:
+    """A question about the clinic's opening hours ("how late are you open on thursdays?",
+    "what time do you close friday"), as opposed to a day and time for an appointment ("do
+    you have anything open tuesday?", "thursday evening")."""
+    said = clean(text)
+    return (
+        is_question(said) and detect_intent(said) == "hours" and _AVAILABILITY.search(said) is None
+    )
