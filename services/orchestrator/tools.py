@@ -148,7 +148,9 @@ class NatsTools:
                     provider_id=tool.provider_id,
                     start_after=_timestamp(tool.start_after),
                     start_before=_timestamp(tool.start_before),
-                    part_of_day=PARTS_OF_DAY.get(tool.part_of_day, scheduler_pb2.PART_OF_DAY_UNSPECIFIED),
+                    part_of_day=PARTS_OF_DAY.get(
+                        tool.part_of_day, scheduler_pb2.PART_OF_DAY_UNSPECIFIED
+                    ),
                     page_size=tool.limit,
                 ),
                 scheduler_pb2.FindSlotsResponse,
