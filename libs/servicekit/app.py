@@ -21,8 +21,9 @@ from typing import Any, Generic, TypeVar
 
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from servicekit.phi_scrub import make_scrubber
 from servicekit.runtime import Runtime
-from servicekit.scrub import Scrubber, no_scrub
+from servicekit.scrub import Scrubber
 from servicekit.serve import ServiceDefinition, Serving, serve
 from servicekit.settings import ServiceSettings
 from servicekit.telemetry import configure_logging
@@ -54,13 +55,8 @@ class Service(Generic[S]):
 
 
 def default_scrubber(settings: ServiceSettings) -> Scrubber:
-    """PHI redaction for logs, spans and events (``phi`` engine, strict unless configured)."""
-    try:
-        from servicekit.phi_scrub import make_scrubber  # type: ignore[import-not-found]
-    except ImportError:  # the phi engine is not wired yet
-        return no_scrub
-    scrubber: Scrubber = make_scrubber(settings)
-    return scrubber
+    """PHI redaction for logs, spans and events: the ``phi`` engine in strict mode."""
+    return make_scrubber(settings)
 
 
 async def run(

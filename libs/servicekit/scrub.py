@@ -1,8 +1,9 @@
 """The scrubbing seam: every text that leaves the process (log lines, span attributes and
 events, published events) passes through a ``Scrubber`` first.
 
-The default scrubber changes nothing; services install the PHI engine's redaction through
-:func:`servicekit.phi_scrub.make_scrubber` (see ``phi``) when they are wired.
+Every service runs with the PHI engine's strict redaction
+(:func:`servicekit.phi_scrub.make_scrubber`, installed by :mod:`servicekit.app`); ``no_scrub``
+is for tests of the seam itself.
 """
 
 from __future__ import annotations
