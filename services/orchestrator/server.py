@@ -89,6 +89,17 @@ def _event_for(request: orchestrator_pb2.TurnRequest) -> Event:
     raise InvalidArgument("a turn needs one input: start, text, dtmf, interrupted or ended")
 
 
+def _describe_input(request: orchestrator_pb2.TurnRequest) -> str:
+    """The caller's side of a turn as text, for events and logs (keypad digits not repeated)."""
+    which = request.WhichOneof("input")
+    return {
+        "text": request.text,
+        "dtmf": f"[{len(request.dtmf)} keypad digits]",
+        "interrupted": f"[interrupted after: {request.interrupted.heard_text}]",
+        "ended": "[hung up]",
+    }.get(which or "", "")
+
+
 def _turn_event(output: Say | Transfer | EndCall, last_say: bool) -> orchestrator_pb2.TurnEvent:
     if isinstance(output, Say):
         return orchestrator_pb2.TurnEvent(say=orchestrator_pb2.Say(text=output.text, last=last_say))
@@ -268,8 +279,10 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                     "session changed during a turn; running it again", extra={"attempt": attempt}
                 )
                 continue
-            self._note_turn(session, request)
-            await self._publish_turn(session, request, replies)
+            # Redacted once, with what the call knows by now (the name learnt this turn too).
+            said = self._redact(_describe_input(request), session.known)
+            self._note_turn(session, said)
+            await self._publish_turn(session, request, replies, said)
             return
 
     async def _step(
@@ -350,11 +363,10 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             if record.date_of_birth and record.date_of_birth not in known.get("date_of_birth", []):
                 known.setdefault("date_of_birth", []).append(record.date_of_birth)
 
-    def _note_turn(self, session: CallSession, request: orchestrator_pb2.TurnRequest) -> None:
-        """The caller's words on the turn's span and in the debug log, redacted with what the
-        call knows by now (the name learnt this turn included); the process-wide scrubber
-        passes over both again before they leave."""
-        said = self._redact(request.text or request.interrupted.heard_text, session.known)
+    @staticmethod
+    def _note_turn(session: CallSession, said: str) -> None:
+        """The caller's (redacted) words on the turn's span and in the debug log; the
+        process-wide scrubber passes over both again before they leave."""
         trace.get_current_span().set_attribute("frontdesk.caller_text", said)
         log.debug(
             "turn",
@@ -370,15 +382,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         session: CallSession,
         request: orchestrator_pb2.TurnRequest,
         replies: list[orchestrator_pb2.TurnEvent],
+        said: str,
     ) -> None:
-        which = request.WhichOneof("input")
-        caller_text = {
-            "text": request.text,
-            "dtmf": f"[{len(request.dtmf)} keypad digits]",
-            "interrupted": f"[interrupted after: {request.interrupted.heard_text}]",
-            "ended": "[hung up]",
-            "start": "",
-        }.get(which or "", "")
         reply_text = " ".join(r.say.text for r in replies if r.HasField("say"))
         await self._events.event(
             "turn_completed",
@@ -386,7 +391,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 call_id=session.call_id,
                 turn_id=request.turn_id,
                 index=session.turns,
-                caller_text=self._redact(caller_text, session.known),
+                caller_text=said,
                 reply_text=self._redact(reply_text, session.known),
                 state=session.dialogue.phase,
                 intent=session.dialogue.intent,
