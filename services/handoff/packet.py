@@ -9,12 +9,19 @@ callback_number      has at least 7 digits (so "unknown" or "n/a" do not count)
 reason               not ``Reason.UNSPECIFIED``
 urgency              not ``Urgency.UNSPECIFIED``
 summary              not blank
-identity_verified    the identity outcome is *known*: verified (``identity_verified`` true), or
-                     verification was tried and failed (reason ``IDENTITY_FAILED``). A plain
-                     false means "not verified or never tried", so the agent must verify.
+identity_verified    the identity outcome is *known*: verified (``identity_verified`` true),
+                     verification was tried and failed (reason ``IDENTITY_FAILED``), or it was
+                     never needed: the slot ``identity_check`` is ``not_attempted`` (the
+                     orchestrator sets it when the caller asked for nothing that requires
+                     verification, e.g. a person straight away). A plain false without that
+                     slot means "not verified, or verification cut short", so it is missing;
+                     ``identity_check=incomplete`` (asked for, not finished) is missing too.
 intents_tried        at least one intent
 transcript_excerpt   at least one line with text
 ==================== ==========================================================================
+
+The proto carries only a bool for the identity, so "never needed" travels as a slot
+(``IDENTITY_SLOT``); a packet without the slot is scored as before.
 
 ``assess(packet)`` gives the share present (0..1) and the missing names, in that order::
 
@@ -115,6 +122,9 @@ REQUIRED_FIELDS: tuple[str, ...] = (
 )
 
 _MIN_PHONE_DIGITS = 7
+# The slot in which the orchestrator says where verification stands (see the module docstring).
+IDENTITY_SLOT = "identity_check"
+NOT_ATTEMPTED = "not_attempted"
 
 
 def _present(packet: Packet, name: str) -> bool:
@@ -129,7 +139,11 @@ def _present(packet: Packet, name: str) -> bool:
     if name == "summary":
         return bool(packet.summary.strip())
     if name == "identity_verified":
-        return packet.identity_verified or packet.reason is Reason.IDENTITY_FAILED
+        return (
+            packet.identity_verified
+            or packet.reason is Reason.IDENTITY_FAILED
+            or packet.slots.get(IDENTITY_SLOT) == NOT_ATTEMPTED
+        )
     if name == "intents_tried":
         return any(intent.strip() for intent in packet.intents_tried)
     if name == "transcript_excerpt":

@@ -135,7 +135,8 @@ _HUMAN = re.compile(
     r"(?:talk|speak|speaking|talking|connect me|put me through|transfer me) (?:to|with) "
     r"(?:a |an |the |your )?(?:someone|somebody|person|people|staff|agent|nurse|front desk|"
     r"office|receptionist|representative|rep|human|real|live|doctor|dr)|"
-    r"transfer me|agent|front desk please|someone at the front desk)\b"
+    r"transfer me|agent|front desk please|someone at the front desk|"
+    r"(?:need|want|get me|give me|find me) (?:a |an )?(?:person|human|staff member))\b"
 )
 
 

@@ -13,9 +13,25 @@ emergency signs, requests for a person (or keypad 0), out-of-scope questions. Tw
 understandings in a row, three failed verifications, or a tool failing twice also hand off.
 No appointment tool (list/book/cancel/reschedule) is asked for before the caller is verified.
 
+Handoffs carry what an agent needs without asking again (``handoff.packet``):
+
+* a non-urgent handoff of a caller whose name is unknown (and who was not just asked for it, to
+  verify) first asks, once, "Before I connect you, may I have your first and last name?" (or,
+  when the clinic is closed and the call becomes a callback, "So that our team can call you
+  back, ..."), then hands off with whatever was said: a name when one can be read
+  (``identity.given_name``), none when the caller declines or garbles. Emergencies are never
+  delayed by it. A name the caller volunteered ("my name is ...", "this is ... calling") is not
+  asked for again;
+* the handoff reason is recorded in ``intents_tried`` as what the caller wanted ("human",
+  "emergency", "out_of_scope"); a misunderstanding with nothing else understood records
+  "unclear";
+* ``data["identity_check"]`` (sent as a packet slot) says where verification stands:
+  "verified", "failed" (three failures), "incomplete" (asked for but not finished) or
+  "not_attempted" (nothing the caller asked for needed it).
+
 Phases (``state.phase``): start, intent, ask_name, ask_dob, verifying, listing, pick_appointment,
 ask_type, ask_time, finding, offer, holding, confirm, committing, anything_else, offer_book,
-offer_handoff, handoff, ended.
+offer_handoff, handoff_name, handoff, ended.
 """
 
 from __future__ import annotations
@@ -62,6 +78,8 @@ from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
 from orchestrator.understanding.dates import TimePreference, parse_preference, part_of_day_only
 from orchestrator.understanding.identity import (
+    given_name,
+    introduced_name,
     name_before_date,
     parse_dob,
     parse_name,
@@ -141,6 +159,18 @@ INTENT_TEXT = {
     "list": "check their appointments",
 }
 PRESS_YES_NO = "You can say yes or no, or press 1 for yes and 2 for no."
+# What the caller wanted, for handoffs the caller asked for (or needed) rather than ones the
+# assistant decided on; recorded in intents_tried.
+HANDOFF_INTENTS = {
+    "caller_request": "human",
+    "emergency": "emergency",
+    "out_of_scope": "out_of_scope",
+}
+NAME_BEFORE_TRANSFER = "Before I connect you, may I have your first and last name?"
+NAME_BEFORE_CALLBACK = "So that our team can call you back, may I have your first and last name?"
+# The packet slot telling agents where identity verification stands (``handoff.packet`` counts
+# "not_attempted" as a known identity outcome).
+IDENTITY_SLOT = "identity_check"
 
 
 # --- JSON forms of the dialogue values ------------------------------------------------------
@@ -310,6 +340,9 @@ class RulesPolicy:
 
     def _pressed(self, turn: _Turn, digits: str) -> None:
         keys = digits.strip("#*")
+        if turn.phase == "handoff_name":
+            self._on_handoff_name(turn, "")  # any key, 0 too: connect without a name
+            return
         if keys == "0":
             self._handoff(turn, "caller_request", "routine", "the caller pressed 0")
             return
@@ -323,10 +356,16 @@ class RulesPolicy:
         if turn.phase in ("start", "ended"):
             turn.phase = "intent"
         if not typed:
+            if not turn.caller_name and turn.phase not in (*IDENTITY_PHASES, "handoff_name"):
+                # "my name is jane doe, i need a person": never ask for what was just said.
+                turn.caller_name = introduced_name(text) or ""
             flag = guardrails.find_red_flag(text)
             if flag is not None:
                 turn.note(f"red flag: {flag.kind} ({flag.phrase})")
                 self._handoff(turn, "emergency", "urgent", f"The caller said: {text!r}.")
+                return
+            if turn.phase == "handoff_name":
+                self._on_handoff_name(turn, text)
                 return
             if guardrails.asks_for_human(text):
                 self._handoff(turn, "caller_request", "routine", "")
@@ -414,6 +453,11 @@ class RulesPolicy:
             return "Would you like to book a new appointment?"
         if phase == "offer_handoff":
             return "Would you like me to connect you with someone from our team?"
+        if phase == "handoff_name":
+            # Closed clinics call back (urgent handoffs aside, which never ask).
+            if turn.clinic.is_open(turn.now):
+                return NAME_BEFORE_TRANSFER
+            return NAME_BEFORE_CALLBACK
         if phase == "anything_else":
             return "Is there anything else I can help you with?"
         return "How can I help you today?"
@@ -956,18 +1000,68 @@ class RulesPolicy:
     # --- handoff --------------------------------------------------------------------------
 
     def _handoff(self, turn: _Turn, reason: str, urgency: str, detail: str) -> None:
-        turn.data["handoff"] = {"reason": reason, "urgency": urgency}
-        turn.phase = "handoff"
+        """Hands the call to staff, first asking an unknown caller's name (see the module
+        docstring); ``detail`` is a sentence for the summary."""
+        asked = bool(turn.data.get("handoff", {}).get("name_asked"))
+        intent = HANDOFF_INTENTS.get(reason)
+        if intent:
+            turn.tried(intent)
+        elif not turn.intents_tried:
+            turn.tried("unclear" if reason == "misunderstanding" else reason)
+        turn.data["handoff"] = {"reason": reason, "urgency": urgency, "name_asked": asked}
         turn.say(HANDOFF_LINES[reason])
+        # Not asked when the caller was just asked for their name (verification) and answered
+        # with this: that would be asking twice.
+        ask = not (turn.caller_name or asked or turn.phase == "ask_name")
+        if ask and reason != "emergency" and urgency != "urgent":
+            turn.data["handoff"].update(name_asked=True, detail=detail)
+            turn.data.pop("pending", None)  # a late tool answer must not restart the flow
+            turn.phase = "handoff_name"
+            turn.say(self._prompt(turn))
+            return
+        self._create_handoff(turn, detail)
+
+    def _on_handoff_name(self, turn: _Turn, text: str) -> None:
+        """The answer to the name question before a handoff: hand off with it, whatever it is
+        (asking to repeat the question is honoured once)."""
+        handoff = turn.data["handoff"]
+        if text and is_repeat_request(text) and not handoff.get("repeated"):
+            handoff["repeated"] = True
+            turn.say(self._prompt(turn))
+            return
+        name = given_name(text) if text else None
+        if name:
+            turn.caller_name = name
+            turn.say(f"Thank you, {name.split()[0]}.")
+        else:
+            turn.note("no name given when asked before the handoff")
+            turn.say("No problem.")
+        self._create_handoff(turn, str(handoff.get("detail", "")))
+
+    def _create_handoff(self, turn: _Turn, detail: str) -> None:
+        handoff = turn.data["handoff"]
+        turn.data[IDENTITY_SLOT] = self._identity_check(turn)
+        turn.phase = "handoff"
         turn.tool(
             ToolCreateHandoff(
-                reason=reason,
-                urgency=urgency,
-                summary=self._summary(turn, reason, detail),
-                caller_name=turn.caller_name,
+                reason=handoff["reason"],
+                urgency=handoff["urgency"],
+                summary=self._summary(turn, handoff["reason"], detail),
+                # A first name alone ("Thank you, Jane. And your last name?") beats none.
+                caller_name=turn.caller_name or str(turn.data.get("first_name", "")),
                 callback_number=turn.context.caller_number,
             )
         )
+
+    def _identity_check(self, turn: _Turn) -> str:
+        """Where verification stands. Only appointment requests ask for it (``_start``)."""
+        if turn.verified_patient_id:
+            return "verified"
+        if int(turn.data.get("verify_failures", 0)) >= MAX_VERIFY_FAILURES:
+            return "failed"
+        if any(intent in APPOINTMENT_INTENTS for intent in turn.intents_tried):
+            return "incomplete"
+        return "not_attempted"
 
     def _summary(self, turn: _Turn, reason: str, detail: str) -> str:
         """A few sentences an agent can act on without asking again."""

@@ -222,7 +222,9 @@ async def test_closed_clinic_puts_the_caller_in_the_callback_queue(
     ) as stack:
         async with calling(stack, "after-hours", from_number="+15555550999") as call:
             reply = await say(call, "can I talk to a person please")
-            assert "call you back" in reply, reply
+            assert "may I have your first and last name" in reply, reply
+            reply = await say(call, "Jane Doe")
+            assert "someone will call you back" in reply, reply
             await call.drain(1.0)
             assert call.transfer is None  # nobody to transfer to: a callback instead
             assert call.end is not None and call.end.data.get("outcome") == "handoff"
@@ -233,4 +235,5 @@ async def test_closed_clinic_puts_the_caller_in_the_callback_queue(
     [packet] = [p for p in listed.handoffs if p.call_id == "after-hours"]
     assert packet.state == handoff_pb2.HANDOFF_STATE_CALLBACK
     assert packet.callback_number == "+15555550999"
+    assert packet.caller_name == "Jane Doe"
     assert packet.target.kind == "callback"

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handoff.packet import REQUIRED_FIELDS, Line, Packet, Reason, Urgency, assess
+from handoff.packet import (
+    IDENTITY_SLOT,
+    NOT_ATTEMPTED,
+    REQUIRED_FIELDS,
+    Line,
+    Packet,
+    Reason,
+    Urgency,
+    assess,
+)
 
 from .conftest import full_packet
 
@@ -67,17 +76,35 @@ def test_callback_number_needs_digits(number: str, present: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    ("verified", "reason", "known"),
+    ("verified", "reason", "check", "known"),
     [
-        (True, Reason.CALLER_REQUEST, True),
-        (False, Reason.IDENTITY_FAILED, True),  # tried and failed: the outcome is known
-        (False, Reason.CALLER_REQUEST, False),  # never verified: the agent must verify
-        (False, Reason.EMERGENCY, False),
+        (True, Reason.CALLER_REQUEST, None, True),
+        (False, Reason.IDENTITY_FAILED, None, True),  # tried and failed: the outcome is known
+        (False, Reason.CALLER_REQUEST, None, False),  # a plain false: the agent must verify
+        (False, Reason.EMERGENCY, None, False),
+        # Never needed (the caller asked for nothing that requires it): known.
+        (False, Reason.CALLER_REQUEST, "not_attempted", True),
+        (False, Reason.EMERGENCY, "not_attempted", True),
+        # Asked for but cut short, or a value the rule does not know: still missing.
+        (False, Reason.CALLER_REQUEST, "incomplete", False),
+        (False, Reason.OUT_OF_SCOPE, "verified", False),  # the bool, not a slot, says verified
+        (False, Reason.CALLER_REQUEST, "", False),
+        (True, Reason.CALLER_REQUEST, "incomplete", True),
     ],
 )
-def test_identity_outcome_known(verified: bool, reason: Reason, known: bool) -> None:
-    missing = assess(full_packet(identity_verified=verified, reason=reason)).missing
+def test_identity_outcome_known(
+    verified: bool, reason: Reason, check: str | None, known: bool
+) -> None:
+    slots = {"appointment_type": "checkup"} | ({IDENTITY_SLOT: check} if check is not None else {})
+    packet = full_packet(identity_verified=verified, reason=reason, slots=slots)
+    missing = assess(packet).missing
     assert ("identity_verified" not in missing) is known
+
+
+def test_not_attempted_needs_the_identity_slot_itself() -> None:
+    # The value under another slot name does not count.
+    packet = full_packet(identity_verified=False, slots={"note": NOT_ATTEMPTED})
+    assert assess(packet).missing == ("identity_verified",)
 
 
 def test_blank_transcript_lines_and_intents_do_not_count() -> None:

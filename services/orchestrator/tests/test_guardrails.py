@@ -83,6 +83,9 @@ def test_not_red_flags(said: str) -> None:
         "transfer me",
         "connect me to the front desk",
         "can I speak to the nurse",
+        "I need a person",
+        "get me a human",
+        "my name is James Smith, I need a person",
     ],
 )
 def test_asks_for_human(said: str) -> None:
@@ -91,7 +94,14 @@ def test_asks_for_human(said: str) -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["i don't need to talk to a person", "book a checkup", "jane doe", "no", "the person is me"],
+    [
+        "i don't need to talk to a person",
+        "i don't need a person",
+        "book a checkup",
+        "jane doe",
+        "no",
+        "the person is me",
+    ],
 )
 def test_not_asking_for_human(said: str) -> None:
     assert not asks_for_human(said)

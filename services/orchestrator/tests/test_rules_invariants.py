@@ -4,7 +4,9 @@ Whatever the caller says or presses and whatever the tools answer: the policy ne
 asks for an appointment tool (list/book/cancel/reschedule) before the caller is verified, only
 becomes verified through a verification it asked for, asks for at most one tool per step (as its
 last action), keeps its state JSON-round-trippable and its transcript bounded, says plain text,
-and does nothing once the call has an outcome.
+and does nothing once the call has an outcome. Handoffs always say what the caller wanted
+(``intents_tried``) and where identity stands; an emergency is handed off in the step that hears
+it; the name question before a handoff is asked at most once per call.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinic import ClinicDirectory
+from orchestrator import guardrails
 from orchestrator.dialogue import (
     AppointmentInfo,
     CallerHungUp,
@@ -33,6 +36,7 @@ from orchestrator.dialogue import (
     SlotOption,
     ToolBook,
     ToolCancel,
+    ToolCreateHandoff,
     ToolListAppointments,
     ToolReschedule,
     ToolResult,
@@ -56,6 +60,8 @@ PHRASES = [
     "no", "never mind", "where do i park", "what are your hours", "bye", "operator",
     "i have chest pain", "no chest pain", "with doctor patel", "a flu shot", "friday at 3",
     "none of those", "what dose should i take", "that's all", "uh", "the 2:30", "",
+    "i'd rather not say", "pardon", "can i talk to someone", "my husband collapsed",
+    "hi this is jane doe calling",
 ]  # fmt: skip
 
 
@@ -111,6 +117,7 @@ def test_random_conversations_keep_the_invariants(script: list[Event]) -> None:
     context = Context(CLINIC, NOW, "+15557654321")
     state = DialogueState()
     asked_verification = False
+    name_questions = 0
     for event in [CallStarted(), *script]:
         was_verified = bool(state.verified_patient_id)
         step = POLICY.step(state, event, context)
@@ -135,6 +142,21 @@ def test_random_conversations_keep_the_invariants(script: list[Event]) -> None:
             if isinstance(action, Say):
                 assert action.text.strip()
                 assert not set(action.text) & set("*#`[]{}<>_")
+        handoffs = [a for a in actions if isinstance(a, ToolCreateHandoff)]
+        if handoffs:
+            assert step.state.intents_tried
+            assert step.state.data["identity_check"] in (
+                "verified", "failed", "incomplete", "not_attempted"
+            )  # fmt: skip
+        if (
+            not state.outcome
+            and isinstance(event, CallerSaid)
+            and guardrails.find_red_flag(event.text) is not None
+        ):
+            assert [(h.reason, h.urgency) for h in handoffs] == [("emergency", "urgent")]
+        if step.state.phase == "handoff_name" and state.phase != "handoff_name":
+            name_questions += 1
+        assert name_questions <= 1
         asked_verification = asked_verification or any(
             isinstance(a, ToolVerifyIdentity) for a in actions
         )

@@ -44,7 +44,12 @@ from orchestrator.dialogue import (
     Transfer,
     VerifiedIdentity,
 )
-from orchestrator.rules_policy import TRANSCRIPT_LIMIT, RulesPolicy
+from orchestrator.rules_policy import (
+    NAME_BEFORE_CALLBACK,
+    NAME_BEFORE_TRANSFER,
+    TRANSCRIPT_LIMIT,
+    RulesPolicy,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 CLINIC = ClinicDirectory.from_folder(ROOT / "deploy/local/clinics").get("demo")
@@ -699,14 +704,23 @@ def test_keypad_zero_hands_off_in_any_phase() -> None:
     call.start()
     call.say("book")
     actions = call.press("0")
+    # Pressed instead of answering the name question: the name is not asked for again.
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "caller_request"
+    assert call.state.intents_tried == ("book", "human")
+    assert call.state.data["identity_check"] == "incomplete"
 
 
 def test_callback_when_the_clinic_is_closed() -> None:
     call = Call(now=CLOSED)
     call.start()
-    call.say("operator")
+    actions = call.say("operator")
+    assert spoken(actions).endswith(
+        "So that our team can call you back, may I have your first and last name?"
+    )
+    actions = call.say("it's jane doe")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane Doe"
     actions = call.result("ToolCreateHandoff", HandoffTicket("H-4", "demo-callbacks", True))
     assert "someone will call you back when we open on Monday at 8 AM" in spoken(actions)
     assert actions[-1] == EndCall(Outcome.HANDOFF, "H-4")
@@ -723,9 +737,14 @@ def test_two_misunderstandings_in_a_row_hand_off() -> None:
     assert call.state.data["misunderstood"] == 0
     call.say("banana")
     actions = call.say("xyzzy")
+    assert "having trouble understanding" in spoken(actions)
+    assert call.state.phase == "handoff_name"
+    actions = call.say("jane doe")
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "misunderstanding"
     assert "could not understand: 'xyzzy'" in handoff.summary
+    # Something was understood (the parking question): that is what the caller wanted.
+    assert call.state.intents_tried == ("faq",)
 
 
 @pytest.mark.parametrize(
@@ -741,9 +760,13 @@ def test_out_of_scope_questions_hand_off(question: str) -> None:
     call = Call()
     call.start()
     actions = call.say(question)
+    assert "That's a question for our staff" in spoken(actions)
+    assert spoken(actions).endswith(NAME_BEFORE_TRANSFER)
+    actions = call.say("maria garcia")
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "out_of_scope"
-    assert question in handoff.summary
+    assert question in handoff.summary and "Name given: Maria Garcia" in handoff.summary
+    assert call.state.intents_tried == ("out_of_scope",)
 
 
 def test_faq_takes_precedence_over_out_of_scope() -> None:
@@ -1128,3 +1151,218 @@ def test_part_of_day_with_a_new_day_replaces_the_day() -> None:
     search = last(call.say("no, thursday morning instead"))
     assert isinstance(search, ToolFindSlots) and search.part_of_day == "morning"
     assert search.start_after == datetime(2026, 3, 12, tzinfo=NY)
+
+
+# --- handoff packets: the name asked once, what the caller wanted, where identity stands ----
+
+
+def _asked_name(text: str, now: datetime = NOW) -> Call:
+    call = Call(now=now)
+    call.start()
+    actions = call.say(text)
+    assert not any(isinstance(a, ToolCreateHandoff) for a in actions)
+    assert call.state.phase == "handoff_name"
+    return call
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("jane doe", "Jane Doe"),
+        ("sure, it's Mary-Ann O'Brien", "Mary-Ann O'Brien"),
+        ("my name is john smith thanks", "John Smith"),
+        ("it's maria", "Maria"),  # one name word is still a name
+    ],
+)
+def test_name_is_asked_before_a_request_for_a_person(answer: str, name: str) -> None:
+    call = _asked_name("can i talk to a real person please")
+    assert spoken(call.steps[-1][1]) == (
+        "Of course. I'll connect you with someone from our team. " + NAME_BEFORE_TRANSFER
+    )
+    actions = call.say(answer)
+    assert spoken(actions) == f"Thank you, {name.split()[0]}."
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert (handoff.reason, handoff.urgency, handoff.caller_name) == (
+        "caller_request",
+        "routine",
+        name,
+    )
+    assert f"Name given: {name}." in handoff.summary and "Requests this call: human" in (
+        handoff.summary
+    )
+    assert call.state.intents_tried == ("human",)
+    assert call.state.data["identity_check"] == "not_attempted"
+    ticket = HandoffTicket("H-9", "sip:front-desk@maple-clinic.example", callback=False)
+    actions = call.result("ToolCreateHandoff", ticket)
+    assert actions[-1] == EndCall(Outcome.HANDOFF, "H-9")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["i'd rather not say", "just put me through", "no", "why do you need that", "what?"],
+)
+def test_a_declined_name_hands_off_without_one_and_never_asks_again(answer: str) -> None:
+    call = _asked_name("i have a question about my bill")
+    actions = call.say(answer)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "out_of_scope"
+    assert handoff.caller_name == ""
+    assert "may I have your" not in spoken(actions)
+    assert "no name given when asked before the handoff" in handoff.summary
+
+
+def test_a_repeat_request_repeats_the_name_question_once() -> None:
+    call = _asked_name("operator")
+    actions = call.say("sorry can you repeat that")
+    assert spoken(actions) == NAME_BEFORE_TRANSFER and call.state.phase == "handoff_name"
+    actions = call.say("say that again")
+    assert isinstance(last(actions), ToolCreateHandoff)
+
+
+@pytest.mark.parametrize("keys", ["0", "1", "#"])
+def test_a_key_pressed_at_the_name_question_connects_without_a_name(keys: str) -> None:
+    call = _asked_name("what dose of ibuprofen should i take")
+    actions = call.press(keys)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert handoff.reason == "out_of_scope" and handoff.caller_name == ""
+
+
+def test_an_emergency_at_the_name_question_goes_straight_to_staff() -> None:
+    call = _asked_name("operator")
+    actions = call.say("wait my wife just collapsed")
+    assert spoken(actions).startswith(guardrails.SAFETY_MESSAGE)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")
+    assert call.state.intents_tried == ("human", "emergency")
+
+
+def test_emergencies_never_wait_for_a_name() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("i keep thinking i want to end my life")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "emergency"
+    assert "may I have your" not in spoken(actions)
+    assert call.state.intents_tried == ("emergency",)
+    assert call.state.data["identity_check"] == "not_attempted"
+
+
+def test_the_name_is_asked_when_closed_with_the_callback_wording() -> None:
+    call = _asked_name("can i speak to someone", now=CLOSED)
+    assert spoken(call.steps[-1][1]).endswith(NAME_BEFORE_CALLBACK)
+    actions = call.say("jane doe")
+    assert isinstance(last(actions), ToolCreateHandoff)
+
+
+def test_a_known_name_is_not_asked_again() -> None:
+    call = Call()
+    call.start()
+    call.say("i want to book a follow up")
+    call.say("jane doe")  # now asked for the date of birth
+    actions = call.say("can i just talk to a person")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane Doe"
+    assert call.state.data["identity_check"] == "incomplete"
+
+
+def test_a_first_name_alone_is_passed_on() -> None:
+    call = Call()
+    call.start()
+    call.say("i want to book a follow up")
+    call.say("jane")  # "And your last name, please?"
+    actions = call.say("operator")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane"
+
+
+def test_misunderstanding_with_nothing_understood_records_unclear() -> None:
+    call = Call()
+    call.start()
+    call.say("purple monkey dishwasher")
+    call.say("banana telephone")
+    actions = call.say("no")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "misunderstanding"
+    assert call.state.intents_tried == ("unclear",)
+
+
+def test_a_stale_tool_answer_at_the_name_question_changes_nothing() -> None:
+    call = _asked_name("operator")
+    assert call.result("ToolFindSlots", TUESDAY_SLOTS) == ()
+    assert call.state.phase == "handoff_name"
+    assert isinstance(last(call.say("jane doe")), ToolCreateHandoff)
+
+
+def test_a_verified_caller_is_handed_off_at_once() -> None:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    actions = call.say("operator")
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane Doe"
+    assert call.state.data["identity_check"] == "verified"
+    assert call.state.intents_tried == ("book", "human")
+
+
+@pytest.mark.parametrize(
+    ("failures", "expected"),
+    [(1, "incomplete"), (3, "failed")],
+)
+def test_identity_check_after_failed_verifications(failures: int, expected: str) -> None:
+    call = Call()
+    call.start()
+    call.say("cancel my appointment")
+    for _ in range(failures):
+        call.say("jane doe")
+        call.say("march third 1980")
+        actions = call.result("ToolVerifyIdentity", VerifiedIdentity(False))
+    if failures < 3:
+        actions = call.say("operator")
+    assert isinstance(last(actions), ToolCreateHandoff)
+    assert call.state.data["identity_check"] == expected
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        (
+            "my name is James Smith, born july fourteenth 1975, I need to speak to someone",
+            "James Smith",
+        ),
+        ("hi this is maria lopez calling, can i talk to someone", "Maria Lopez"),
+        ("my name's jane doe and i want to speak to a human", "Jane Doe"),
+    ],
+)
+def test_a_volunteered_name_is_not_asked_for_again(said: str, name: str) -> None:
+    call = Call()
+    call.start()
+    actions = call.say(said)
+    assert "may I have your" not in spoken(actions)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == name
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "this is really urgent, can i talk to someone",
+        "my name is not important, transfer me to a human",
+    ],
+)
+def test_only_an_explicit_introduction_counts_as_a_name(said: str) -> None:
+    call = Call()
+    call.start()
+    actions = call.say(said)
+    assert spoken(actions).endswith(NAME_BEFORE_TRANSFER) and call.state.caller_name == ""
+
+
+def test_a_volunteered_name_does_not_skip_verification() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("hi this is jane doe calling, i'd like to book a checkup")
+    assert "Can I have your first and last name" in spoken(actions)
+    call.say("jane doe")
+    actions = call.say("march third 1980")
+    assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))

@@ -160,6 +160,55 @@ def partial_name(text: str) -> str | None:
     return _title(word)
 
 
+# Words of an answer to "may I have your name?" that refuse or ask to move on ("just put me
+# through", "skip that", "I'd rather not"): such an answer gives no name.
+_NOT_GIVEN_WORDS = frozenset(
+    ["just", "put", "through", "connect", "transfer", "skip", "rather", "prefer", "none",
+     "business", "private", "anonymous", "refuse", "decline", "nobody", "nothing", "matter",
+     "hurry", "already", "said", "told", "give", "say", "tell", "nope", "nah", "whatever"]
+)  # fmt: skip
+
+
+def given_name(text: str) -> str | None:
+    """The name in an answer to "may I have your first and last name?" asked once before a
+    handoff: a full name ("it's maria garcia" -> "Maria Garcia") or, failing that, one name word
+    ("maria" -> "Maria"); None when the caller declines or says something else ("I'd rather
+    not", "just put me through", "what?"). Stricter than ``parse_name``: nobody verifies this
+    name, so a refusal must not be written down as one."""
+    cleaned = re.sub(r"[^a-z' \-]", " ", text.lower().replace("\u2019", "'"))
+    if any(w.strip("'-") in _NOT_GIVEN_WORDS for w in cleaned.split()):
+        return None
+    return parse_name(text) or partial_name(text)
+
+
+# "my name is jane doe", "hi, this is jane doe calling": the caller introduces themselves.
+_INTRODUCTION = re.compile(
+    r"\b(?:my name is|my name'?s|the name is|name is)\s+(?P<named>[^,.;!?]+)"
+    r"|\bthis is\s+(?P<calling>[a-z' \-]+?)\s+(?:calling|speaking|here)\b"
+)
+# Words that end the name in "my name is jane doe and i need ...".
+_AFTER_NAME = frozenset(
+    ["and", "i", "im", "i'm", "calling", "speaking", "here", "from", "born", "with", "but",
+     "so", "about", "regarding", "please", "thanks", "thank", "my", "id", "i'd", "who"]
+)  # fmt: skip
+
+
+def introduced_name(text: str) -> str | None:
+    """A full name the caller volunteers while asking for something else ("my name is James
+    Smith, born ..., I need a person" -> "James Smith"; "hi this is jane doe calling about my
+    bill" -> "Jane Doe"). Only explicit introductions count; None otherwise."""
+    lowered = text.lower().replace("\u2019", "'")
+    match = _INTRODUCTION.search(lowered)
+    if match is None:
+        return None
+    words: list[str] = []
+    for word in (match.group("named") or match.group("calling") or "").split():
+        if word.strip("'-") in _AFTER_NAME or not re.fullmatch(r"[a-z'\-]+", word):
+            break
+        words.append(word)
+    return given_name(" ".join(words[:4])) if len(words) >= 2 else None
+
+
 def is_partial_name(text: str) -> bool:
     """True when the answer looks like a single name word ("john"): ask for the last name too."""
     return partial_name(text) is not None
