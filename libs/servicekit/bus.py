@@ -72,6 +72,7 @@ def make_broker(
     return NatsBroker(
         url,
         name=name,
+        apply_types=False,
         middlewares=tuple(stack),
         logger=None,  # our own structured logs; faststream's would log every message
         graceful_timeout=30.0,
@@ -195,6 +196,12 @@ def _stream_handler(
     return handle
 
 
+async def _whole_message(message: NatsMessage) -> NatsMessage:
+    # Handlers get the message itself (body, headers, reply subject): no per-message
+    # dependency injection, which was most of faststream's cost per request.
+    return message
+
+
 def bind_servicer(
     broker: NatsBroker,
     service: str,
@@ -223,10 +230,18 @@ def bind_servicer(
         handler: Callable[..., Awaitable[Any]]
         if method.server_streaming:
             handler = _stream_handler(broker, method, call)
-            broker.subscriber(name, queue=queue, max_workers=concurrency, no_reply=True)(handler)
+            broker.subscriber(
+                name,
+                queue=queue,
+                max_workers=concurrency,
+                no_reply=True,
+                decoder=_whole_message,
+            )(handler)
         else:
             handler = _unary_handler(method, call)
-            broker.subscriber(name, queue=queue, max_workers=concurrency)(handler)
+            broker.subscriber(name, queue=queue, max_workers=concurrency, decoder=_whole_message)(
+                handler
+            )
         subjects.append(name)
     return subjects
 
