@@ -101,6 +101,8 @@ def main() -> None:
                 handoff=running.services["handoff"].grpc_address,
             )
             print(f"{os.cpu_count()} cores; stack: nats-server + {len(running.services)} services")
+            # Warm-up (not measured): first calls load parsers' data and fill connection pools.
+            asyncio.run(load(target, pids, 4, 1))
             for callers in args.callers:
                 print(asyncio.run(load(target, pids, callers, args.calls_per_caller)), flush=True)
         finally:
