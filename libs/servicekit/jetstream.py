@@ -6,6 +6,8 @@ one of each with the current settings. nats-py directly: faststream has no API t
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
@@ -18,6 +20,15 @@ EVENTS_SUBJECTS = "frontdesk.events.>"
 AUDIT_STREAM = "audit"
 AUDIT_SUBJECTS = "frontdesk.audit.>"
 SESSIONS_BUCKET = "sessions"
+_KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
+
+
+def session_key(call_id: str) -> str:
+    """The ``sessions`` bucket key of a call. KV keys allow a small alphabet; other call ids
+    are hashed (the call id itself is kept in the value)."""
+    if _KEY_SAFE.match(call_id) and not call_id.startswith(".") and not call_id.endswith("."):
+        return call_id
+    return "h-" + hashlib.sha256(call_id.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ because everything a turn needs is here.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,15 +15,7 @@ from nats.js.kv import KeyValue
 
 from orchestrator.dialogue import DialogueState
 from servicekit.errors import Aborted, AlreadyExists, NotFound
-
-_KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
-
-
-def session_key(call_id: str) -> str:
-    """KV keys allow a small alphabet; other call ids are hashed (the id is kept in the value)."""
-    if _KEY_SAFE.match(call_id) and not call_id.startswith(".") and not call_id.endswith("."):
-        return call_id
-    return "h-" + hashlib.sha256(call_id.encode()).hexdigest()
+from servicekit.jetstream import session_key
 
 
 @dataclass

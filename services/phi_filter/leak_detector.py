@@ -16,11 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from phi_filter.leak_scan import (
     log_call_id,
 )
 from servicekit.events import TYPE_HEADER
+from servicekit.jetstream import session_key
 from servicekit.metrics import Metrics
 from servicekit.phi_scrub import known_from_dict
 
@@ -53,14 +52,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_FILTER = "frontdesk.events.>"
 DEFAULT_DURABLE = "phi_filter_leak_detector"
-_KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
-
-
-def session_key(call_id: str) -> str:
-    """The sessions-bucket key of a call (mirrors ``orchestrator.sessions.session_key``)."""
-    if _KEY_SAFE.match(call_id) and not call_id.startswith(".") and not call_id.endswith("."):
-        return call_id
-    return "h-" + hashlib.sha256(call_id.encode()).hexdigest()
 
 
 class KnownLookup(Protocol):

@@ -22,11 +22,10 @@ from phi_filter.leak_detector import (
     LogTailer,
     SessionKnown,
     log_files,
-    session_key,
 )
 from phi_filter.leak_scan import LeakScanner
 from servicekit.events import EventPublisher
-from servicekit.jetstream import ensure_streams
+from servicekit.jetstream import ensure_streams, session_key
 from servicekit.metrics import Metrics
 from servicekit.testing import NatsServer
 
