@@ -46,7 +46,7 @@ def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
 
 
 def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
-    from orchestrator.rules_policy import RulesPolicy
+    from orchestrator.rules.policy import RulesPolicy
 
     rules = RulesPolicy()
 

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from orchestrator.dialogue import (
     Context,
+    DialogueError,
     DialogueState,
     EndCall,
     Event,
@@ -21,7 +22,7 @@ from orchestrator.dialogue import (
     ToolResult,
     Transfer,
 )
-from servicekit.errors import ServiceError
+from servicekit.errors import FailedPrecondition, ServiceError
 
 # A policy that keeps asking for tools without ever finishing is a bug; stop it.
 MAX_STEPS_PER_TURN = 12
@@ -49,7 +50,10 @@ class TurnRun:
     async def outputs(self) -> AsyncIterator[Output]:
         event = self._event
         for step_number in range(MAX_STEPS_PER_TURN):
-            step = self._policy.step(self.state, event, self._context)
+            try:
+                step = self._policy.step(self.state, event, self._context)
+            except DialogueError as error:  # the state is unchanged: the client may go on
+                raise FailedPrecondition(str(error)) from error
             self.state = step.state
             tool: Tool | None = None
             for action in step.actions:

@@ -1,7 +1,7 @@
 """The Orchestrator servicer: Claim, Turn, GetSession, ListCalls.
 
 Translates protobuf to dialogue events and back, loads and saves the session around each turn,
-and publishes call events. The dialogue itself is the policy's (``orchestrator.rules_policy``).
+and publishes call events. The dialogue itself is the policy's (``orchestrator.rules``).
 """
 
 from __future__ import annotations

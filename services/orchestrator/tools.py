@@ -238,7 +238,7 @@ class NatsTools:
                         intents_tried=list(state.intents_tried),
                         slots={
                             k: str(v)
-                            for k, v in state.data.items()
+                            for k, v in state.packet_slots().items()
                             if isinstance(v, str | int | float) and not k.startswith("_")
                         },
                         transcript_excerpt=[

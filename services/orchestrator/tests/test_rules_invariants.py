@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +33,7 @@ from orchestrator.dialogue import (
     EndCall,
     Event,
     HandoffTicket,
+    IllegalEvent,
     Say,
     SlotOption,
     ToolBook,
@@ -44,7 +46,7 @@ from orchestrator.dialogue import (
     Transfer,
     VerifiedIdentity,
 )
-from orchestrator.rules_policy import TRANSCRIPT_LIMIT, RulesPolicy
+from orchestrator.rules.policy import TRANSCRIPT_LIMIT, RulesPolicy
 
 CLINIC = ClinicDirectory.from_folder(
     Path(__file__).resolve().parents[3] / "deploy/local/clinics"
@@ -120,6 +122,12 @@ def test_random_conversations_keep_the_invariants(script: list[Event]) -> None:
     name_questions = 0
     for event in [CallStarted(), *script]:
         was_verified = bool(state.verified_patient_id)
+        if isinstance(event, CallStarted) and state.phase != "start" and not state.outcome:
+            before = state.to_json()
+            with pytest.raises(IllegalEvent):
+                POLICY.step(state, event, context)
+            assert state.to_json() == before  # an illegal event leaves the state unchanged
+            continue
         step = POLICY.step(state, event, context)
         actions = step.actions
         if state.outcome:
@@ -145,7 +153,7 @@ def test_random_conversations_keep_the_invariants(script: list[Event]) -> None:
         handoffs = [a for a in actions if isinstance(a, ToolCreateHandoff)]
         if handoffs:
             assert step.state.intents_tried
-            assert step.state.data["identity_check"] in (
+            assert step.state.identity_check in (
                 "verified", "failed", "incomplete", "not_attempted"
             )  # fmt: skip
         if (

@@ -44,7 +44,7 @@ from orchestrator.dialogue import (
     Transfer,
     VerifiedIdentity,
 )
-from orchestrator.rules_policy import (
+from orchestrator.rules.policy import (
     NAME_BEFORE_CALLBACK,
     NAME_BEFORE_TRANSFER,
     TRANSCRIPT_LIMIT,
@@ -154,7 +154,7 @@ def test_booking_happy_path() -> None:
     actions = call.say("hi i'd like to book a physical")
     assert "verify your identity" in spoken(actions)
     assert call.state.phase == "ask_name" and call.state.intent == "book"
-    assert call.state.data["type"] == "checkup"
+    assert call.state.request.visit_type == "checkup"
     assert call.state.intents_tried == ("book",)
 
     actions = call.say("my name is jane doe")
@@ -184,7 +184,7 @@ def test_booking_happy_path() -> None:
     offer = spoken(actions)
     assert "Tuesday, March seventeenth at 2:30 PM with Dr. Priya Patel" in offer
     assert "Tuesday, March seventeenth at 3 PM with Dr. James Okafor" in offer
-    assert call.state.phase == "offer" and len(call.state.data["offers"]) == 3
+    assert call.state.phase == "offer" and len(call.state.request.offers) == 3
 
     actions = call.say("the second one")
     assert actions == (ToolHoldSlot("s2"),)
@@ -202,7 +202,7 @@ def test_booking_happy_path() -> None:
     actions = call.result("ToolBook", AppointmentInfo("A9", TUESDAY_SLOTS[1]))
     assert "booked for Tuesday, March seventeenth at 3 PM" in spoken(actions)
     assert call.state.phase == "anything_else"
-    assert "offers" not in call.state.data and "chosen" not in call.state.data
+    assert call.state.request.offers == [] and call.state.request.chosen is None
 
     actions = call.say("no that's all thanks")
     assert isinstance(actions[0], Say) and "Goodbye" in actions[0].text
@@ -222,7 +222,7 @@ def test_booking_asks_for_type_then_time_and_understands_a_clock_pick() -> None:
         call.steps[-1][1]
     )
     call.say("a flu shot")
-    assert call.state.data["type"] == "vaccination" and call.state.phase == "ask_time"
+    assert call.state.request.visit_type == "vaccination" and call.state.phase == "ask_time"
     actions = call.say("tomorrow morning with nurse chen")
     tool = last(actions)
     assert isinstance(tool, ToolFindSlots)
@@ -242,8 +242,8 @@ def test_fast_caller_gives_everything_at_once_and_name_with_birth_date() -> None
     call = Call()
     call.start()
     call.say("i need to schedule a sick visit with doctor okafor friday")
-    assert call.state.data["type"] == "sick-visit"
-    assert call.state.data["provider"] == "dr-okafor"
+    assert call.state.request.visit_type == "sick-visit"
+    assert call.state.request.provider == "dr-okafor"
     actions = call.say("john smith march third 1980")
     assert last(actions) == ToolVerifyIdentity("John Smith", date(1980, 3, 3))
     actions = call.result("ToolVerifyIdentity", VerifiedIdentity(True, "P7"))
@@ -302,7 +302,7 @@ def test_caller_rejects_offers_and_asks_for_another_day() -> None:
     call.verify("book a checkup next tuesday")
     call.result("ToolFindSlots", TUESDAY_SLOTS)
     actions = call.say("none of those work")
-    assert call.state.phase == "ask_time" and "when" not in call.state.data
+    assert call.state.phase == "ask_time" and call.state.request.when is None
     assert "other day or time" in spoken(actions)
     actions = call.say("how about thursday")
     tool = last(actions)
@@ -336,17 +336,17 @@ def test_slot_taken_race_offers_alternatives_without_the_taken_slot() -> None:
     assert "just taken" in spoken(actions)
     tool = last(actions)
     assert isinstance(tool, ToolFindSlots) and tool.limit == 4
-    assert call.state.data["taken"] == ["s1"] and "chosen" not in call.state.data
+    assert call.state.request.taken == ["s1"] and call.state.request.chosen is None
     actions = call.result(
         "ToolFindSlots", (*TUESDAY_SLOTS, slot("s4", "dr-patel", "checkup", 18, 9))
     )
-    assert [o["slot_id"] for o in call.state.data["offers"]] == ["s2", "s3", "s4"]
+    assert [o["slot_id"] for o in call.state.request.offers] == ["s2", "s3", "s4"]
     assert "2:30 PM" not in spoken(actions)
     # The hold can fail the same way.
     call.say("the first one")
     actions = call.result("ToolHoldSlot", error="FAILED_PRECONDITION")
     assert isinstance(last(actions), ToolFindSlots)
-    assert call.state.data["taken"] == ["s1", "s2"]
+    assert call.state.request.taken == ["s1", "s2"]
 
 
 def test_declined_read_back_asks_what_to_change_and_a_new_time_in_the_no_searches() -> None:
@@ -374,7 +374,7 @@ def test_barge_in_during_read_back_then_no_does_not_book() -> None:
     call.result("ToolHoldSlot", "H1")
     assert call.send(CallerInterrupted("I have you down for an annual")) == ()
     assert call.state.transcript[-1] == ("assistant", "I have you down for an annual")
-    assert call.state.phase == "confirm" and call.state.data["readback_unheard"] is True
+    assert call.state.phase == "confirm" and call.state.request.readback_unheard is True
     actions = call.say("no")
     assert not any(isinstance(a, ToolBook) for a in actions)
     assert call.state.phase == "ask_time"
@@ -431,7 +431,7 @@ def test_reschedule_picks_an_appointment_and_moves_it() -> None:
     assert text.index("annual checkup") < text.index("follow-up visit")  # sorted by time
     assert call.state.phase == "pick_appointment"
     actions = call.say("the checkup")
-    assert call.state.data["target"]["appointment_id"] == "A1"
+    assert call.state.request.target["appointment_id"] == "A1"
     assert "What day and time would you like to move it to" in spoken(actions)
     tool = last(call.say("friday morning"))
     assert isinstance(tool, ToolFindSlots)
@@ -481,7 +481,7 @@ def test_cancel_declined_and_cancel_with_several_appointments() -> None:
     call.result("ToolListAppointments", APPOINTMENTS)
     assert call.state.phase == "pick_appointment"
     call.say("the one on thursday")
-    assert call.state.data["target"]["appointment_id"] == "A2"
+    assert call.state.request.target["appointment_id"] == "A2"
     actions = call.say("no")
     assert "I won't cancel it" in spoken(actions) and call.state.phase == "anything_else"
 
@@ -551,7 +551,7 @@ def test_faq_in_the_middle_of_booking_is_answered_and_the_question_repeated() ->
     call.verify()
     actions = call.say("is there parking")
     assert "Free parking" in spoken(actions) and "What kind of visit" in spoken(actions)
-    assert call.state.phase == "ask_type" and call.state.data["misunderstood"] == 0
+    assert call.state.phase == "ask_type" and call.state.misunderstood == 0
 
 
 def test_anything_else_yes_then_new_request_without_verifying_again() -> None:
@@ -577,7 +577,7 @@ def test_identity_failure_three_times_hands_off() -> None:
         call.say("jane doe")
         call.say("march third 1980")
         actions = call.result("ToolVerifyIdentity", VerifiedIdentity(False))
-        assert call.state.data["verify_failures"] == attempt
+        assert call.state.verify_failures == attempt
         if attempt < 3:
             assert "couldn't find a record" in spoken(actions)
             assert call.state.phase == "ask_name"
@@ -629,10 +629,10 @@ def test_unreadable_birth_date_is_asked_again_and_a_single_name_is_not_enough() 
     actions = call.say("jane")
     # One name word is kept, and the last name asked for (not counted as a miss).
     assert spoken(actions) == "Thank you, Jane. And your last name, please?"
-    assert call.state.phase == "ask_name" and call.state.data["misunderstood"] == 0
+    assert call.state.phase == "ask_name" and call.state.misunderstood == 0
     actions = call.say("doe")
     assert "What is your date of birth?" in spoken(actions) and call.state.caller_name == "Jane Doe"
-    assert "first_name" not in call.state.data
+    assert call.state.first_name == ""
     actions = call.say("a long time ago")
     assert "date of birth" in spoken(actions) and call.state.phase == "ask_dob"
     call.press("13451980")  # no 13th month: the second miss in a row
@@ -672,7 +672,7 @@ def test_negated_red_flag_is_not_an_emergency() -> None:
     call.verify()
     actions = call.say("a sick visit, no chest pain just a bad cough")
     assert guardrails.SAFETY_MESSAGE not in spoken(actions)
-    assert call.state.data["type"] == "sick-visit" and call.state.phase == "ask_time"
+    assert call.state.request.visit_type == "sick-visit" and call.state.phase == "ask_time"
 
 
 def test_emergency_with_callback_ticket_repeats_the_safety_message() -> None:
@@ -708,7 +708,7 @@ def test_keypad_zero_hands_off_in_any_phase() -> None:
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "caller_request"
     assert call.state.intents_tried == ("book", "human")
-    assert call.state.data["identity_check"] == "incomplete"
+    assert call.state.identity_check == "incomplete"
 
 
 def test_callback_when_the_clinic_is_closed() -> None:
@@ -732,9 +732,9 @@ def test_two_misunderstandings_in_a_row_hand_off() -> None:
     call.start()
     actions = call.say("purple monkey dishwasher")
     assert spoken(actions) == "Sorry, I didn't catch that. How can I help you today?"
-    assert call.state.data["misunderstood"] == 1
+    assert call.state.misunderstood == 1
     call.say("where do i park")  # understood: the count starts again
-    assert call.state.data["misunderstood"] == 0
+    assert call.state.misunderstood == 0
     call.say("banana")
     actions = call.say("xyzzy")
     assert "having trouble understanding" in spoken(actions)
@@ -783,7 +783,7 @@ def test_hangup_mid_flow_is_abandoned() -> None:
     actions = call.send(CallerHungUp("caller"))
     assert actions == (EndCall(Outcome.ABANDONED),)
     assert (call.state.outcome, call.state.phase) == ("abandoned", "ended")
-    assert "pending" not in call.state.data
+    assert call.state.pending is None
     assert call.result("ToolFindSlots", TUESDAY_SLOTS) == ()
 
 
@@ -852,7 +852,7 @@ def test_switching_request_and_never_mind() -> None:
     call.verify("book a checkup")
     actions = call.say("actually never mind")
     assert "No problem" in spoken(actions) and call.state.phase == "anything_else"
-    assert "type" not in call.state.data
+    assert call.state.request.visit_type == ""
     call.say("yes")
     call.say("i want to book a sick visit")
     actions = call.say("sorry i meant i want to cancel my appointment")
@@ -931,7 +931,7 @@ def test_provider_only_answer_then_time_and_any_provider_resets_it() -> None:
     call.verify("book a checkup")
     actions = call.say("with doctor okafor")
     assert spoken(actions).startswith("Got it.") and call.state.phase == "ask_time"
-    assert call.state.data["provider"] == "dr-okafor"
+    assert call.state.request.provider == "dr-okafor"
     tool = last(call.say("any doctor is fine, friday"))
     assert isinstance(tool, ToolFindSlots) and tool.provider_id == ""
 
@@ -983,7 +983,7 @@ def test_repeat_request_repeats_the_question_without_counting_a_miss() -> None:
     for _ in range(3):
         actions = call.say("sorry can you repeat that")
         assert spoken(actions) == offer
-    assert call.state.phase == "offer" and call.state.data["misunderstood"] == 0
+    assert call.state.phase == "offer" and call.state.misunderstood == 0
 
 
 # --- bugs found by the end-to-end scenarios ---------------------------------------------------
@@ -1025,7 +1025,7 @@ def test_naming_a_visit_type_is_a_booking_request(said: str, kind: str) -> None:
     call.start()
     text = spoken(call.say(said))
     assert "verify your identity" in text
-    assert call.state.intent == "book" and call.state.data["type"] == kind
+    assert call.state.intent == "book" and call.state.request.visit_type == kind
 
 
 def test_faq_question_naming_a_visit_type_is_not_a_booking_request() -> None:
@@ -1050,7 +1050,7 @@ def test_repeat_request_during_identity_repeats_without_a_miss() -> None:
     for said in ("sorry can you repeat that", "what did you say", "pardon"):
         text = spoken(call.say(said))
         assert text == "Can I have your first and last name, please?"
-        assert call.state.phase == "ask_name" and call.state.data["misunderstood"] == 0
+        assert call.state.phase == "ask_name" and call.state.misunderstood == 0
     call.say("jane doe")
     assert spoken(call.say("could you say that again")).startswith("What is your date of birth?")
     assert call.state.phase == "ask_dob"
@@ -1071,7 +1071,7 @@ def test_or_anything_in_a_request_is_not_a_time_preference() -> None:
     # "no chest pain or anything" is filler: the caller is still asked when they would like to come.
     call = Call()
     call.verify("I need to see the doctor, no chest pain or anything, just a bad cough")
-    assert call.state.data["type"] == "sick-visit" and "when" not in call.state.data
+    assert call.state.request.visit_type == "sick-visit" and call.state.request.when is None
     assert call.state.phase == "ask_time"
 
 
@@ -1092,7 +1092,7 @@ def test_a_lone_word_that_is_not_a_name_is_still_a_miss() -> None:
     call.say("book an appointment")
     actions = call.say("okay")
     assert "Sorry, I didn't catch that" in spoken(actions)
-    assert "first_name" not in call.state.data and call.state.data["misunderstood"] == 1
+    assert call.state.first_name == "" and call.state.misunderstood == 1
 
 
 def test_hours_question_while_asked_for_a_time_is_answered_not_searched() -> None:
@@ -1104,7 +1104,7 @@ def test_hours_question_while_asked_for_a_time_is_answered_not_searched() -> Non
     assert "Thursday from 8 AM to 7 PM" in text
     assert text.endswith("You can also ask for a particular provider.")
     assert not any(isinstance(a, ToolFindSlots) for a in actions)
-    assert call.state.phase == "ask_time" and "when" not in call.state.data
+    assert call.state.phase == "ask_time" and call.state.request.when is None
     # A day and time with "open" in it is still a slot request.
     assert isinstance(last(call.say("do you have anything open next tuesday?")), ToolFindSlots)
 
@@ -1130,7 +1130,7 @@ def test_picking_an_option_that_was_not_offered_repeats_the_offer() -> None:
     actions = call.say("the third one")
     assert spoken(actions) == f"Sorry, I only have 2 times. {offer}"
     assert not any(isinstance(a, ToolFindSlots) for a in actions)
-    assert call.state.phase == "offer" and call.state.data["misunderstood"] == 0
+    assert call.state.phase == "offer" and call.state.misunderstood == 0
     hold = last(call.say("the second one"))
     assert isinstance(hold, ToolHoldSlot) and hold.slot_id == "s2"
 
@@ -1192,7 +1192,7 @@ def test_name_is_asked_before_a_request_for_a_person(answer: str, name: str) -> 
         handoff.summary
     )
     assert call.state.intents_tried == ("human",)
-    assert call.state.data["identity_check"] == "not_attempted"
+    assert call.state.identity_check == "not_attempted"
     ticket = HandoffTicket("H-9", "sip:front-desk@maple-clinic.example", callback=False)
     actions = call.result("ToolCreateHandoff", ticket)
     assert actions[-1] == EndCall(Outcome.HANDOFF, "H-9")
@@ -1247,7 +1247,7 @@ def test_emergencies_never_wait_for_a_name() -> None:
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "emergency"
     assert "may I have your" not in spoken(actions)
     assert call.state.intents_tried == ("emergency",)
-    assert call.state.data["identity_check"] == "not_attempted"
+    assert call.state.identity_check == "not_attempted"
 
 
 def test_the_name_is_asked_when_closed_with_the_callback_wording() -> None:
@@ -1265,7 +1265,7 @@ def test_a_known_name_is_not_asked_again() -> None:
     actions = call.say("can i just talk to a person")
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane Doe"
-    assert call.state.data["identity_check"] == "incomplete"
+    assert call.state.identity_check == "incomplete"
 
 
 def test_a_first_name_alone_is_passed_on() -> None:
@@ -1302,7 +1302,7 @@ def test_a_verified_caller_is_handed_off_at_once() -> None:
     actions = call.say("operator")
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.caller_name == "Jane Doe"
-    assert call.state.data["identity_check"] == "verified"
+    assert call.state.identity_check == "verified"
     assert call.state.intents_tried == ("book", "human")
 
 
@@ -1321,7 +1321,7 @@ def test_identity_check_after_failed_verifications(failures: int, expected: str)
     if failures < 3:
         actions = call.say("operator")
     assert isinstance(last(actions), ToolCreateHandoff)
-    assert call.state.data["identity_check"] == expected
+    assert call.state.identity_check == expected
 
 
 @pytest.mark.parametrize(

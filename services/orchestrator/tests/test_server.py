@@ -19,6 +19,7 @@ from orchestrator.dialogue import (
     EndCall,
     Event,
     Outcome,
+    Phase,
     Say,
     Step,
 )
@@ -41,7 +42,7 @@ class EchoPolicy:
     def step(self, state: DialogueState, event: Event, context: Context) -> Step:
         if isinstance(event, CallStarted):
             return Step(
-                replace(state, phase="listening"), (Say(f"Hello from {context.clinic.name}."),)
+                replace(state, phase=Phase.INTENT), (Say(f"Hello from {context.clinic.name}."),)
             )
         if isinstance(event, CallerSaid):
             heard = replace(state, transcript=(*state.transcript, ("caller", event.text)))

@@ -56,8 +56,12 @@ from orchestrator.dialogue import (
     DialogueState,
     EndCall,
     Event,
+    HandoffPlan,
     HandoffTicket,
     Outcome,
+    PendingTool,
+    Phase,
+    Request,
     Say,
     SlotOption,
     Step,
@@ -73,7 +77,11 @@ from orchestrator.dialogue import (
     ToolVerifyIdentity,
     Transfer,
     VerifiedIdentity,
+    Volunteered,
+    check_event,
+    check_transition,
 )
+from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
 from orchestrator.understanding.dates import TimePreference, parse_preference, part_of_day_only
@@ -98,36 +106,22 @@ from orchestrator.understanding.intents import (
 from orchestrator.understanding.yes_no import classify, classify_digits
 
 TRANSCRIPT_LIMIT = 20
+NOTES_LIMIT = 6
 MAX_VERIFY_FAILURES = 3
 MAX_MISUNDERSTANDINGS = 2
 OFFER_COUNT = 3
 RETRYABLE = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED"})
 SLOT_TAKEN = "FAILED_PRECONDITION"
 
-IDENTITY_PHASES = frozenset({"ask_name", "ask_dob"})
-YES_NO_PHASES = frozenset({"confirm", "anything_else", "offer_book", "offer_handoff"})
+IDENTITY_PHASES = frozenset({Phase.ASK_NAME, Phase.ASK_DOB})
+YES_NO_PHASES = frozenset(
+    {Phase.CONFIRM, Phase.ANYTHING_ELSE, Phase.OFFER_BOOK, Phase.OFFER_HANDOFF}
+)
 # Phases whose answers may name days and times: a question about the hours is not one of them.
-DETAIL_PHASES = frozenset({"ask_type", "ask_time", "offer", "confirm", "offer_handoff"})
+DETAIL_PHASES = frozenset(
+    {Phase.ASK_TYPE, Phase.ASK_TIME, Phase.OFFER, Phase.CONFIRM, Phase.OFFER_HANDOFF}
+)
 APPOINTMENT_TOOLS = (ToolBook, ToolCancel, ToolReschedule, ToolListAppointments)
-TOOL_KINDS: dict[str, type[Any]] = {
-    cls.__name__: cls
-    for cls in (
-        ToolVerifyIdentity,
-        ToolFindSlots,
-        ToolHoldSlot,
-        ToolBook,
-        ToolCancel,
-        ToolReschedule,
-        ToolListAppointments,
-        ToolCreateHandoff,
-    )
-}
-# Flow fields cleared when the caller starts a new request.
-FLOW_KEYS = (
-    "type", "provider", "when", "offers", "chosen", "hold_id", "appointments", "target",
-    "widen", "taken", "readback", "readback_unheard",
-)  # fmt: skip
-
 HANDOFF_LINES = {
     "caller_request": "Of course. I'll connect you with someone from our team.",
     "emergency": guardrails.SAFETY_MESSAGE + " I'm connecting you with our staff now.",
@@ -168,67 +162,21 @@ HANDOFF_INTENTS = {
 }
 NAME_BEFORE_TRANSFER = "Before I connect you, may I have your first and last name?"
 NAME_BEFORE_CALLBACK = "So that our team can call you back, may I have your first and last name?"
-# The packet slot telling agents where identity verification stands (``handoff.packet`` counts
-# "not_attempted" as a known identity outcome).
-IDENTITY_SLOT = "identity_check"
-
-
-# --- JSON forms of the dialogue values ------------------------------------------------------
-
-
-def slot_data(slot: SlotOption) -> dict[str, Any]:
-    return {
-        "slot_id": slot.slot_id,
-        "provider_id": slot.provider_id,
-        "provider_name": slot.provider_name,
-        "appointment_type": slot.appointment_type,
-        "start": slot.start.isoformat(),
-        "end": slot.end.isoformat(),
-    }
-
-
-def appointment_data(appointment: AppointmentInfo) -> dict[str, Any]:
-    return {"appointment_id": appointment.appointment_id, "slot": slot_data(appointment.slot)}
-
-
-def _field_json(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def tool_data(tool: Tool) -> dict[str, Any]:
-    """A tool request as JSON values, to re-issue it on retry."""
-    return {f.name: _field_json(getattr(tool, f.name)) for f in dataclasses.fields(tool)}
-
-
-def tool_from_data(kind: str, data: dict[str, Any]) -> Tool:
-    cls = TOOL_KINDS[kind]
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        value = data.get(f.name)
-        kind_hint = str(f.type)
-        if isinstance(value, str) and value and "datetime" in kind_hint:
-            value = datetime.fromisoformat(value)
-        elif isinstance(value, str) and value and kind_hint == "date":
-            value = date.fromisoformat(value)
-        values[f.name] = value
-    tool: Tool = cls(**values)
-    return tool
-
 
 # --- one step's working copy ----------------------------------------------------------------
 
 
 class _Turn:
-    """A mutable working copy of the state for one step, and the actions it produces."""
+    """A mutable working copy of the state for one step, and the actions it produces. Phase
+    changes are checked against ``dialogue.TRANSITIONS`` as they happen; the state given to the
+    step is never touched, so a step that raises leaves it as it was."""
 
     def __init__(self, state: DialogueState, context: Context) -> None:
         self.context = context
         self.clinic = context.clinic
         self.zone = context.clinic.zone
         self.now = context.now
-        self.phase = state.phase
+        self._phase = state.phase
         self.intent = state.intent
         self.intents_tried = list(state.intents_tried)
         self.verified_patient_id = state.verified_patient_id
@@ -237,8 +185,25 @@ class _Turn:
         self.transcript = [(speaker, text) for speaker, text in state.transcript]
         self.outcome = state.outcome
         self.handoff_id = state.handoff_id
-        self.data: dict[str, Any] = copy.deepcopy(state.data)
+        self.req: Request = copy.deepcopy(state.request)
+        self.pending: PendingTool | None = copy.deepcopy(state.pending)
+        self.handoff_plan: HandoffPlan | None = copy.deepcopy(state.handoff)
+        self.volunteered: Volunteered = copy.deepcopy(state.volunteered)
+        self.misunderstood = state.misunderstood
+        self.verify_failures = state.verify_failures
+        self.first_name = state.first_name
+        self.notes = list(state.notes)
+        self.identity_check = state.identity_check
         self.actions: list[Action] = []
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    @phase.setter
+    def phase(self, target: Phase) -> None:
+        check_transition(self._phase, target)
+        self._phase = target
 
     # output
 
@@ -249,17 +214,13 @@ class _Turn:
             self.transcript.append(("assistant", text))
 
     def tool(self, tool: Tool, retried: bool = False) -> None:
-        self.data["pending"] = {
-            "kind": type(tool).__name__,
-            "args": tool_data(tool),
-            "retried": retried,
-        }
+        self.pending = PendingTool(type(tool).__name__, tool_data(tool), retried)
         self.actions.append(tool)
 
     def end(self, outcome: Outcome, handoff_id: str = "") -> None:
         self.outcome = outcome.value
-        self.phase = "ended"
-        self.data.pop("pending", None)
+        self.phase = Phase.ENDED
+        self.pending = None
         self.actions.append(EndCall(outcome, handoff_id))
 
     def finish(self) -> Step:
@@ -273,7 +234,15 @@ class _Turn:
             transcript=tuple(self.transcript[-TRANSCRIPT_LIMIT:]),
             outcome=self.outcome,
             handoff_id=self.handoff_id,
-            data=self.data,
+            request=self.req,
+            pending=self.pending,
+            handoff=self.handoff_plan,
+            volunteered=self.volunteered,
+            misunderstood=self.misunderstood,
+            verify_failures=self.verify_failures,
+            first_name=self.first_name,
+            notes=tuple(self.notes[-NOTES_LIMIT:]),
+            identity_check=self.identity_check,
         )
         return Step(state, tuple(self.actions))
 
@@ -285,12 +254,21 @@ class _Turn:
 
     def note(self, text: str) -> None:
         """What was tried, for the handoff summary (last few kept)."""
-        notes = self.data.setdefault("notes", [])
-        notes.append(text)
-        del notes[:-6]
+        self.notes.append(text)
+        del self.notes[:-NOTES_LIMIT]
 
     def local(self, iso: str) -> datetime:
         return self.clinic.local(datetime.fromisoformat(iso))
+
+    def chosen(self) -> dict[str, Any]:
+        """The offered slot the caller chose (set before the hold is asked for)."""
+        assert self.req.chosen is not None, "no slot chosen"
+        return self.req.chosen
+
+    def target(self) -> dict[str, Any]:
+        """The existing appointment to move or cancel (set before its read-back)."""
+        assert self.req.target is not None, "no appointment targeted"
+        return self.req.target
 
 
 class RulesPolicy:
@@ -301,6 +279,7 @@ class RulesPolicy:
     def step(self, state: DialogueState, event: Event, context: Context) -> Step:
         if state.outcome:  # the call is over: nothing more to say or do
             return Step(state, ())
+        check_event(state.phase, event)
         turn = _Turn(state, context)
         if isinstance(event, CallStarted):
             self._greet(turn)
@@ -325,7 +304,7 @@ class RulesPolicy:
             f"Thanks for calling {turn.clinic.name}. This is the automated assistant.",
             "How can I help you today? You can ask for a person at any time.",
         )
-        turn.phase = "intent"
+        turn.phase = Phase.INTENT
 
     def _interrupted(self, turn: _Turn, heard: str) -> None:
         # What the caller did not hear was never said: drop this reply's lines, keep the heard part.
@@ -333,14 +312,14 @@ class RulesPolicy:
             turn.transcript.pop()
         if heard.strip():
             turn.transcript.append(("assistant", heard.strip()))
-        if turn.phase == "confirm":
-            core = catalog.normalise(turn.data.get("readback", ""))
+        if turn.phase == Phase.CONFIRM:
+            core = catalog.normalise(turn.req.readback)
             if core.strip() not in catalog.normalise(heard):
-                turn.data["readback_unheard"] = True
+                turn.req.readback_unheard = True
 
     def _pressed(self, turn: _Turn, digits: str) -> None:
         keys = digits.strip("#*")
-        if turn.phase == "handoff_name":
+        if turn.phase == Phase.HANDOFF_NAME:
             self._on_handoff_name(turn, "")  # any key, 0 too: connect without a name
             return
         if keys == "0":
@@ -353,10 +332,10 @@ class RulesPolicy:
             self._heard(turn, keys, typed=True)
 
     def _heard(self, turn: _Turn, text: str, typed: bool) -> None:
-        if turn.phase in ("start", "ended"):
-            turn.phase = "intent"
+        if turn.phase in (Phase.START, Phase.ENDED):
+            turn.phase = Phase.INTENT
         if not typed:
-            if not turn.caller_name and turn.phase not in (*IDENTITY_PHASES, "handoff_name"):
+            if not turn.caller_name and turn.phase not in (*IDENTITY_PHASES, Phase.HANDOFF_NAME):
                 # "my name is jane doe, i need a person": never ask for what was just said.
                 turn.caller_name = introduced_name(text) or ""
             flag = guardrails.find_red_flag(text)
@@ -364,7 +343,7 @@ class RulesPolicy:
                 turn.note(f"red flag: {flag.kind} ({flag.phrase})")
                 self._handoff(turn, "emergency", "urgent", f"The caller said: {text!r}.")
                 return
-            if turn.phase == "handoff_name":
+            if turn.phase == Phase.HANDOFF_NAME:
                 self._on_handoff_name(turn, text)
                 return
             if guardrails.asks_for_human(text):
@@ -389,10 +368,10 @@ class RulesPolicy:
             turn.say(self._prompt(turn))
             return
         if understood:
-            turn.data["misunderstood"] = 0
+            turn.misunderstood = 0
             return
-        misses = int(turn.data.get("misunderstood", 0)) + 1
-        turn.data["misunderstood"] = misses
+        misses = turn.misunderstood + 1
+        turn.misunderstood = misses
         if misses >= MAX_MISUNDERSTANDINGS:
             turn.note(f"could not understand: {text!r}")
             self._handoff(turn, "misunderstanding", "routine", "")
@@ -409,56 +388,56 @@ class RulesPolicy:
             and catalog.match_faq(text, turn.clinic) is not None
         )
 
-    def _handlers(self) -> dict[str, Callable[[_Turn, str], bool]]:
+    def _handlers(self) -> dict[Phase, Callable[[_Turn, str], bool]]:
         return {
-            "intent": self._on_intent,
-            "anything_else": self._on_intent,
-            "ask_name": self._on_name,
-            "ask_dob": self._on_dob,
-            "ask_type": self._on_type,
-            "ask_time": self._on_time,
-            "offer": self._on_offer,
-            "confirm": self._on_confirm,
-            "pick_appointment": self._on_pick_appointment,
-            "offer_book": self._on_offer_book,
-            "offer_handoff": self._on_offer_handoff,
+            Phase.INTENT: self._on_intent,
+            Phase.ANYTHING_ELSE: self._on_intent,
+            Phase.ASK_NAME: self._on_name,
+            Phase.ASK_DOB: self._on_dob,
+            Phase.ASK_TYPE: self._on_type,
+            Phase.ASK_TIME: self._on_time,
+            Phase.OFFER: self._on_offer,
+            Phase.CONFIRM: self._on_confirm,
+            Phase.PICK_APPOINTMENT: self._on_pick_appointment,
+            Phase.OFFER_BOOK: self._on_offer_book,
+            Phase.OFFER_HANDOFF: self._on_offer_handoff,
         }
 
     def _prompt(self, turn: _Turn) -> str:
         phase = turn.phase
-        if phase == "ask_name":
-            if turn.data.get("first_name"):
+        if phase == Phase.ASK_NAME:
+            if turn.first_name:
                 return "And your last name, please?"
             return "Can I have your first and last name, please?"
-        if phase == "ask_dob":
+        if phase == Phase.ASK_DOB:
             return (
                 "What is your date of birth? You can say it, or type it on your keypad as two "
                 "digits for the month, two for the day, and four for the year."
             )
-        if phase == "ask_type":
+        if phase == Phase.ASK_TYPE:
             names = [speech.with_article(t.name) for t in turn.clinic.appointment_types]
             return f"What kind of visit do you need? We offer {speech.join_words(names, 'or')}."
-        if phase == "ask_time":
+        if phase == Phase.ASK_TIME:
             return (
                 "What day and time would work best for you? "
                 "You can also ask for a particular provider."
             )
-        if phase == "offer":
+        if phase == Phase.OFFER:
             return self._offer_text(turn)
-        if phase == "confirm":
-            return f"{turn.data.get('readback', '')} {self._confirm_question(turn)}"
-        if phase == "pick_appointment":
+        if phase == Phase.CONFIRM:
+            return f"{turn.req.readback} {self._confirm_question(turn)}"
+        if phase == Phase.PICK_APPOINTMENT:
             return self._appointments_text(turn)
-        if phase == "offer_book":
+        if phase == Phase.OFFER_BOOK:
             return "Would you like to book a new appointment?"
-        if phase == "offer_handoff":
+        if phase == Phase.OFFER_HANDOFF:
             return "Would you like me to connect you with someone from our team?"
-        if phase == "handoff_name":
+        if phase == Phase.HANDOFF_NAME:
             # Closed clinics call back (urgent handoffs aside, which never ask).
             if turn.clinic.is_open(turn.now):
                 return NAME_BEFORE_TRANSFER
             return NAME_BEFORE_CALLBACK
-        if phase == "anything_else":
+        if phase == Phase.ANYTHING_ELSE:
             return "Is there anything else I can help you with?"
         return "How can I help you today?"
 
@@ -473,14 +452,14 @@ class RulesPolicy:
                 turn.say(faq.answer)
             self._start(turn, intent or "", text)
             return True
-        if turn.phase == "anything_else" and intent is None and faq is None:
+        if turn.phase == Phase.ANYTHING_ELSE and intent is None and faq is None:
             answer = classify(text)
             if answer == "no":
                 self._goodbye(turn)
                 return True
             if answer == "yes":
                 turn.say("Sure. What else can I help you with?")
-                turn.phase = "intent"
+                turn.phase = Phase.INTENT
                 return True
         return self._side_request(turn, text)
 
@@ -489,7 +468,7 @@ class RulesPolicy:
         hours, address, goodbye, "never mind", or a switch to another appointment request."""
         intent = detect_intent(text)
         faq = catalog.match_faq(text, turn.clinic)
-        in_flow = turn.phase not in ("intent", "anything_else")
+        in_flow = turn.phase not in (Phase.INTENT, Phase.ANYTHING_ELSE)
         if faq is not None:
             turn.tried("faq")
             turn.say(faq.answer, self._prompt(turn) if in_flow else self._anything_else(turn))
@@ -525,7 +504,7 @@ class RulesPolicy:
         return False
 
     def _anything_else(self, turn: _Turn) -> str:
-        turn.phase = "anything_else"
+        turn.phase = Phase.ANYTHING_ELSE
         return "Is there anything else I can help you with?"
 
     def _goodbye(self, turn: _Turn) -> None:
@@ -533,8 +512,7 @@ class RulesPolicy:
         turn.end(Outcome.CONTAINED)
 
     def _clear_flow(self, turn: _Turn) -> None:
-        for key in FLOW_KEYS:
-            turn.data.pop(key, None)
+        turn.req = Request()
 
     def _start(self, turn: _Turn, intent: str, text: str) -> None:
         """Begins an appointment request; identity first when the caller is not verified."""
@@ -545,7 +523,7 @@ class RulesPolicy:
             self._collect_booking_details(turn, text, types=intent == "book")
         if not turn.verified_patient_id:
             turn.say("I can help with that. First, I need to verify your identity.")
-            turn.phase = "ask_name"
+            turn.phase = Phase.ASK_NAME
             turn.say(self._prompt(turn))
             return
         self._continue(turn)
@@ -555,7 +533,7 @@ class RulesPolicy:
         if turn.intent == "book":
             self._book_next(turn)
         elif turn.intent in ("reschedule", "cancel", "list"):
-            turn.phase = "listing"
+            turn.phase = Phase.LISTING
             turn.say("One moment while I look up your appointments.")
             turn.tool(ToolListAppointments())
         else:
@@ -572,20 +550,20 @@ class RulesPolicy:
             # Only one name word: a first name to keep while asking for the last name, or the
             # last name that completes the first name given just before.
             single = partial_name(said)
-            first = str(turn.data.get("first_name", ""))
+            first = str(turn.first_name)
             if single is None or (not first and born is not None):
                 return False
             if not first:
-                turn.data["first_name"] = single
+                turn.first_name = single
                 turn.say(f"Thank you, {single}.", self._prompt(turn))
                 return True
             name = f"{first} {single}"
-        turn.data.pop("first_name", None)
+        turn.first_name = ""
         turn.caller_name = name
         if born is not None:
             self._verify(turn, born)
             return True
-        turn.phase = "ask_dob"
+        turn.phase = Phase.ASK_DOB
         turn.say("Thank you.", self._prompt(turn))
         return True
 
@@ -598,7 +576,7 @@ class RulesPolicy:
 
     def _verify(self, turn: _Turn, born: date) -> None:
         turn.date_of_birth = born.isoformat()
-        turn.phase = "verifying"
+        turn.phase = Phase.VERIFYING
         turn.say("Thank you. One moment while I find your record.")
         turn.tool(ToolVerifyIdentity(full_name=turn.caller_name, date_of_birth=born))
 
@@ -609,13 +587,13 @@ class RulesPolicy:
             turn.say(f"Thanks{', ' + first if first else ''}. I found your record.")
             self._continue(turn)
             return
-        failures = int(turn.data.get("verify_failures", 0)) + 1
-        turn.data["verify_failures"] = failures
+        failures = turn.verify_failures + 1
+        turn.verify_failures = failures
         turn.note(f"verification failed ({failures})")
         if failures >= MAX_VERIFY_FAILURES:
             self._handoff(turn, "identity_failed", "routine", "")
             return
-        turn.phase = "ask_name"
+        turn.phase = Phase.ASK_NAME
         turn.say(
             "I'm sorry, I couldn't find a record with that name and date of birth. "
             "Let's try again.",
@@ -630,45 +608,45 @@ class RulesPolicy:
         if types:
             code = catalog.match_appointment_type(text, turn.clinic)
             if code:
-                turn.data["type"] = code
+                turn.req.visit_type = code
                 found = True
         provider = catalog.match_provider(text, turn.clinic)
         if provider:
-            turn.data["provider"] = provider
+            turn.req.provider = provider
             found = True
-        elif catalog.wants_any_provider(text) and turn.data.get("provider"):
-            turn.data["provider"] = ""
+        elif catalog.wants_any_provider(text) and turn.req.provider:
+            turn.req.provider = ""
             found = True
         preference = parse_preference(text, turn.now, turn.zone)
-        previous = turn.data.get("when") or {}
+        previous = turn.req.when or {}
         part = part_of_day_only(text, turn.now, turn.zone) if preference else ""
         if part and previous.get("start_before") and not previous.get("clock"):
             # "can we do the morning instead": the same day or week, another part of the day.
-            turn.data["when"] = {
+            turn.req.when = {
                 **previous,
                 "part_of_day": part,
                 "said": f"{previous['said']}; {text}",
             }
-            turn.data["widen"] = 0
+            turn.req.widen = 0
             found = True
         elif preference is not None:
-            turn.data["when"] = preference.to_data()
-            turn.data["widen"] = 0
+            turn.req.when = preference.to_data()
+            turn.req.widen = 0
             found = True
         return found
 
     def _book_next(self, turn: _Turn) -> None:
-        if not turn.data.get("type"):
-            turn.phase = "ask_type"
+        if not turn.req.visit_type:
+            turn.phase = Phase.ASK_TYPE
             turn.say(self._prompt(turn))
-        elif not turn.data.get("when"):
-            turn.phase = "ask_time"
+        elif not turn.req.when:
+            turn.phase = Phase.ASK_TIME
             turn.say(self._prompt(turn))
         else:
             self._find(turn, "Let me check what's available.")
 
     def _on_type(self, turn: _Turn, text: str) -> bool:
-        if not self._collect_booking_details(turn, text, types=True) or not turn.data.get("type"):
+        if not self._collect_booking_details(turn, text, types=True) or not turn.req.visit_type:
             return False
         self._book_next(turn)
         return True
@@ -676,7 +654,7 @@ class RulesPolicy:
     def _on_time(self, turn: _Turn, text: str) -> bool:
         if not self._collect_booking_details(turn, text, types=turn.intent == "book"):
             return False
-        if turn.data.get("when"):
+        if turn.req.when:
             self._find(turn, "Let me check what's available.")
         else:
             turn.say("Got it.", self._prompt(turn))
@@ -684,17 +662,17 @@ class RulesPolicy:
 
     def _find(self, turn: _Turn, lead: str) -> None:
         """Searches slots with the collected details, widened by ``data["widen"]``."""
-        code = str(turn.data.get("type", ""))
-        provider_id = str(turn.data.get("provider", ""))
+        code = turn.req.visit_type
+        provider_id = turn.req.provider
         provider = turn.clinic.provider(provider_id) if provider_id else None
         lines = [lead]
         if provider is not None and code and code not in provider.appointment_types:
             kind = speech.type_name(turn.clinic, code)
             lines.insert(0, f"{provider.name} doesn't offer {kind} appointments, so I'll look "
                          "with all our providers.")  # fmt: skip
-            turn.data["provider"] = provider_id = ""
-        widen = int(turn.data.get("widen", 0))
-        when = TimePreference.from_data(turn.data["when"]) if turn.data.get("when") else None
+            turn.req.provider = provider_id = ""
+        widen = turn.req.widen
+        when = TimePreference.from_data(turn.req.when) if turn.req.when else None
         start_after = turn.now
         start_before: datetime | None = None
         part_of_day = ""
@@ -706,8 +684,8 @@ class RulesPolicy:
             )
         if widen >= 2:
             provider_id = ""
-        taken = turn.data.get("taken", [])
-        turn.phase = "finding"
+        taken = turn.req.taken
+        turn.phase = Phase.FINDING
         turn.say(*lines)
         turn.tool(
             ToolFindSlots(
@@ -721,31 +699,31 @@ class RulesPolicy:
         )
 
     def _on_slots(self, turn: _Turn, slots: list[SlotOption]) -> None:
-        taken = set(turn.data.get("taken", []))
+        taken = set(turn.req.taken)
         offers = [slot_data(s) for s in slots if s.slot_id not in taken][:OFFER_COUNT]
         if offers:
-            turn.data["offers"] = offers
+            turn.req.offers = offers
             turn.note(f"offered {len(offers)} slot(s)")
-            turn.phase = "offer"
+            turn.phase = Phase.OFFER
             turn.say(self._offer_text(turn))
             return
-        widen = int(turn.data.get("widen", 0))
-        when = turn.data.get("when") or {}
+        widen = turn.req.widen
+        when = turn.req.when or {}
         narrowed = bool(when.get("start_before") or when.get("part_of_day") or when.get("clock"))
         if widen == 0 and narrowed:
-            turn.data["widen"] = 1
+            turn.req.widen = 1
             self._find(
                 turn, "I don't see any openings then. Let me look for the next available times."
             )
             return
-        if widen < 2 and turn.data.get("provider"):
-            turn.data["widen"] = 2
-            name = self._provider_name(turn, str(turn.data["provider"]))
+        if widen < 2 and turn.req.provider:
+            turn.req.widen = 2
+            name = self._provider_name(turn, turn.req.provider)
             self._find(turn, f"{name} has no openings soon. Let me check with our other providers.")
             return
-        kind = speech.type_name(turn.clinic, str(turn.data.get("type", "")))
+        kind = speech.type_name(turn.clinic, turn.req.visit_type)
         turn.note("no openings found")
-        turn.phase = "offer_handoff"
+        turn.phase = Phase.OFFER_HANDOFF
         turn.say(
             f"I'm sorry, I couldn't find any openings for {speech.with_article(kind)} in the next "
             "two weeks.",
@@ -757,7 +735,7 @@ class RulesPolicy:
         return provider.name if provider else "That provider"
 
     def _offer_text(self, turn: _Turn) -> str:
-        offers = turn.data.get("offers", [])
+        offers = turn.req.offers
         if len(offers) == 1:
             return f"I have {speech.say_slot(offers[0], turn.clinic)}. Would that work for you?"
         read = [
@@ -781,14 +759,14 @@ class RulesPolicy:
         return choices
 
     def _on_offer(self, turn: _Turn, text: str) -> bool:
-        offers = turn.data.get("offers", [])
+        offers = turn.req.offers
         index = pick(text, self._choices(turn, offers), turn.zone)
         answer = classify(text)
         if index is None and answer == "yes" and len(offers) == 1:
             index = 0
         if index is not None:
-            turn.data["chosen"] = offers[index]
-            turn.phase = "holding"
+            turn.req.chosen = offers[index]
+            turn.phase = Phase.HOLDING
             turn.tool(ToolHoldSlot(slot_id=offers[index]["slot_id"]))
             return True
         position = named_position(text)
@@ -804,17 +782,17 @@ class RulesPolicy:
             turn.say("Which one would you like? You can say the first, the second, or the third.")
             return True
         if answer == "no" or _rejects(text):
-            turn.data.pop("when", None)
-            turn.phase = "ask_time"
+            turn.req.when = None
+            turn.phase = Phase.ASK_TIME
             turn.say("No problem. What other day or time would work for you?")
             return True
         return False
 
     def _on_held(self, turn: _Turn, hold_id: str) -> None:
-        turn.data["hold_id"] = hold_id
-        chosen = turn.data["chosen"]
+        turn.req.hold_id = hold_id
+        chosen = turn.chosen()
         if turn.intent == "reschedule":
-            target = turn.data["target"]
+            target = turn.target()
             core = (
                 f"I'll move {speech.say_appointment(target, turn.clinic)} to "
                 f"{speech.say_slot(chosen, turn.clinic)}."
@@ -825,9 +803,9 @@ class RulesPolicy:
                 f"I have you down for {speech.with_article(kind)} on "
                 f"{speech.say_slot(chosen, turn.clinic)}."
             )
-        turn.data["readback"] = core
-        turn.data.pop("readback_unheard", None)
-        turn.phase = "confirm"
+        turn.req.readback = core
+        turn.req.readback_unheard = False
+        turn.phase = Phase.CONFIRM
         turn.say(core, self._confirm_question(turn))
 
     def _confirm_question(self, turn: _Turn) -> str:
@@ -840,13 +818,14 @@ class RulesPolicy:
     def _on_confirm(self, turn: _Turn, text: str) -> bool:
         answer = classify(text)
         if answer == "yes":
-            if turn.data.pop("readback_unheard", False):
+            if turn.req.readback_unheard:
+                turn.req.readback_unheard = False
                 # The caller cut the read-back short: they must hear it before agreeing.
-                turn.say(f"Just to be sure. {turn.data['readback']}", self._confirm_question(turn))
+                turn.say(f"Just to be sure. {turn.req.readback}", self._confirm_question(turn))
                 return True
             self._commit(turn)
             return True
-        turn.data.pop("readback_unheard", None)
+        turn.req.readback_unheard = False
         if turn.intent == "cancel":
             if answer == "no":
                 turn.note("the caller decided not to cancel")
@@ -858,8 +837,8 @@ class RulesPolicy:
             return True
         if answer == "no":
             turn.note("the caller declined the read-back")
-            turn.data.pop("when", None)
-            turn.phase = "ask_time"
+            turn.req.when = None
+            turn.phase = Phase.ASK_TIME
             turn.say(
                 "No problem. What would you like to change? You can tell me another day or "
                 "time, or a different provider."
@@ -868,22 +847,22 @@ class RulesPolicy:
         return False
 
     def _commit(self, turn: _Turn) -> None:
-        turn.phase = "committing"
+        turn.phase = Phase.COMMITTING
         if turn.intent == "cancel":
-            turn.tool(ToolCancel(appointment_id=turn.data["target"]["appointment_id"]))
+            turn.tool(ToolCancel(appointment_id=turn.target()["appointment_id"]))
         elif turn.intent == "reschedule":
             turn.tool(
                 ToolReschedule(
-                    appointment_id=turn.data["target"]["appointment_id"],
-                    new_slot_id=turn.data["chosen"]["slot_id"],
-                    hold_id=str(turn.data.get("hold_id", "")),
+                    appointment_id=turn.target()["appointment_id"],
+                    new_slot_id=turn.chosen()["slot_id"],
+                    hold_id=turn.req.hold_id,
                 )
             )
         else:
             turn.tool(
                 ToolBook(
-                    slot_id=turn.data["chosen"]["slot_id"],
-                    hold_id=str(turn.data.get("hold_id", "")),
+                    slot_id=turn.chosen()["slot_id"],
+                    hold_id=turn.req.hold_id,
                 )
             )
 
@@ -892,7 +871,7 @@ class RulesPolicy:
         kind = speech.type_name(turn.clinic, appointment.slot.appointment_type)
         slot = speech.say_slot(done["slot"], turn.clinic)
         if turn.intent == "cancel":
-            target = turn.data.get("target") or done
+            target = turn.req.target or done
             when = speech.say_when(turn.local(target["slot"]["start"]))
             line = f"Your {kind} on {when} is cancelled."
             turn.note("cancelled the appointment")
@@ -911,10 +890,10 @@ class RulesPolicy:
         listed = sorted(
             (appointment_data(a) for a in appointments), key=lambda a: a["slot"]["start"]
         )
-        turn.data["appointments"] = listed
+        turn.req.appointments = listed
         if not listed:
             turn.note("no upcoming appointments")
-            turn.phase = "offer_book"
+            turn.phase = Phase.OFFER_BOOK
             turn.say("I don't see any upcoming appointments for you.", self._prompt(turn))
             return
         if turn.intent == "list":
@@ -930,11 +909,11 @@ class RulesPolicy:
         if len(listed) == 1:
             self._target(turn, listed[0])
             return
-        turn.phase = "pick_appointment"
+        turn.phase = Phase.PICK_APPOINTMENT
         turn.say(self._appointments_text(turn))
 
     def _appointments_text(self, turn: _Turn) -> str:
-        listed = turn.data.get("appointments", [])
+        listed = turn.req.appointments
         read = [
             f"The {speech.ordinal_word(i + 1)} is {speech.say_appointment(a, turn.clinic)}"
             for i, a in enumerate(listed)
@@ -946,7 +925,7 @@ class RulesPolicy:
         )
 
     def _on_pick_appointment(self, turn: _Turn, text: str) -> bool:
-        listed = turn.data.get("appointments", [])
+        listed = turn.req.appointments
         index = pick(text, self._choices(turn, [a["slot"] for a in listed]), turn.zone)
         if index is None:
             if classify(text) == "no" or _rejects(text):
@@ -957,20 +936,20 @@ class RulesPolicy:
         return True
 
     def _target(self, turn: _Turn, appointment: dict[str, Any]) -> None:
-        turn.data["target"] = appointment
+        turn.req.target = appointment
         if turn.intent == "cancel":
             core = f"I see {speech.say_appointment(appointment, turn.clinic)}."
-            turn.data["readback"] = core
-            turn.data.pop("readback_unheard", None)
-            turn.phase = "confirm"
+            turn.req.readback = core
+            turn.req.readback_unheard = False
+            turn.phase = Phase.CONFIRM
             turn.say(core, self._confirm_question(turn))
             return
-        turn.data["type"] = appointment["slot"]["appointment_type"]
-        if turn.data.get("when"):
+        turn.req.visit_type = appointment["slot"]["appointment_type"]
+        if turn.req.when:
             seen = speech.say_appointment(appointment, turn.clinic)
             self._find(turn, f"I see {seen}. Let me check what's available.")
             return
-        turn.phase = "ask_time"
+        turn.phase = Phase.ASK_TIME
         turn.say(
             f"I see {speech.say_appointment(appointment, turn.clinic)}.",
             "What day and time would you like to move it to?",
@@ -1002,21 +981,21 @@ class RulesPolicy:
     def _handoff(self, turn: _Turn, reason: str, urgency: str, detail: str) -> None:
         """Hands the call to staff, first asking an unknown caller's name (see the module
         docstring); ``detail`` is a sentence for the summary."""
-        asked = bool(turn.data.get("handoff", {}).get("name_asked"))
+        asked = turn.handoff_plan is not None and turn.handoff_plan.name_asked
         intent = HANDOFF_INTENTS.get(reason)
         if intent:
             turn.tried(intent)
         elif not turn.intents_tried:
             turn.tried("unclear" if reason == "misunderstanding" else reason)
-        turn.data["handoff"] = {"reason": reason, "urgency": urgency, "name_asked": asked}
+        plan = turn.handoff_plan = HandoffPlan(reason, urgency, name_asked=asked)
         turn.say(HANDOFF_LINES[reason])
         # Not asked when the caller was just asked for their name (verification) and answered
         # with this: that would be asking twice.
-        ask = not (turn.caller_name or asked or turn.phase == "ask_name")
+        ask = not (turn.caller_name or asked or turn.phase == Phase.ASK_NAME)
         if ask and reason != "emergency" and urgency != "urgent":
-            turn.data["handoff"].update(name_asked=True, detail=detail)
-            turn.data.pop("pending", None)  # a late tool answer must not restart the flow
-            turn.phase = "handoff_name"
+            plan.name_asked, plan.detail = True, detail
+            turn.pending = None  # a late tool answer must not restart the flow
+            turn.phase = Phase.HANDOFF_NAME
             turn.say(self._prompt(turn))
             return
         self._create_handoff(turn, detail)
@@ -1024,9 +1003,10 @@ class RulesPolicy:
     def _on_handoff_name(self, turn: _Turn, text: str) -> None:
         """The answer to the name question before a handoff: hand off with it, whatever it is
         (asking to repeat the question is honoured once)."""
-        handoff = turn.data["handoff"]
-        if text and is_repeat_request(text) and not handoff.get("repeated"):
-            handoff["repeated"] = True
+        handoff = turn.handoff_plan
+        assert handoff is not None, "the handoff_name phase is entered with a plan"
+        if text and is_repeat_request(text) and not handoff.repeated:
+            handoff.repeated = True
             turn.say(self._prompt(turn))
             return
         name = given_name(text) if text else None
@@ -1036,19 +1016,20 @@ class RulesPolicy:
         else:
             turn.note("no name given when asked before the handoff")
             turn.say("No problem.")
-        self._create_handoff(turn, str(handoff.get("detail", "")))
+        self._create_handoff(turn, handoff.detail)
 
     def _create_handoff(self, turn: _Turn, detail: str) -> None:
-        handoff = turn.data["handoff"]
-        turn.data[IDENTITY_SLOT] = self._identity_check(turn)
-        turn.phase = "handoff"
+        handoff = turn.handoff_plan
+        assert handoff is not None, "_handoff plans before it creates"
+        turn.identity_check = self._identity_check(turn)
+        turn.phase = Phase.HANDOFF
         turn.tool(
             ToolCreateHandoff(
-                reason=handoff["reason"],
-                urgency=handoff["urgency"],
-                summary=self._summary(turn, handoff["reason"], detail),
+                reason=handoff.reason,
+                urgency=handoff.urgency,
+                summary=self._summary(turn, handoff.reason, detail),
                 # A first name alone ("Thank you, Jane. And your last name?") beats none.
-                caller_name=turn.caller_name or str(turn.data.get("first_name", "")),
+                caller_name=turn.caller_name or str(turn.first_name),
                 callback_number=turn.context.caller_number,
             )
         )
@@ -1057,7 +1038,7 @@ class RulesPolicy:
         """Where verification stands. Only appointment requests ask for it (``_start``)."""
         if turn.verified_patient_id:
             return "verified"
-        if int(turn.data.get("verify_failures", 0)) >= MAX_VERIFY_FAILURES:
+        if turn.verify_failures >= MAX_VERIFY_FAILURES:
             return "failed"
         if any(intent in APPOINTMENT_INTENTS for intent in turn.intents_tried):
             return "incomplete"
@@ -1065,7 +1046,7 @@ class RulesPolicy:
 
     def _summary(self, turn: _Turn, reason: str, detail: str) -> str:
         """A few sentences an agent can act on without asking again."""
-        data = turn.data
+        req = turn.req
         lines = [f"Handoff: {REASON_TEXT[reason]}."]
         if detail:
             lines.append(detail[0].upper() + detail[1:] + ("" if detail.endswith(".") else "."))
@@ -1081,27 +1062,27 @@ class RulesPolicy:
             lines.append(f"Name given: {turn.caller_name}.")
         if turn.date_of_birth:
             lines.append(f"Date of birth given: {turn.date_of_birth}.")
-        if data.get("type"):
-            lines.append(f"Visit type: {speech.type_name(turn.clinic, data['type'])}.")
-        if data.get("provider"):
-            lines.append(f"Provider: {self._provider_name(turn, data['provider'])}.")
-        if data.get("when"):
-            lines.append(f"Preferred time: {data['when'].get('said', '')}.")
-        if data.get("target"):
+        if req.visit_type:
+            lines.append(f"Visit type: {speech.type_name(turn.clinic, req.visit_type)}.")
+        if req.provider:
+            lines.append(f"Provider: {self._provider_name(turn, req.provider)}.")
+        if req.when:
+            lines.append(f"Preferred time: {req.when.get('said', '')}.")
+        if req.target:
             lines.append(
-                f"Appointment concerned: {speech.say_appointment(data['target'], turn.clinic)}."
+                f"Appointment concerned: {speech.say_appointment(req.target, turn.clinic)}."
             )
-        if data.get("chosen"):
-            lines.append(f"Slot chosen: {speech.say_slot(data['chosen'], turn.clinic)}.")
-        if data.get("notes"):
-            lines.append(f"What happened: {'; '.join(data['notes'])}.")
+        if req.chosen:
+            lines.append(f"Slot chosen: {speech.say_slot(req.chosen, turn.clinic)}.")
+        if turn.notes:
+            lines.append(f"What happened: {'; '.join(turn.notes)}.")
         return " ".join(lines)
 
     def _on_ticket(self, turn: _Turn, ticket: HandoffTicket) -> None:
-        handoff = turn.data.get("handoff", {"reason": "caller_request", "urgency": "routine"})
+        handoff = turn.handoff_plan or HandoffPlan("caller_request", "routine")
         turn.handoff_id = ticket.handoff_id
         if ticket.callback:
-            if handoff["reason"] == "emergency":
+            if handoff.reason == "emergency":
                 turn.say("Our office is closed right now.", guardrails.SAFETY_MESSAGE, "Goodbye.")
             else:
                 opening = turn.clinic.next_opening(turn.now)
@@ -1122,17 +1103,17 @@ class RulesPolicy:
             Transfer(
                 target=ticket.target,
                 handoff_id=ticket.handoff_id,
-                reason=handoff["reason"],
-                urgency=handoff["urgency"],
+                reason=handoff.reason,
+                urgency=handoff.urgency,
             )
         )
         turn.end(Outcome.HANDOFF, ticket.handoff_id)
 
     def _handoff_failed(self, turn: _Turn) -> None:
-        handoff = turn.data.get("handoff", {})
+        handoff = turn.handoff_plan
         phone = turn.clinic.phone_numbers[0] if turn.clinic.phone_numbers else ""
         lines = ["I'm sorry, I couldn't reach our team just now."]
-        if handoff.get("reason") == "emergency":
+        if handoff is not None and handoff.reason == "emergency":
             lines.append(guardrails.SAFETY_MESSAGE)
         if phone:
             lines.append(f"Please call us back at {speech.say_phone(phone)}.")
@@ -1143,10 +1124,10 @@ class RulesPolicy:
     # --- tool results ---------------------------------------------------------------------
 
     def _tool_result(self, turn: _Turn, result: ToolResult) -> None:
-        pending = turn.data.pop("pending", None)
+        pending, turn.pending = turn.pending, None
         if pending is None:
             return  # a late answer to a request already handled: ignore it
-        kind = pending["kind"]
+        kind = pending.kind
         if not result.ok:
             self._tool_failed(turn, kind, pending, result)
             return
@@ -1169,7 +1150,7 @@ class RulesPolicy:
             self._tool_failed(
                 turn,
                 kind,
-                {**pending, "retried": True},
+                dataclasses.replace(pending, retried=True),
                 ToolResult(
                     tool=result.tool, error_code="INTERNAL", error_message="unexpected result"
                 ),
@@ -1178,24 +1159,24 @@ class RulesPolicy:
         handle(value)
 
     def _tool_failed(
-        self, turn: _Turn, kind: str, pending: dict[str, Any], result: ToolResult
+        self, turn: _Turn, kind: str, pending: PendingTool, result: ToolResult
     ) -> None:
         if kind == "ToolCreateHandoff":
             self._handoff_failed(turn)
             return
-        if result.error_code in RETRYABLE and not pending.get("retried"):
+        if result.error_code in RETRYABLE and not pending.retried:
             turn.say("Sorry, that's taking a moment. Let me try again.")
-            turn.tool(tool_from_data(kind, pending["args"]), retried=True)
+            turn.tool(tool_from_data(kind, pending.args), retried=True)
             return
         if result.error_code == SLOT_TAKEN and kind in (
             "ToolHoldSlot",
             "ToolBook",
             "ToolReschedule",
         ):
-            chosen = turn.data.pop("chosen", None)
+            chosen, turn.req.chosen = turn.req.chosen, None
             if chosen:
-                turn.data.setdefault("taken", []).append(chosen["slot_id"])
-            turn.data.pop("hold_id", None)
+                turn.req.taken.append(chosen["slot_id"])
+            turn.req.hold_id = ""
             turn.note("the chosen slot was taken")
             self._find(turn, "I'm sorry, that time was just taken. Let me find other times.")
             return

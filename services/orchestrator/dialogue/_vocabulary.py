@@ -1,23 +1,22 @@
-"""The vocabulary shared by the dialogue policies and the code that drives them.
+"""What a dialogue policy sees (events, ``Context``) and asks for (actions): frozen dataclasses.
 
 A policy is pure: ``policy.step(state, event, context) -> Step(state, actions)``. The driver
 (``orchestrator.driver``) runs the actions: it speaks ``Say``, calls the scheduler or handoff
 service for a ``Tool*`` action and feeds the result back as a ``ToolResult`` event, and turns
-``Transfer`` / ``EndCall`` into the turn's last events. State is plain data: it round-trips
-through JSON (``DialogueState.to_json`` / ``from_json``) because it lives in the NATS KV bucket
-between turns, and any replica may serve the next turn.
+``Transfer`` / ``EndCall`` into the turn's last events. The state is in ``_state``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clinic import Clinic
+
+if TYPE_CHECKING:
+    from orchestrator.dialogue._state import DialogueState
 
 # --- what the policy sees ---------------------------------------------------------------------
 
@@ -227,39 +226,6 @@ Action = Say | Tool | Transfer | EndCall
 class Step:
     state: DialogueState
     actions: tuple[Action, ...]
-
-
-# --- state ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DialogueState:
-    """Everything a policy remembers between events. JSON-serialisable through ``to_json``.
-
-    ``data`` holds the policy's own fields (JSON-compatible values only); the named fields are
-    the ones other code reads (session view, handoff packet, call outcome, PHI ``Known``).
-    """
-
-    phase: str = "start"
-    intent: str = ""
-    intents_tried: tuple[str, ...] = ()
-    verified_patient_id: str = ""
-    caller_name: str = ""  # as the caller gave it (PHI: for the handoff packet and redaction only)
-    date_of_birth: str = ""  # ISO, as the caller gave it (PHI: as above)
-    transcript: tuple[tuple[str, str], ...] = ()  # (speaker, text), most recent last, bounded
-    outcome: str = ""  # "", or an Outcome value once the call is over
-    handoff_id: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"), default=str)
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> DialogueState:
-        fields = json.loads(raw)
-        fields["intents_tried"] = tuple(fields.get("intents_tried", ()))
-        fields["transcript"] = tuple(tuple(line) for line in fields.get("transcript", ()))
-        return cls(**fields)
 
 
 class Policy(Protocol):
