@@ -2,6 +2,14 @@
 
 Idempotent: running it again against a server that has them (even with older settings) leaves
 one of each with the current settings. nats-py directly: faststream has no API to update them.
+
+Every store is bounded by age and by bytes (``RetentionSettings``):
+
+- ``events``: a week, 1 GiB; when full the oldest events go (consumers read them long before).
+- ``audit``: six years, 10 GiB; when full NEW records are refused — publishing fails loudly and
+  the PHI access that needed the record fails with it — because an audit trail that silently
+  drops its oldest records is no audit trail. Size the storage for the clinic's volume.
+- ``sessions``: four hours per entry (calls that never ended), 256 MiB, 256 KiB per session.
 """
 
 from __future__ import annotations
@@ -11,7 +19,13 @@ import re
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import KeyValueConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    DiscardPolicy,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
@@ -39,6 +53,10 @@ class RetentionSettings:
     audit_max_age_s: float = 6 * 365 * 24 * 3600
     # A session outlives any call; the TTL only collects sessions of calls that never ended.
     session_ttl_s: float = 4 * 3600
+    events_max_bytes: int = 1 << 30
+    audit_max_bytes: int = 10 << 30
+    sessions_max_bytes: int = 256 << 20
+    session_max_value_bytes: int = 256 << 10
     storage: StorageType = StorageType.FILE
 
 
@@ -63,6 +81,8 @@ async def ensure_streams(
             subjects=[EVENTS_SUBJECTS],
             retention=RetentionPolicy.LIMITS,
             max_age=settings.events_max_age_s,
+            max_bytes=settings.events_max_bytes,
+            discard=DiscardPolicy.OLD,
             storage=settings.storage,
         ),
     )
@@ -73,6 +93,8 @@ async def ensure_streams(
             subjects=[AUDIT_SUBJECTS],
             retention=RetentionPolicy.LIMITS,
             max_age=settings.audit_max_age_s,
+            max_bytes=settings.audit_max_bytes,
+            discard=DiscardPolicy.NEW,
             storage=settings.storage,
         ),
     )
@@ -84,13 +106,27 @@ async def ensure_sessions_bucket(
 ) -> KeyValue:
     settings = settings or RetentionSettings()
     try:
-        return await js.key_value(SESSIONS_BUCKET)
+        bucket = await js.key_value(SESSIONS_BUCKET)
     except (BucketNotFoundError, NotFoundError):
         return await js.create_key_value(
             KeyValueConfig(
                 bucket=SESSIONS_BUCKET,
                 history=1,
                 ttl=settings.session_ttl_s,
+                max_bytes=settings.sessions_max_bytes,
+                max_value_size=settings.session_max_value_bytes,
                 storage=settings.storage,
             )
         )
+    # A bucket made by an older version: bring its limits up to date (a KV bucket is a stream).
+    info = await js.stream_info(f"KV_{SESSIONS_BUCKET}")
+    config = info.config
+    wanted = (
+        settings.session_ttl_s,
+        settings.sessions_max_bytes,
+        settings.session_max_value_bytes,
+    )
+    if (config.max_age, config.max_bytes, config.max_msg_size) != wanted:
+        config.max_age, config.max_bytes, config.max_msg_size = wanted
+        await js.update_stream(config)
+    return bucket

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, handoff_pb2, handoff_pb2_grpc
 from handoff.factory import build_handoff_servicer
 from handoff.packet import Packet
+from handoff.relay import ReplicaRelay
 from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import staff_names
@@ -62,7 +64,7 @@ def summary_redactor(settings: HandoffSettings) -> Callable[[str, Packet], str]:
     return redact
 
 
-def build(runtime: Runtime, settings: HandoffSettings) -> Built:
+async def build(runtime: Runtime, settings: HandoffSettings) -> Built:
     if settings.handoff_database_url.startswith("sqlite:///"):
         Path(settings.handoff_database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -74,10 +76,18 @@ def build(runtime: Runtime, settings: HandoffSettings) -> Built:
         redact=summary_redactor(settings),
     )
 
+    async def load(handoff_id: str) -> Packet:
+        return await asyncio.to_thread(servicer.store.get, handoff_id)
+
+    relay = ReplicaRelay(runtime.js, servicer.hub, load)
+    await relay.start()
+
     async def draining() -> None:
+        await relay.stop()
         servicer.hub.close()  # open Watch streams end; agent desks reconnect to another replica
 
     async def close() -> None:
+        await relay.stop()
         servicer.store.close()
 
     return Built(servicer, draining=draining, close=close)

@@ -11,8 +11,11 @@ queued and then its iteration raises ``ResourceExhausted`` telling it to List an
     async with hub.subscribe(clinic_id="demo") as watcher:   # "" watches every clinic
         async for packet in watcher:
             ...
-    hub.publish(packet)          # from Create
+    hub.publish(packet)          # from Create, and from the replica relay (``handoff.relay``)
     hub.close()                  # on shutdown: every watcher's iteration ends
+
+A packet reaches the hub twice on the replica that created it (directly, then through the
+relay); the hub remembers the last ``remember`` handoff ids and offers each packet once.
 
 Leaving the ``async with`` (the client went away, the task was cancelled, the generator was
 closed) unsubscribes.
@@ -21,6 +24,7 @@ closed) unsubscribes.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -78,11 +82,13 @@ class Watcher:
 class WatchHub:
     """Fans new handoffs out to the watchers subscribed in this process."""
 
-    def __init__(self, queue_size: int = 100) -> None:
+    def __init__(self, queue_size: int = 100, remember: int = 4096) -> None:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
         self._queue_size = queue_size
         self._watchers: set[Watcher] = set()
+        self._remember = max(1, remember)
+        self._seen: OrderedDict[str, None] = OrderedDict()
 
     @property
     def watcher_count(self) -> int:
@@ -98,11 +104,23 @@ class WatchHub:
         finally:
             self._watchers.discard(watcher)
 
-    def publish(self, packet: Packet) -> None:
-        """Offer ``packet`` to every interested watcher; never blocks."""
+    def seen(self, handoff_id: str) -> bool:
+        """Whether the packet with this id was already offered to the watchers."""
+        return handoff_id in self._seen
+
+    def publish(self, packet: Packet) -> bool:
+        """Offer ``packet`` to every interested watcher; never blocks. False (and nothing
+        offered) when a packet with the same handoff id was offered before."""
+        if packet.handoff_id:
+            if packet.handoff_id in self._seen:
+                return False
+            self._seen[packet.handoff_id] = None
+            while len(self._seen) > self._remember:
+                self._seen.popitem(last=False)
         for watcher in list(self._watchers):
             if watcher.wants(packet):
                 watcher.offer(packet)
+        return True
 
     def close(self) -> None:
         """End every watcher's iteration (on shutdown)."""

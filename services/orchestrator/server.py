@@ -270,6 +270,15 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             session.last_turn_id = request.turn_id
             session.last_reply = [{"pb": r.SerializeToString().hex()} for r in replies]
             session.update_time = _now_iso(self._clock())
+            # Redacted once, with what the call knows by now (the name learnt this turn too),
+            # before an ended call's session forgets it.
+            known = session.known
+            said = self._redact(_describe_input(request), known)
+            reply_text = self._redact(
+                " ".join(r.say.text for r in replies if r.HasField("say")), known
+            )
+            if session.ended:
+                session = session.minimised(self._redactor(known))
             try:
                 await self._store.save(session, revision)
             except Aborted:
@@ -279,10 +288,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                     "session changed during a turn; running it again", extra={"attempt": attempt}
                 )
                 continue
-            # Redacted once, with what the call knows by now (the name learnt this turn too).
-            said = self._redact(_describe_input(request), session.known)
             self._note_turn(session, said)
-            await self._publish_turn(session, request, replies, said)
+            await self._publish_turn(session, request, said, reply_text)
             return
 
     async def _step(
@@ -340,6 +347,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             await self._publish_completed(session)
         return replies
 
+    def _redactor(self, known: Mapping[str, list[str]]) -> Callable[[str], str]:
+        return lambda text: self._redact(text, known)
+
     @staticmethod
     def _remember_identity(session: CallSession, state: DialogueState, tools: NatsTools) -> None:
         known = session.known
@@ -381,10 +391,10 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self,
         session: CallSession,
         request: orchestrator_pb2.TurnRequest,
-        replies: list[orchestrator_pb2.TurnEvent],
         said: str,
+        reply_text: str,
     ) -> None:
-        reply_text = " ".join(r.say.text for r in replies if r.HasField("say"))
+        """``said`` and ``reply_text`` come redacted."""
         await self._events.event(
             "turn_completed",
             events_pb2.TurnCompleted(
@@ -392,7 +402,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 turn_id=request.turn_id,
                 index=session.turns,
                 caller_text=said,
-                reply_text=self._redact(reply_text, session.known),
+                reply_text=reply_text,
                 state=session.dialogue.phase,
                 intent=session.dialogue.intent,
                 orchestrator_version=self._version,
@@ -431,7 +441,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             clinic_id=session.clinic_id,
             version=session.version,
             state=session.dialogue.phase,
-            identity_verified=bool(session.dialogue.verified_patient_id),
+            identity_verified=session.identity_verified
+            or bool(session.dialogue.verified_patient_id),
             turns=session.turns,
             outcome=OUTCOMES.get(session.dialogue.outcome, common_pb2.CALL_OUTCOME_UNSPECIFIED),
             start_time=_timestamp(session.start_time),

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
 
+from frontdesk.v1 import orchestrator_pb2
 from orchestrator.dialogue import DialogueState
 from servicekit.errors import Aborted, AlreadyExists, NotFound
 from servicekit.jetstream import session_key
@@ -33,9 +35,36 @@ class CallSession:
     # The last turn's reply events (JSON), replayed when the same turn id comes again.
     last_reply: list[dict[str, Any]] = field(default_factory=list)
     ended: bool = False
+    # Kept after the call ends, when the verified patient id itself is gone (see ``minimised``).
+    identity_verified: bool = False
     # What the call knows about the caller, for PHI redaction (names, date_of_birth, phones, …).
     known: dict[str, list[str]] = field(default_factory=dict)
     dialogue: DialogueState = field(default_factory=DialogueState)
+
+    def minimised(self, redact: Callable[[str], str]) -> CallSession:
+        """The PHI-free record of an ended call: outcome data only.
+
+        A session holds the caller's number, name, date of birth, patient id and transcript
+        only while the call needs them; the scheduler's and handoff's databases are the records
+        of truth for what must persist. What is kept: ids, times, the phase and outcome, the
+        intents tried, whether identity was verified, and the last turn's reply with its spoken
+        text redacted (so a retried final turn still gets its transfer and end events).
+        """
+        state = self.dialogue
+        return dataclasses.replace(
+            self,
+            caller_number="",
+            known={},
+            identity_verified=self.identity_verified or bool(state.verified_patient_id),
+            last_reply=[_redacted_reply(raw, redact) for raw in self.last_reply],
+            dialogue=DialogueState(
+                phase=state.phase,
+                intent=state.intent,
+                intents_tried=state.intents_tried,
+                outcome=state.outcome,
+                handoff_id=state.handoff_id,
+            ),
+        )
 
     def to_json(self) -> bytes:
         fields = dataclasses.asdict(self)
@@ -47,6 +76,14 @@ class CallSession:
         fields = json.loads(raw)
         fields["dialogue"] = DialogueState.from_json(json.dumps(fields.get("dialogue", {})))
         return cls(**fields)
+
+
+def _redacted_reply(raw: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:
+    event = orchestrator_pb2.TurnEvent()
+    event.ParseFromString(bytes.fromhex(raw["pb"]))
+    if event.HasField("say"):
+        event.say.text = redact(event.say.text)
+    return {"pb": event.SerializeToString().hex()}
 
 
 class SessionStore:
@@ -85,7 +122,7 @@ class SessionStore:
     async def all(self) -> list[CallSession]:
         try:
             keys = await self._kv.keys()
-        except Exception:  # nats-py raises NoKeysError on an empty bucket
+        except NoKeysError:  # an empty bucket; any other failure is the caller's to see
             return []
         sessions = []
         for key in keys:
