@@ -20,6 +20,7 @@ from orchestrator.dialogue import (
     EndCall,
     Event,
     Outcome,
+    Phase,
     Say,
     Step,
 )
@@ -44,20 +45,20 @@ class LearningPolicy:
 
     def step(self, state: DialogueState, event: Event, context: Context) -> Step:
         if isinstance(event, CallStarted):
-            return Step(replace(state, phase="intent"), (Say("Hello."),))
+            return Step(replace(state, phase=Phase.INTENT), (Say("Hello."),))
         if isinstance(event, CallerSaid):
             heard = replace(
                 state,
-                phase="anything_else",
+                phase=Phase.ANYTHING_ELSE,
                 caller_name=NAME,
                 date_of_birth=BORN,
                 verified_patient_id=PATIENT,
                 intents_tried=("book",),
                 transcript=(*state.transcript, ("caller", event.text)),
-                data={"notes": [f"caller said {event.text}"]},
+                notes=(f"caller said {event.text}",),
             )
             if "bye" in event.text:
-                done = replace(heard, outcome=Outcome.CONTAINED.value, phase="ended")
+                done = replace(heard, outcome=Outcome.CONTAINED.value, phase=Phase.ENDED)
                 return Step(done, (Say(f"Goodbye {NAME}."), EndCall(Outcome.CONTAINED)))
             return Step(heard, (Say(f"Thanks {NAME}, born {BORN}."),))
         if isinstance(event, CallerHungUp):
