@@ -36,6 +36,7 @@ from servicekit.errors import (
     Cancelled,
     DeadlineExceeded,
     InvalidArgument,
+    ResourceExhausted,
     ServiceError,
     Unavailable,
     code_from_name,
@@ -45,6 +46,9 @@ from servicekit.methods import MethodInfo, service_methods, subject
 
 M = TypeVar("M", bound=Message)
 log = logging.getLogger(__name__)
+
+# Messages of one server stream received ahead of its reader.
+STREAM_BUFFER = 1024
 
 # How many requests one subscriber handles at once (faststream's default is one at a time).
 DEFAULT_CONCURRENCY = 256
@@ -306,10 +310,17 @@ class BusClient:
         timeout = self._timeout if timeout is None else timeout
         connection = self._broker.connection
         inbox = inbox or connection.new_inbox()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        # Bounded: a stream that outruns its reader is ended with an explicit error rather
+        # than buffered until memory runs out.
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=STREAM_BUFFER)
+        overflowed = False
 
         async def receive(msg: Any) -> None:
-            await queue.put(msg)
+            nonlocal overflowed
+            try:
+                queue.put_nowait(msg)
+            except asyncio.QueueFull:
+                overflowed = True
 
         sub = await connection.subscribe(inbox, cb=receive)
         finished = False
@@ -321,6 +332,11 @@ class BusClient:
             deadline = time.monotonic() + timeout
             while True:
                 remaining = deadline - time.monotonic()
+                if overflowed and queue.empty():
+                    raise ResourceExhausted(
+                        f"{subject_name}: the stream sent more than {STREAM_BUFFER} messages "
+                        "faster than they were read; it was stopped"
+                    )
                 try:
                     msg = await asyncio.wait_for(queue.get(), max(0.0, remaining))
                 except TimeoutError:

@@ -92,7 +92,16 @@ class _DigitsDue:
     pass
 
 
-_Event = model.Setup | model.CallerInput | _InputClosed | _CutOff | _Over | _DigitsDue
+@dataclass(frozen=True)
+class _Input:
+    """Caller input read ahead by the reader; holds one of the reader's slots until taken."""
+
+    item: model.Setup | model.CallerInput
+
+
+MAX_QUEUED_INPUTS = 64
+
+_Event = model.Setup | model.CallerInput | _InputClosed | _CutOff | _Over | _DigitsDue | _Input
 
 
 @dataclass
@@ -140,6 +149,12 @@ class Call:
     _closed: bool = False  # EndCall sent or the caller is gone: nothing more goes out
     _inflight: _TurnTask | None = None
     _events: asyncio.Queue[_Event] = field(default_factory=asyncio.Queue)
+    # Caller inputs read ahead of the loop, at most ``MAX_QUEUED_INPUTS``: past that the reader
+    # waits, and gRPC flow control holds the telephony side back — nothing is dropped, and a
+    # client that floods the stream cannot grow this process's memory.
+    _input_slots: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(MAX_QUEUED_INPUTS)
+    )
     _out: asyncio.Queue[model.CallerOutput | None] = field(default_factory=asyncio.Queue)
     _digits: DigitBuffer = field(init=False)
 
@@ -194,7 +209,8 @@ class Call:
     async def _read(self, inputs: AsyncIterator[model.Setup | model.CallerInput]) -> None:
         try:
             async for item in inputs:
-                self._events.put_nowait(item)
+                await self._input_slots.acquire()
+                self._events.put_nowait(_Input(item))
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a broken stream is a hangup; its text stays out of logs
@@ -210,12 +226,18 @@ class Call:
     async def _next_event(self) -> _Event:
         deadline = self._digits.deadline
         if deadline is None:
-            return await self._events.get()
+            return self._unwrap(await self._events.get())
         try:
             async with asyncio.timeout(max(0.0, deadline - self.clock())):
-                return await self._events.get()
+                return self._unwrap(await self._events.get())
         except TimeoutError:
             return _DigitsDue()
+
+    def _unwrap(self, event: _Event) -> _Event:
+        if isinstance(event, _Input):
+            self._input_slots.release()
+            return event.item
+        return event
 
     async def _converse(self) -> str:
         if not await self._claim():
