@@ -39,7 +39,7 @@ ID_CUES = re.compile(
     r"|(?P<PHONE>(?:phone|cell|mobile|home|work|contact|callback|call\s+back|best|fax|telephone)"
     r"(?:\s+(?:phone|number|no|#))?|call\s+(?:me|us|her|him|them)(?:\s+back)?(?:\s+(?:at|on))?"
     r"|reach\s+(?:me|us|her|him|them)(?:\s+(?:at|on))?|text\s+(?:me|her|him)(?:\s+at)?"
-    r"|number\s+(?:is|was|would\s+be)|my\s+number|digits|extension|ext)"
+    r"|number\s+(?:is|was|would\s+be)|my\s+number|digits|extension|ext|area\s+code)"
     r"|(?P<ZIP>zip(?:\s*code)?|postal\s+code)"
     r"|(?P<DOB>date\s+of\s+birth|d\.?\s?o\.?\s?b\.?|birth\s*day|birth\s*date|born(?:\s+(?:on|in))?)"
     r")\b",
@@ -81,8 +81,12 @@ def _is_num_word(word: str) -> bool:
     return re.fullmatch(rf"{NUM_WORD}|double|triple|oh|o|and", word, _I) is not None
 
 
-def find_cued_ids(seg: str, out: list[Cand]) -> None:
-    """Identifier values after a cue ("member id is XJ4 5567", "born in nineteen eighty")."""
+def find_cued_ids(seg: str, runs: list[tuple[int, int, str]], out: list[Cand]) -> None:
+    """Identifier values after a cue ("member id is XJ4 5567", "born in nineteen eighty").
+
+    A value that starts a longer number run (groups said with fillers between them) takes the
+    whole run: "my social is one two three, uh, four five, six seven eight nine".
+    """
     for cue in ID_CUES.finditer(seg):
         kind = cue.lastgroup or "ID"
         entity = _ENTITY_OF_CUE[kind]
@@ -92,6 +96,10 @@ def find_cued_ids(seg: str, out: list[Cand]) -> None:
         value = m.group(0)
         digits, letters = _alnum_count(value)
         end = m.end()
+        for r_start, r_end, r_digits in runs:
+            if r_start <= m.start() < r_end and r_end > end:
+                end, digits = r_end, max(digits, len(r_digits))
+                break
         if kind == "SSN4" or entity is Entity.SSN:
             ok = digits >= 4
         elif entity is Entity.PHONE:
@@ -174,11 +182,76 @@ _HOUR_WORDS = frozenset(
 _MINUTE_RE = re.compile(rf"^(?:oh[ -]{UNIT}|{TEEN}|{TENS_RE}(?:[ -]{UNIT})?|o'?clock|hundred)$", _I)
 
 
+# What a caller says between the groups of one number: pauses, fillers, "then", "area code",
+# "dash", a false start ("the rest is"). Never a question or an exclamation.
+_GAP = re.compile(
+    r"(?:[ \t,.:;\-/()]+|\b(?:u+h+|u+m+|e+r+m*|a+h+|h+m+|m+|and|then|dash|hyphen|so|okay|ok"
+    r"|like|sorry|wait|yeah|yes|it's|its|it|is|the|rest|next|last|part|after\s+that|that's|thats"
+    r"|followed|by|let|me|see|hold|on|sec|i|think|goes|more|space|well|right|got|it"
+    r"|you|ready|again|sure|now|with|ending|ends|in)\b)*",
+    _I,
+)
+_MAX_GAP = 40
+
+
+def _breaks_sequence(seg: str, start: int, end: int) -> bool:
+    """A time, a quantity or money is never one group of a longer number. A group said digit
+    by digit ("five oh two") is a group even though it could be read as a time."""
+    return (
+        "/" in seg[start:end]  # a written date
+        or _UNIT_AFTER.match(seg, end) is not None
+        or _MONEY_BEFORE.search(seg, 0, start) is not None
+        or _TIME_AFTER.match(seg, end) is not None
+        or (_is_time(seg, start, end) and _DIGIT_BY_DIGIT.fullmatch(seg, start, end) is None)
+    )
+
+
+_WRITTEN_DATE = re.compile(r"\d{1,4}/\d{1,2}/\d{2,4}")
+
+
+def _pieces(seg: str) -> list[tuple[int, int]]:
+    """Number runs, with a written date cut out of the run around it ("7/2/36, 312 then ...")."""
+    out: list[tuple[int, int]] = []
+    for m in RUN.finditer(seg):
+        start, end = m.start(), m.end()
+        d = _WRITTEN_DATE.search(seg, start, end) if "/" in m.group(0) else None
+        if d is None or (d.start() == start and d.end() == end):
+            out.append((start, end))
+            continue
+        for a, b in ((start, d.start()), (d.start(), d.end()), (d.end(), end)):
+            while a < b and not seg[a].isalnum():
+                a += 1
+            while b > a and not seg[b - 1].isalnum():
+                b -= 1
+            if a < b:
+                out.append((a, b))
+    return out
+
+
 def number_runs(seg: str) -> list[tuple[int, int, str]]:
-    """All number runs in a segment as (start, end, digits)."""
+    """All number runs in a segment as (start, end, digits).
+
+    Groups said with pauses or fillers between them ("eight four three, uh, six four one...
+    four five oh seven", "area code seven two two, then four three four") form ONE run: a
+    phone number or SSN is redacted whole, never only its last group.
+    """
     if _HAS_NUMBER.search(seg) is None:
         return []
-    return [(m.start(), m.end(), read_digits(m.group(0))) for m in RUN.finditer(seg)]
+    runs: list[tuple[int, int, str]] = []
+    joinable = False
+    for start, end in _pieces(seg):
+        digits = read_digits(seg[start:end])
+        if not digits:
+            continue
+        breaks = _breaks_sequence(seg, start, end)
+        if runs and joinable and not breaks:
+            p_start, p_end, p_digits = runs[-1]
+            if start - p_end <= _MAX_GAP and _GAP.fullmatch(seg, p_end, start):
+                runs[-1] = (p_start, end, p_digits + digits)
+                continue
+        runs.append((start, end, digits))
+        joinable = not breaks
+    return runs
 
 
 def _is_time(seg: str, start: int, end: int) -> bool:
@@ -190,12 +263,42 @@ def _is_time(seg: str, start: int, end: int) -> bool:
     return False
 
 
+_SSN_GROUPS = re.compile(r"3 2 4")
+_DIGIT_BY_DIGIT = re.compile(
+    rf"(?:\d{{3}}|{UNIT}|double|triple)(?:[ \t,.\-]+(?:{UNIT}|double|triple))*", _I
+)
+# What may surround a lone group of three digits said as a turn of its own ("eight four three",
+# "um it's eight four three"): only fillers and phone words, nothing that makes it a count.
+_LONE_REST = re.compile(
+    r"(?:[\s,.:;\-]+|\b(?:u+h+|u+m+|e+r+m*|h+m+|okay|ok|so|yeah|yes|it's|its|it|is|my|the|number"
+    r"|phone|cell|area|code|first|part|starts|with|and|then|sure|well)\b)*",
+    _I,
+)
+
+
+def read_groups(run: str) -> str:
+    """Digit counts of the groups of a run, e.g. "3 2 4" for "123-45-6789" or
+    "one two three, four five, six seven eight nine"."""
+    sizes = [len(read_digits(g)) for g in re.split(r"[,.\-/]+|\s{2,}", run) if read_digits(g)]
+    return " ".join(str(n) for n in sizes)
+
+
+def _lone_group(seg: str, start: int, end: int) -> bool:
+    return (
+        _DIGIT_BY_DIGIT.fullmatch(seg, start, end) is not None
+        and _LONE_REST.fullmatch(seg, 0, start) is not None
+        and _LONE_REST.fullmatch(seg, end) is not None
+    )
+
+
 def find_runs(seg: str, runs: list[tuple[int, int, str]], out: list[Cand], strict: bool) -> None:
     """Classify un-cued number runs: long runs are identifiers, whatever was said before."""
     floor = 4 if strict else 6
     for start, end, digits in runs:
         n = len(digits)
         if n < floor:
+            if strict and n == 3 and _lone_group(seg, start, end):
+                out.append((start, end, Entity.ID, Source.PATTERN, 0))
             continue
         if (
             _UNIT_AFTER.match(seg, end)
@@ -205,6 +308,8 @@ def find_runs(seg: str, runs: list[tuple[int, int, str]], out: list[Cand], stric
             continue
         if n == 10 or (n == 11 and digits[0] == "1") or n == 7:
             entity = Entity.PHONE
+        elif n == 9 and _SSN_GROUPS.fullmatch(read_groups(seg[start:end])):
+            entity = Entity.SSN
         elif valid_date_digits(digits) or (n == 4 and digits[:2] in ("19", "20")):
             entity = Entity.DATE
         else:
@@ -231,7 +336,7 @@ NAME_CUES = re.compile(
     r"|(?:appointment|appt|booking|visit|checkup|reservation|refill|prescription|message|records?)"
     r"\s+(?:for|under)|speaking\s+with|talking\s+to|ask\s+for|looking\s+for)"
     r"|(?P<title>mr|mrs|ms|miss|mx|mister|missus)\.?"
-    r")\b",
+    r")(?:\b|(?<=:))",
     _I,
 )
 # Weaker person cues, used in strict mode only ("see Maria", "with John").
@@ -250,6 +355,16 @@ def _norm(word: str) -> str:
     return w.replace("'", "")
 
 
+_HESITATIONS = frozenset(["uh", "um", "umm", "uhh", "er", "erm", "hmm", "ah", "eh", "mm"])
+# Lower-case particles inside surnames ("van den Hoek", "da Cruz", "Ó Briain" folds to "O").
+PARTICLES = frozenset(
+    [
+        "van", "von", "der", "den", "de", "del", "della", "di", "da", "das", "dos", "do", "du",
+        "la", "le", "ter", "ten", "bin", "ibn", "al", "el", "mac", "mc", "o", "ni", "nic", "y",
+    ]
+)  # fmt: skip
+
+
 def _take_name(
     seg: str,
     pos: int,
@@ -266,7 +381,8 @@ def _take_name(
     # A staff name (every token allowed) is not PHI; a patient who shares a staff member's first
     # name ("James Smith" at a clinic with "Dr. James Okafor") still is.
     all_allowed = True
-    while count < 3:
+    particles = 0
+    while count < 3 + particles:
         m = _NAME_TOKEN.match(seg, pos)
         if m is None:
             break
@@ -274,6 +390,18 @@ def _take_name(
             break
         word = m.group(1)
         w = _norm(word)
+        if count == 0 and w in _HESITATIONS:
+            pos = m.end()  # "it's, uh, Chidi Eze"
+            continue
+        if count and w in PARTICLES and _NAME_TOKEN.match(seg, m.end()) is not None:
+            # "van den Hoek", "da Cruz", "Ó Briain": part of the surname, not a stop word
+            nxt = _NAME_TOKEN.match(seg, m.end())
+            if nxt is not None and _norm(nxt.group(1)) not in cont_stop and particles < 2:
+                particles += 1
+                count += 1
+                end = m.end(1)
+                pos = m.end()
+                continue
         if count == 0 and w in TITLES and w not in ("dr", "doctor", "prof", "professor"):
             pos = m.end()
             if seg[pos : pos + 1] == ".":
@@ -305,6 +433,18 @@ def _take_name(
         count += 1
         pos = m.end()
     return (start, end) if count and not all_allowed else None
+
+
+def _word_spelled(seg: str, start: int, spelled: str) -> tuple[int, int] | None:
+    """The word a spelling spells, said just before it: "Kate, that's K A T E"."""
+    letters = "".join(re.findall(r"(?<![a-z])[a-z](?![a-z])", spelled.lower()))
+    if len(letters) < 2:
+        return None
+    for w in reversed(list(re.finditer(r"[A-Za-z][A-Za-z'\-]*", seg[max(0, start - 60) : start]))):
+        if re.sub(r"[^a-z]", "", w.group(0).lower()) == letters:
+            base = max(0, start - 60)
+            return base + w.start(), base + w.end()
+    return None
 
 
 SPELLED = re.compile(
@@ -362,6 +502,9 @@ def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -
     if _SPELLING_HINT.search(seg):
         for m in SPELLED.finditer(seg):
             text = m.group(0)
+            said = _word_spelled(seg, m.start(), text)
+            if said is not None:
+                out.append((said[0], said[1], Entity.NAME, C, 2))
             if (
                 strict
                 or "as in" in text.lower()
@@ -369,6 +512,110 @@ def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -
                 or ("-" in text and text.upper() == text)
             ):
                 out.append((m.start(), m.end(), Entity.NAME, Source.PATTERN, 1))
+
+
+# --- names without a cue, where a name is expected ------------------------------------
+_WORDS3 = r"((?:[A-Za-z][A-Za-z'\-]*[ \t]+){0,4}?[A-Za-z][A-Za-z'\-]*)"
+# A name right before a date of birth: "okay so Keisha Dimitriou, march third 1980",
+# "jose garcia born oh three oh three eighty", "Zoë Müller and my DOB is ...".
+_NAME_BEFORE_DOB = re.compile(
+    _WORDS3 + r"[ \t]*[.,;:\-]*[ \t]*(?:(?:and[ \t]+)?(?:my[ \t]+|the[ \t]+)?"
+    r"(?:date[ \t]+of[ \t]+birth|d\.?[ \t]?o\.?[ \t]?b\.?|birth[ \t]*day|birth[ \t]*date"
+    r"|born(?:[ \t]+(?:on|in))?)(?:[ \t]+(?:is|was|'s))?[ \t]*[,:]?[ \t]*)?$",
+    _I,
+)
+# A name opening an identity answer, then what identity answers go on with.
+_OPENERS = (
+    r"(?:(?:okay|ok|so|yeah|yes|yep|yup|um+|uh+|er+m*|well|hi|hello|hey|sure|right|alright"
+    r"|oh|and|morning|good\s+morning|good\s+afternoon|hmm+)[ \t]*[,.!]?[ \t]+)*"
+)
+_NAME_AT_START = re.compile(
+    r"^[ \t]*" + _OPENERS + _WORDS3 + r"(?=[ \t]*(?:[,;]|$|\.\s|\.$|[ \t]+(?:and[ \t]+)?"
+    r"(?:my|born|dob|date[ \t]+of[ \t]+birth|here|speaking|calling|d[ \t]?o[ \t]?b)\b))",
+    _I,
+)
+_IDENTITY_NEXT = re.compile(
+    r"[ \t]*[,;]?[ \t]*(?:and[ \t]+)?(?:my[ \t]+)?"
+    r"(?:born|dob|d[ \t]?o[ \t]?b|date[ \t]+of[ \t]+birth|birth[ \t]*day"
+    r"|(?:cell|phone|number|address|email|social|member|insurance|mrn|chart))\b",
+    _I,
+)
+_YEARISH = re.compile(
+    r"\b(?:1[89]\d\d|20[0-2]\d|nineteen|two thousand|twenty (?:oh|o|ten|eleven|twelve|thirteen"
+    r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty))\b|[/\-.]\d{2,4}\b"
+    r"|'\d\d\b|\b(?:eighty|seventy|sixty|fifty|ninety|forty)",
+    _I,
+)
+_DOB_CUE = re.compile(r"\b(?:born|birth|d\.?\s?o\.?\s?b)\b", _I)
+
+
+# Words of the cues themselves ("born", "dob") are never the name they announce.
+_CUE_WORDS = frozenset(
+    ["born", "dob", "d.o.b", "birth", "birthday", "birthdate", "date", "cell", "phone", "number"]
+)
+
+
+def _bare_name(
+    seg: str, start: int, words: str, *, cased: bool, allow: frozenset[str]
+) -> tuple[int, int] | None:
+    """The name inside ``words`` (at ``start``): drop leading ordinary words, then every
+    remaining word must look like a name (not a common word; capitalised in cased text)."""
+    toks = list(re.finditer(r"[A-Za-z][A-Za-z'\-]*", words))
+    while toks and (_norm(toks[0].group(0)) in COMMON or _norm(toks[0].group(0)) in TITLES):
+        toks.pop(0)
+    if not toks or len(toks) - sum(_norm(t.group(0)) in PARTICLES for t in toks[1:-1]) > 3:
+        return None
+    before = seg[max(0, start + toks[0].start() - 12) : start + toks[0].start()].lower()
+    if re.search(r"\b(?:dr|doctor|nurse|prof|professor)\.?\s*$", before):
+        return None  # a provider ("Dr. Okafor, March 3rd") is not the caller
+    all_allowed = True
+    for k, t in enumerate(toks):
+        w = t.group(0)
+        lw = _norm(w)
+        if 0 < k < len(toks) - 1 and lw in PARTICLES:
+            continue
+        if (
+            lw in COMMON
+            or lw in _CUE_WORDS
+            or (cased and not w[0].isupper())
+            or (len(w) == 1 and len(toks) == 1)
+        ):
+            return None
+        all_allowed = all_allowed and lw in allow
+    if all_allowed:
+        return None
+    return start + toks[0].start(), start + toks[-1].end()
+
+
+def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
+    """Names said without a cue where a name is expected: right before a date of birth, or
+    opening an identity answer ("Keisha Dimitriou, and my cell is ...")."""
+    cased = _CASED.search(seg) is not None
+    for c in [c for c in out if c[2] is Entity.DATE]:
+        d_start, d_end = c[0], c[1]
+        # Only a birth date: it has a year or a birth cue (appointment dates rarely do).
+        if not (
+            c[4] == 0  # a digit run read as a date: "oh nine oh three thirty seven"
+            or c[3] is Source.CONTEXT
+            or _YEARISH.search(seg, d_start, d_end)
+            or _DOB_CUE.search(seg, max(0, d_start - 25), d_start)
+        ):
+            continue
+        lo = max(0, d_start - 90)
+        m = _NAME_BEFORE_DOB.search(seg, lo, d_start)
+        if m is None:
+            continue
+        span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow)
+        if span is not None:
+            out.append((span[0], span[1], Entity.NAME, C, 2))
+    m = _NAME_AT_START.match(seg)
+    if m is not None and (cased or _IDENTITY_NEXT.match(seg, m.end(1))):
+        span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow)
+        # One capitalised word opening a sentence is as likely a verb ("Reschedule.").
+        if span is not None and (
+            " " in seg[span[0] : span[1]] or _IDENTITY_NEXT.match(seg, span[1])
+        ):
+            out.append((span[0], span[1], Entity.NAME, C, 2))
 
 
 # --- places ---------------------------------------------------------------------------
@@ -433,9 +680,35 @@ _STATE_WORDS = frozenset(
 )
 
 
+_TOWN_AFTER_STREET = re.compile(
+    r"[ \t]*,?[ \t]*(?:(?:over|out|up|down|right|just|there)[ \t]+)?(?:in|near|by)[ \t]+"
+    r"(?:(?:the[ \t]+)?(?:town|city|village)[ \t]+of[ \t]+)?",
+    _I,
+)
+
+
+_PLACE_PREPOSITIONS = frozenset(["near", "by", "off", "next", "across", "behind", "past"])
+
+
 def find_places(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
-    """City/town after "I live in" etc. (geographic units smaller than a state are PHI)."""
+    """City/town after "I live in" etc. (geographic units smaller than a state are PHI), and
+    the town said after a street address ("12 Elm Street in Brookline")."""
     cased = _CASED.search(seg) is not None
+    streets = [c[1] for c in out if c[2] is Entity.ADDRESS and c[3] is Source.PATTERN]
+    for end in streets:
+        m = _TOWN_AFTER_STREET.match(seg, end)
+        if m is None:
+            continue
+        span = _take_name(
+            seg,
+            m.end(),
+            first_stop=COMMON | _STATE_WORDS,
+            cont_stop=COMMON | _STATE_WORDS | _PLACE_PREPOSITIONS,
+            need_cap=cased,
+            allow=allow,
+        )
+        if span is not None:
+            out.append((span[0], span[1], Entity.ADDRESS, C, 2))
     for cue in CITY_CUE.finditer(seg):
         span = _take_name(
             seg,

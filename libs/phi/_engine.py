@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ._context import find_cued_ids, find_names, find_places, find_runs, number_runs
+from ._context import (
+    find_bare_names,
+    find_cued_ids,
+    find_names,
+    find_places,
+    find_runs,
+    number_runs,
+)
 from ._known import matcher_for
 from ._patterns import (
     Cand,
@@ -24,13 +31,18 @@ from ._patterns import (
     find_spoken_emails,
     find_written,
 )
+from ._spoken import TEENS, TENS, UNITS
 from ._types import Known, Redacted, Span
+from ._unicode import Folder, fold_word
 from ._words import TITLES
 
 if TYPE_CHECKING:
     from ._stream import StreamRedactor
 
-_BOUNDARY = re.compile(r"\n|[.?!]+(?=\s)")
+_BOUNDARY = re.compile(r"\n|[.?!\u2026]+(?=\s)")
+_NUMBER_WORDS = frozenset(
+    [*UNITS, *TEENS, *TENS, "hundred", "thousand", "double", "triple", "oh", "o"]
+)
 _ABBREV = frozenset(
     [
         "dr",
@@ -90,14 +102,19 @@ def boundaries(text: str) -> list[int]:
         if m.group(0) == "\n":
             cuts.append(m.end())
             continue
-        if m.group(0)[-1] == ".":
+        mark = m.group(0)
+        if "\u2026" in mark or (".." in mark and "?" not in mark and "!" not in mark):
+            continue  # "eight four three... six four one": a pause, not the end of a sentence
+        if mark[-1] == ".":
             i = m.start()
             j = i
-            while j > 0 and text[j - 1].isalpha():
+            while j > 0 and text[j - 1].isalnum():
                 j -= 1
             word = text[j:i].lower()
             if len(word) == 1 or word in _ABBREV:
                 continue  # "Dr. Smith", "J. Smith", "P.O. Box", "a.m. "
+            if word.isdigit() or word in _NUMBER_WORDS:
+                continue  # "eight four three. six four one.": digit groups said with pauses
         cuts.append(m.end())
     return cuts
 
@@ -136,7 +153,7 @@ def _merge(cands: list[Cand]) -> list[Span]:
 def _allow_tokens(allow: Iterable[str]) -> frozenset[str]:
     words: set[str] = set()
     for phrase in allow:
-        for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", phrase):
+        for w in re.findall(r"[A-Za-z][A-Za-z'\-]*", fold_word(phrase)):
             lw = w.lower().replace("'", "")
             if lw not in TITLES:
                 words.add(lw)
@@ -156,12 +173,13 @@ class Engine:
     other words that must never be redacted as NAME.
     """
 
-    __slots__ = ("_allow", "_allow_words", "_strict")
+    __slots__ = ("_allow", "_allow_words", "_folder", "_strict")
 
     def __init__(self, *, strict: bool = True, allow: Iterable[str] = ()) -> None:
         self._strict = bool(strict)
         self._allow = frozenset(allow)
         self._allow_words = _allow_tokens(self._allow)
+        self._folder = Folder()
 
     @property
     def strict(self) -> bool:
@@ -180,11 +198,12 @@ class Engine:
         """Sorted, non-overlapping PHI spans (offsets into ``text``)."""
         spans: list[Span] = []
         for start, end in _segments(text):
-            seg = text[start:end]
+            # Detectors read the segment's ASCII shadow ("José" -> "Jose"), same offsets
+            # unless the text had to be composed first (then ``back`` maps them).
+            seg, back = self._folder.prepare(text[start:end])
             for s in self._detect_segment(seg, known):
-                spans.append(
-                    Span(s.start + start, s.end + start, s.entity, s.source) if start else s
-                )
+                a, b = (back[s.start], back[s.end]) if back is not None else (s.start, s.end)
+                spans.append(Span(a + start, b + start, s.entity, s.source) if start or back else s)
         return spans
 
     def redact(self, text: str, known: Known | None = None) -> Redacted:
@@ -219,10 +238,11 @@ class Engine:
         cands.extend(dates)
         find_ages(seg, cands)
         find_addresses(seg, cands)
-        find_cued_ids(seg, cands)
         runs = number_runs(seg)
+        find_cued_ids(seg, runs, cands)
         find_runs(seg, runs, cands, strict)
         find_names(seg, cands, strict, self._allow_words)
+        find_bare_names(seg, cands, self._allow_words)
         find_places(seg, cands, self._allow_words)
         if known is not None and not known.is_empty():
             matcher_for(known).find(seg, runs, dates, cands, self._allow_words)

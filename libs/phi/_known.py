@@ -14,6 +14,7 @@ from functools import lru_cache
 from ._patterns import Cand, month_day_of
 from ._spoken import NUM_WORD, UNIT_WORDS
 from ._types import Entity, Known, Source
+from ._unicode import fold_word
 
 _I = re.IGNORECASE
 K = Source.KNOWN
@@ -202,8 +203,10 @@ def matcher_for(known: Known) -> KnownMatcher:
     """Compile (once per distinct ``known``) the matchers for its values."""
     full: list[str] = []
     parts: list[str] = []
+    # Known values are folded like the text they are matched against: "José García" matches
+    # "José", "JOSE" and "Jose Garcia" alike.
     for name in known.names:
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", name)
+        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", fold_word(name))
         words = [w for w in words if w.lower().rstrip(".") not in ("mr", "mrs", "ms", "dr", "miss")]
         if len(words) > 1:
             full.append(r"[ \t]+".join(_letters(w.lower()) for w in words))
@@ -221,7 +224,7 @@ def matcher_for(known: Known) -> KnownMatcher:
     addr_parts: list[str] = []
     zips: set[str] = set()
     for addr in known.addresses:
-        for i, chunk in enumerate(c.strip() for c in addr.split(",")):
+        for i, chunk in enumerate(c.strip() for c in fold_word(addr).split(",")):
             digits = re.sub(r"\D", "", chunk)
             if i == 0:
                 street = _street(chunk)
@@ -238,7 +241,7 @@ def matcher_for(known: Known) -> KnownMatcher:
     return KnownMatcher(
         full_names=_alternation(full),
         name_parts=_alternation(parts),
-        emails=_alternation([_email(e) for e in known.emails]),
+        emails=_alternation([_email(fold_word(e)) for e in known.emails]),
         mrns=_alternation([_chars(v) for v in known.mrns if _chars(v)]),
         other_ids=_alternation([_chars(v) for v in known.other_ids if _chars(v)]),
         addresses=_alternation(addr_parts),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 FUNCTION: frozenset[str] = frozenset(
     [
+        "spelled",
+        "spelt",
         "a",
         "about",
         "above",
@@ -410,6 +412,10 @@ FUNCTION: frozenset[str] = frozenset(
 
 COMMON: frozenset[str] = FUNCTION | frozenset(
     [
+        "area",
+        "code",
+        "spell",
+        "spelling",
         "appointment",
         "appointments",
         "visit",

@@ -6,18 +6,34 @@
 
 from __future__ import annotations
 
+from ._corpus import (
+    CORPUS_DIR,
+    CorpusResult,
+    EntityScore,
+    corpus_staff,
+    evaluate_corpus,
+    format_corpus,
+    load_corpus,
+)
 from ._dataset import Example, GoldSpan, dataset, templates
 from ._metrics import Counts, Report, format_report, score
 from ._templates import PROVIDERS
 
 __all__ = [
+    "CORPUS_DIR",
     "PROVIDERS",
+    "CorpusResult",
     "Counts",
+    "EntityScore",
     "Example",
     "GoldSpan",
     "Report",
+    "corpus_staff",
     "dataset",
+    "evaluate_corpus",
+    "format_corpus",
     "format_report",
+    "load_corpus",
     "score",
     "templates",
 ]

@@ -4,6 +4,7 @@
     frontdesk status [--state-dir .frontdesk]
     frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
     frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
+    frontdesk eval [SECTION...]
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -50,7 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--verbose", "-v", action="store_true", help="print the transcript of failed calls"
     )
+
+    evaluate = commands.add_parser("eval", help="print the corpus figures (PHI, ...)")
+    evaluate.add_argument("sections", nargs="*", help="sections to print (default: all)")
     return parser
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from frontdesk.cli.evaluate import run
+
+    try:
+        print(run(args.sections))
+    except ValueError as error:
+        print(f"frontdesk eval: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -128,7 +143,13 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"up": _up, "status": _status, "call": _call, "simulate": _simulate}
+    handlers = {
+        "up": _up,
+        "status": _status,
+        "call": _call,
+        "simulate": _simulate,
+        "eval": _eval,
+    }
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

@@ -308,3 +308,27 @@ def test_scrubbing_is_idempotent(scrub: Callable[[str], str], text: str) -> None
     once = scrub(text)
     assert once != text
     assert scrub(once) == once
+
+
+@pytest.mark.parametrize(
+    ("caller_text", "known", "entities"),
+    [
+        # Accented names, with and without what the call knows (the KV session's Known).
+        ("okay so Zoë Müller, born 3/4/1981", None, {"NAME", "DATE"}),
+        ("yes it's jose garcia", phi.Known.of(names="José García"), {"NAME"}),
+        ("GARCÍA, with the accent", phi.Known.of(names="Jose Garcia"), {"NAME"}),
+        # A number given in three groups with pauses: the whole number, not only its last group.
+        ("my cell is eight four three... six four one... four five oh seven", None, {"PHONE"}),
+        ("I live at 12 Elm Street in Brookline", None, {"ADDRESS"}),
+    ],
+)
+def test_the_leak_detector_notices_what_redact_removes(
+    scanner: LeakScanner, caller_text: str, known: phi.Known | None, entities: set[str]
+) -> None:
+    leaks = scanner.scan_message(turn(caller_text), known)
+    assert {leak.entity for leak in leaks} == entities
+    covered = {i for leak in leaks for i in range(leak.start, leak.end)}
+    raw = [i for i, ch in enumerate(caller_text) if ch.isalnum()]
+    redacted = phi.redact(caller_text, known, allow=scanner.engine.allow)
+    removed = {i for s in redacted.spans for i in range(s.start, s.end)}
+    assert [i for i in raw if i in removed and i not in covered] == []

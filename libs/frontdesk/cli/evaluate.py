@@ -1,0 +1,44 @@
+"""``frontdesk eval``: every corpus figure the project measures, one section per component.
+
+    frontdesk eval                 # every section
+    frontdesk eval phi             # only the named sections
+
+A section is a function returning its printed report; :func:`sections` lists them by name (each
+imports its evaluation kit lazily, so one missing dev dependency only fails its own section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+Section = Callable[[], str]
+
+
+def phi_section() -> str:
+    """PHI redaction on the style corpus (tests/corpus/phi): dev and held-out families."""
+    import phi
+    from phi_eval import corpus_staff, evaluate_corpus, format_corpus, load_corpus
+
+    engine = phi.Engine(strict=True, allow=corpus_staff())
+    parts: list[str] = []
+    for split in ("dev", "heldout"):
+        examples = load_corpus(split)
+        evaluate_corpus(engine, examples[:50])  # warm the engine's caches before timing
+        result = evaluate_corpus(engine, examples)
+        parts.append(format_corpus(result, f"phi (strict) on the style corpus, {split}"))
+    return "\n\n".join(parts)
+
+
+def sections() -> dict[str, Section]:
+    """Every registered section, in print order."""
+    return {"phi": phi_section}
+
+
+def run(names: Sequence[str] = (), *, available: dict[str, Section] | None = None) -> str:
+    """The reports of ``names`` (all sections when empty), each under its own heading."""
+    table = sections() if available is None else available
+    unknown = [name for name in names if name not in table]
+    if unknown:
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(table)}")
+    chosen = list(names) or list(table)
+    return "\n\n".join(f"== {name} ==\n{table[name]()}" for name in chosen)

@@ -1,0 +1,109 @@
+"""The classes that leaked on natural speech: grouped digits, cue-less names, non-ASCII names,
+towns after a street address — in ``redact``, the stream and with ``Known`` alike."""
+
+from __future__ import annotations
+
+import pytest
+
+import phi
+
+PHONE_IN_GROUPS = [
+    "my cell is eight four three... six four one... four five oh seven",
+    "my cell is eight four three. six four one. four five oh seven. thanks",
+    "area code seven two two, then four three four, uh, five five six seven",
+    "it's eight four three, um, six four one, hmm, four five oh seven",
+    "eight four three\u2026 six four one\u2026 four five oh seven",
+]
+
+
+@pytest.mark.parametrize("text", PHONE_IN_GROUPS)
+def test_a_number_said_in_groups_is_redacted_whole(text: str) -> None:
+    out = phi.redact(text).text
+    for group in ("eight four three", "six four one", "seven two two", "four three four"):
+        assert group not in out
+    assert "[PHONE]" in out
+
+
+def test_a_social_said_in_groups_with_fillers_is_one_ssn() -> None:
+    red = phi.redact("my social is one two three, uh, four five, six seven eight nine")
+    assert red.text == "my social is [SSN]"
+
+
+def test_a_group_said_alone_as_a_turn_is_redacted_but_counts_are_not() -> None:
+    assert phi.redact("um it's eight four three").text == "um it's [ID]"
+    assert phi.redact("I have three kids and two dogs").text == "I have three kids and two dogs"
+    assert phi.redact("come at three thirty, um, and bring 2 pills").spans == ()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        ["my number is eight four three... ", "six four one... ", "four five oh seven. ok"],
+        ["my number is eight four three", ". six four one", ". four five oh seven. ok"],
+        ["area code seven two two, then ", "four three four, uh, five five ", "six seven\n"],
+    ],
+)
+def test_a_group_split_across_stream_chunks_never_leaves_raw(chunks: list[str]) -> None:
+    stream = phi.StreamRedactor()
+    outputs = [stream.feed(chunk) for chunk in chunks] + [stream.close()]
+    assert "".join(outputs) == phi.redact("".join(chunks)).text
+    for out in outputs:
+        for group in ("eight four three", "six four one", "seven two two", "four three four"):
+            assert group not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("okay so Keisha Dimitriou, march third 1980", "okay so [NAME], [DATE]"),
+        ("okay so keisha dimitriou march third nineteen eighty", "okay so [NAME] [DATE]"),
+        ("jose garcia and my date of birth is 3/4/81", "[NAME] and my date of birth is [DATE]"),
+        ("Zoë Müller, and my cell is 555 123 4567", "[NAME], and my cell is [PHONE]"),
+        ("Hello, Nguyễn Thị Hoa, I need to reschedule", "Hello, [NAME], I need to reschedule"),
+        ("hi this is Siobhán O\u2019Connor calling", "hi this is [NAME] calling"),
+        ("um, Björn Andersson, born 12/5/1950", "um, [NAME], born [DATE]"),
+        ("my name is Łukasz Wójcik", "my name is [NAME]"),
+    ],
+)
+def test_names_without_a_cue_or_with_accents(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need a flu shot March 3",
+        "Physical therapy, Tuesday March 3",
+        "Good morning, I would like to book a checkup",
+        "Tuesday works",
+        "can I see Dr. Núñez on Friday at ten thirty",
+    ],
+)
+def test_clinic_talk_is_left_alone(text: str) -> None:
+    spans = phi.detect(text, allow=["Dr. Ana Núñez"])
+    assert [s for s in spans if s.entity is phi.Entity.NAME] == []
+
+
+def test_known_names_match_with_or_without_accents_and_decomposed() -> None:
+    known = phi.Known.of(names="José García")
+    assert phi.redact("yes jose garcia", known).text == "yes [NAME]"
+    assert phi.redact("GARCÍA", known).text == "[NAME]"
+    decomposed = "it's Jose\u0301 Garci\u0301a"  # "e" + combining acute accent
+    red = phi.redact(decomposed, known)
+    assert red.text == "it's [NAME]"
+    assert decomposed[red.spans[0].start : red.spans[0].end] == "Jose\u0301 Garci\u0301a"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at 12 Elm Street in Brookline", "I live at [ADDRESS] in [ADDRESS]"),
+        (
+            "my address is 4 Oak Road in Jamaica Plain, Massachusetts",
+            "my address is [ADDRESS] in [ADDRESS], Massachusetts",
+        ),
+        ("12 Elm St in the back", "[ADDRESS] in the back"),
+    ],
+)
+def test_the_town_after_a_street_address(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
