@@ -177,3 +177,39 @@ async def test_nothing_the_stack_emits_carries_a_raw_identifier(
         ]
         assert reports and all("phi-call-1" in text for text in reports)
         assert [leaks_in(text) for text in reports if leaks_in(text)] == []
+
+
+# A phone number said in three groups with pauses and fillers: in one turn, and as three turns.
+GROUPED = [
+    "hi I'd like to book a checkup",
+    "my cell is eight four three... six four one... four five oh seven",
+    "area code eight four three, uh, then six four one, um, four five oh seven",
+    "my cell is eight four three",
+    "six four one",
+    "four five oh seven",
+]
+GROUPS = ["eight four three", "six four one", "four five oh seven", "8436414507", "843-641"]
+
+
+async def test_a_phone_number_said_in_groups_never_leaves_the_stack(
+    nats_server: NatsServer, tmp_path: Path, captured_logs: io.StringIO
+) -> None:
+    exporter = InMemorySpanExporter()
+    async with Stack.start(nats_server.url, state_dir=tmp_path, span_exporters=[exporter]) as stack:
+        await _talk(stack, "phi-grouped-1", "+15550100203", GROUPED)
+        await asyncio.sleep(1.0)
+        events = await _events(nats_server.url)
+        logs = captured_logs.getvalue()
+        spans = [span.to_json() for span in exporter.get_finished_spans()]
+
+        turns = [text for subject, text in events if subject.endswith("turn_completed")]
+        assert len(turns) >= 3  # the groups reached the stack and were published, redacted
+        assert any("[PHONE]" in text or "[ID]" in text for text in turns)
+
+        def grouped_leaks(text: str) -> list[str]:
+            return [group for group in GROUPS if group in text.lower()]
+
+        assert [grouped_leaks(text) for _, text in events if grouped_leaks(text)] == []
+        assert grouped_leaks(logs) == [], [ln for ln in logs.splitlines() if grouped_leaks(ln)][:5]
+        assert [grouped_leaks(span) for span in spans if grouped_leaks(span)] == []
+        assert await _leaks_counted(stack) == 0
