@@ -9,8 +9,9 @@ date of birth, ``ToolVerifyIdentity``; three failures hand off), booking (type, 
 cancelling, listing appointments, hours / address / FAQ answers, and handoffs to staff.
 
 Guardrails run first on every caller utterance, in every phase (``orchestrator.guardrails``):
-emergency signs, requests for a person (or keypad 0), out-of-scope questions. Two failed
-understandings in a row, three failed verifications, or a tool failing twice also hand off.
+emergency signs, requests for a person (or keypad 0), out-of-scope questions. An unclear answer
+gets the question rephrased with examples, a second one a keypad menu (``rules.ladder``), a
+third in a row hands off; so do three failed verifications or a tool failing twice.
 No appointment tool (list/book/cancel/reschedule) is asked for before the caller is verified.
 
 Handoffs carry what an agent needs without asking again (``handoff.packet``):
@@ -81,6 +82,7 @@ from orchestrator.dialogue import (
     check_event,
     check_transition,
 )
+from orchestrator.rules import ladder
 from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
@@ -108,7 +110,8 @@ from orchestrator.understanding.yes_no import classify, classify_digits
 TRANSCRIPT_LIMIT = 20
 NOTES_LIMIT = 6
 MAX_VERIFY_FAILURES = 3
-MAX_MISUNDERSTANDINGS = 2
+# Unclear answers in a row before a handoff: a rephrased question, then a keypad menu, then staff.
+MAX_MISUNDERSTANDINGS = 3
 OFFER_COUNT = 3
 RETRYABLE = frozenset({"UNAVAILABLE", "DEADLINE_EXCEEDED"})
 SLOT_TAKEN = "FAILED_PRECONDITION"
@@ -329,7 +332,8 @@ class RulesPolicy:
             answer = classify_digits(keys)
             self._heard(turn, answer or "", typed=True)
         else:
-            self._heard(turn, keys, typed=True)
+            menu = ladder.keypad_answer(turn.phase, keys, turn.clinic)
+            self._heard(turn, menu or keys, typed=True)
 
     def _heard(self, turn: _Turn, text: str, typed: bool) -> None:
         if turn.phase in (Phase.START, Phase.ENDED):
@@ -376,7 +380,38 @@ class RulesPolicy:
             turn.note(f"could not understand: {text!r}")
             self._handoff(turn, "misunderstanding", "routine", "")
             return
-        turn.say("Sorry, I didn't catch that.", self._prompt(turn))
+        if misses == 1:
+            turn.say("Sorry, I didn't catch that.", self._rephrase(turn))
+            return
+        turn.say(
+            "I'm sorry, I'm still not sure what you mean.",
+            self._rephrase(turn),
+            ladder.keypad_menu(turn.phase, turn.clinic, self._choice_count(turn)),
+        )
+
+    def _rephrase(self, turn: _Turn) -> str:
+        """The question of the current phase in other words, with examples (``rules.ladder``)."""
+        if turn.phase is Phase.ASK_TYPE:
+            return ladder.rephrase_type(turn.clinic)
+        if turn.phase is Phase.ASK_NAME and turn.first_name:
+            return "Please tell me just your last name."
+        if turn.phase is Phase.OFFER:
+            return f"{self._offer_text(turn)} {ladder.REPHRASE[Phase.OFFER]}"
+        if turn.phase is Phase.PICK_APPOINTMENT:
+            return f"{self._appointments_text(turn)} {ladder.REPHRASE[Phase.PICK_APPOINTMENT]}"
+        if turn.phase is Phase.CONFIRM:
+            return (
+                f"{turn.req.readback} Please say yes if that's right, or no to change it. "
+                "I won't make any change without a clear yes."
+            )
+        return ladder.REPHRASE.get(turn.phase, self._prompt(turn))
+
+    def _choice_count(self, turn: _Turn) -> int:
+        if turn.phase is Phase.OFFER:
+            return len(turn.req.offers)
+        if turn.phase is Phase.PICK_APPOINTMENT:
+            return len(turn.req.appointments)
+        return 0
 
     def _info_question(self, turn: _Turn, text: str) -> bool:
         """A question about hours or an FAQ topic, asked while booking details are collected."""

@@ -635,7 +635,9 @@ def test_unreadable_birth_date_is_asked_again_and_a_single_name_is_not_enough() 
     assert call.state.first_name == ""
     actions = call.say("a long time ago")
     assert "date of birth" in spoken(actions) and call.state.phase == "ask_dob"
-    call.press("13451980")  # no 13th month: the second miss in a row
+    actions = call.press("13451980")  # no 13th month: the second miss in a row
+    assert "still not sure" in spoken(actions) and call.state.phase == "ask_dob"
+    call.say("i dunno")  # the third
     assert isinstance(last(call.steps[-1][1]), ToolCreateHandoff)
 
 
@@ -727,15 +729,22 @@ def test_callback_when_the_clinic_is_closed() -> None:
     assert call.state.outcome == "handoff"
 
 
-def test_two_misunderstandings_in_a_row_hand_off() -> None:
+def test_unclear_answers_are_rephrased_then_a_keypad_menu_then_a_handoff() -> None:
     call = Call()
     call.start()
     actions = call.say("purple monkey dishwasher")
-    assert spoken(actions) == "Sorry, I didn't catch that. How can I help you today?"
+    # First: the question in other words, with examples; no keypad menu yet.
+    assert spoken(actions).startswith("Sorry, I didn't catch that. I can book, change or cancel")
+    assert "for example" in spoken(actions).lower() and "press" not in spoken(actions)
     assert call.state.misunderstood == 1
     call.say("where do i park")  # understood: the count starts again
-    assert call.state.misunderstood == 0
+    assert call.state.misunderstood == 0 and call.state.phase == "anything_else"
     call.say("banana")
+    actions = call.say("walrus")
+    # Second: not "I didn't catch that" again, and a keypad menu.
+    assert "didn't catch" not in spoken(actions)
+    assert "press 1 for yes, 2 for no" in spoken(actions)
+    assert call.state.phase == "anything_else" and call.state.misunderstood == 2
     actions = call.say("xyzzy")
     assert "having trouble understanding" in spoken(actions)
     assert call.state.phase == "handoff_name"
@@ -902,8 +911,9 @@ def _to_offer_book(call: Call) -> None:
     [
         (_to_offer, "offer", "Which one works for you?"),
         (_to_confirm, "confirm", "I have you down for an annual checkup on Tuesday"),
+        (_to_confirm, "confirm", "I won't make any change without a clear yes"),
         (_to_pick_appointment, "pick_appointment", "Which one would you like to cancel?"),
-        (_to_offer_book, "offer_book", "Would you like to book a new appointment?"),
+        (_to_offer_book, "offer_book", "Please say yes or no."),
     ],
 )
 def test_misunderstanding_repeats_the_phase_question(setup, phase: str, prompt: str) -> None:  # type: ignore[no-untyped-def]
@@ -913,6 +923,27 @@ def test_misunderstanding_repeats_the_phase_question(setup, phase: str, prompt: 
     assert spoken(actions).startswith("Sorry, I didn't catch that.")
     assert prompt in spoken(actions) and call.state.phase == phase
     assert not any(isinstance(a, ToolBook | ToolCancel) for a in actions)
+
+
+def test_the_keypad_menu_answers_the_question_it_offers() -> None:
+    call = Call()
+    call.start()
+    call.say("purple monkey dishwasher")
+    actions = call.say("banana telephone")
+    assert "press 2 for change an appointment" in spoken(actions)
+    call.press("1")  # book
+    assert call.state.intent == "book" and call.state.phase == "ask_name"
+    call.say("jane doe")
+    call.say("march third nineteen eighty")
+    call.result("ToolVerifyIdentity", VerifiedIdentity(True, "P1"))
+    assert call.state.phase == "ask_type"
+    call.press("4")  # the fourth appointment type of the demo clinic
+    assert call.state.request.visit_type == "vaccination" and call.state.phase == "ask_time"
+    actions = call.press("1")  # the first available time
+    assert isinstance(last(actions), ToolFindSlots) and last(actions).start_before is None  # type: ignore[union-attr]
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    actions = call.press("9")  # other times
+    assert call.state.phase == "ask_time"
 
 
 def test_pick_appointment_none_and_offer_book_no_return_to_anything_else() -> None:
@@ -1283,6 +1314,7 @@ def test_misunderstanding_with_nothing_understood_records_unclear() -> None:
     call.start()
     call.say("purple monkey dishwasher")
     call.say("banana telephone")
+    call.say("walrus")
     actions = call.say("no")
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff) and handoff.reason == "misunderstanding"
