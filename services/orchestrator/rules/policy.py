@@ -83,6 +83,7 @@ from orchestrator.dialogue import (
     check_transition,
 )
 from orchestrator.rules import ladder
+from orchestrator.rules.consent import read_consent
 from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
@@ -381,7 +382,12 @@ class RulesPolicy:
             self._handoff(turn, "misunderstanding", "routine", "")
             return
         if misses == 1:
-            turn.say("Sorry, I didn't catch that.", self._rephrase(turn))
+            opening = (
+                f"I haven't {self._change_verb(turn)} anything yet."
+                if turn.phase is Phase.CONFIRM
+                else "Sorry, I didn't catch that."
+            )
+            turn.say(opening, self._rephrase(turn))
             return
         turn.say(
             "I'm sorry, I'm still not sure what you mean.",
@@ -851,8 +857,11 @@ class RulesPolicy:
         return f"Shall I book it? {PRESS_YES_NO}"
 
     def _on_confirm(self, turn: _Turn, text: str) -> bool:
-        answer = classify(text)
-        if answer == "yes":
+        """The answer to the read-back: only a plain yes commits (``rules.consent``); anything
+        hedged, conditional or questioning is not understood as consent (the ladder then says
+        nothing has changed and reads it back again)."""
+        consent = read_consent(text)
+        if consent == "yes":
             if turn.req.readback_unheard:
                 turn.req.readback_unheard = False
                 # The caller cut the read-back short: they must hear it before agreeing.
@@ -861,8 +870,16 @@ class RulesPolicy:
             self._commit(turn)
             return True
         turn.req.readback_unheard = False
+        if consent == "defer":
+            turn.note("the caller wanted to wait before agreeing")
+            turn.say(
+                f"Of course. I haven't {self._change_verb(turn)} anything. You're welcome to "
+                "call us back when you're ready.",
+                self._anything_else(turn),
+            )
+            return True
         if turn.intent == "cancel":
-            if answer == "no":
+            if consent == "no":
                 turn.note("the caller decided not to cancel")
                 turn.say("Okay, I won't cancel it.", self._anything_else(turn))
                 return True
@@ -870,7 +887,7 @@ class RulesPolicy:
         if self._collect_booking_details(turn, text, types=turn.intent == "book"):
             self._find(turn, "Let me check.")
             return True
-        if answer == "no":
+        if consent == "no":
             turn.note("the caller declined the read-back")
             turn.req.when = None
             turn.phase = Phase.ASK_TIME
@@ -880,6 +897,9 @@ class RulesPolicy:
             )
             return True
         return False
+
+    def _change_verb(self, turn: _Turn) -> str:
+        return {"cancel": "cancelled", "reschedule": "moved"}.get(turn.intent, "booked")
 
     def _commit(self, turn: _Turn) -> None:
         turn.phase = Phase.COMMITTING

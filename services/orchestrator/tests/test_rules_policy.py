@@ -920,9 +920,59 @@ def test_misunderstanding_repeats_the_phase_question(setup, phase: str, prompt: 
     call = Call()
     setup(call)
     actions = call.say("purple monkey dishwasher")
-    assert spoken(actions).startswith("Sorry, I didn't catch that.")
+    opening = "I haven't booked anything yet." if phase == "confirm" else "Sorry, I didn't catch"
+    assert spoken(actions).startswith(opening)
     assert prompt in spoken(actions) and call.state.phase == phase
     assert not any(isinstance(a, ToolBook | ToolCancel) for a in actions)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I guess",
+        "sure, that sounds... actually is that with a man or a woman doctor?",
+        "yes as long as I can bring my son",
+        "yeah probably",
+        "okay unless it costs extra",
+        "yes? is that the one near the pharmacy",
+        "umm I think so yes",
+        "yes no",
+    ],
+)
+def test_a_hedged_conditional_or_questioning_yes_commits_nothing(reply: str) -> None:
+    call = Call()
+    _to_confirm(call)
+    actions = call.say(reply)
+    assert not any(isinstance(a, ToolBook) for a in actions)
+    assert call.state.phase == "confirm"
+    assert "I haven't booked anything yet" in spoken(actions)
+    assert "I have you down for an annual checkup on Tuesday" in spoken(actions)
+    actions = call.say("yes please book it")
+    assert isinstance(last(actions), ToolBook)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["let me check with my husband first", "can I call you back to confirm?", "I'll think about it"],
+)
+def test_a_wish_to_wait_at_the_read_back_books_nothing_and_moves_on(reply: str) -> None:
+    call = Call()
+    _to_confirm(call)
+    actions = call.say(reply)
+    assert not any(isinstance(a, ToolBook) for a in actions)
+    assert "I haven't booked anything" in spoken(actions)
+    assert call.state.phase == "anything_else"
+
+
+def test_three_unsure_answers_at_the_read_back_reach_a_person_without_booking() -> None:
+    call = Call()
+    _to_confirm(call)
+    call.say("maybe")
+    actions = call.say("I suppose")
+    assert "press 1 for yes" in spoken(actions)
+    actions = call.say("hmm")
+    assert not any(isinstance(a, ToolBook) for a in call.steps[-1][1])
+    assert call.state.phase in ("handoff_name", "handoff")
 
 
 def test_the_keypad_menu_answers_the_question_it_offers() -> None:
