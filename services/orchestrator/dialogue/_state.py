@@ -82,7 +82,9 @@ class IllegalEvent(DialogueError):
 P = Phase
 # Where a new request can start from any phase the caller speaks in: identity first, or
 # straight to its next step once verified; or back to "anything else?" when it is dropped.
-_REQUEST_STARTS = frozenset({P.ASK_NAME, P.ASK_TYPE, P.ASK_TIME, P.FINDING, P.LISTING})
+_REQUEST_STARTS = frozenset(
+    {P.ASK_NAME, P.ASK_DOB, P.VERIFYING, P.ASK_TYPE, P.ASK_TIME, P.FINDING, P.LISTING}
+)
 _TALKING = frozenset({P.INTENT, P.ANYTHING_ELSE}) | _REQUEST_STARTS
 # Reachable from everywhere (but ENDED): hand off, or end (goodbye, hang-up).
 _ALWAYS = frozenset({P.HANDOFF_NAME, P.HANDOFF, P.ENDED})

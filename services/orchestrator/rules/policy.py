@@ -84,13 +84,14 @@ from orchestrator.dialogue import (
 )
 from orchestrator.rules import ladder
 from orchestrator.rules.consent import read_consent
+from orchestrator.rules.reasons import visit_type_for
 from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
+from orchestrator.rules.volunteered import read_volunteered
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
 from orchestrator.understanding.dates import TimePreference, parse_preference, part_of_day_only
 from orchestrator.understanding.identity import (
     given_name,
-    introduced_name,
     name_before_date,
     parse_dob,
     parse_name,
@@ -339,27 +340,32 @@ class RulesPolicy:
     def _heard(self, turn: _Turn, text: str, typed: bool) -> None:
         if turn.phase in (Phase.START, Phase.ENDED):
             turn.phase = Phase.INTENT
+        heard = text
+        if not typed and turn.phase not in (*IDENTITY_PHASES, Phase.HANDOFF_NAME):
+            text = self._keep_volunteered(turn, text)
         if not typed:
-            if not turn.caller_name and turn.phase not in (*IDENTITY_PHASES, Phase.HANDOFF_NAME):
-                # "my name is jane doe, i need a person": never ask for what was just said.
-                turn.caller_name = introduced_name(text) or ""
-            flag = guardrails.find_red_flag(text)
+            flag = guardrails.find_red_flag(heard)
             if flag is not None:
                 turn.note(f"red flag: {flag.kind} ({flag.phrase})")
-                self._handoff(turn, "emergency", "urgent", f"The caller said: {text!r}.")
+                self._handoff(turn, "emergency", "urgent", f"The caller said: {heard!r}.")
                 return
             if turn.phase == Phase.HANDOFF_NAME:
                 self._on_handoff_name(turn, text)
                 return
-            if guardrails.asks_for_human(text):
+            if guardrails.asks_for_human(heard):
                 self._handoff(turn, "caller_request", "routine", "")
                 return
             if turn.phase not in IDENTITY_PHASES:
-                topic = guardrails.out_of_scope(text)
-                if topic and catalog.match_faq(text, turn.clinic) is None:
+                topic = guardrails.out_of_scope(heard)
+                if topic and catalog.match_faq(heard, turn.clinic) is None:
                     turn.note(f"out of scope: {topic.replace('_', ' ')}")
-                    self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {text!r}.")
+                    self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {heard!r}.")
                     return
+            if not text.strip():
+                # Only a greeting, or a name and date of birth before any request: kept; ask.
+                first = turn.caller_name.split()[0] if turn.caller_name else ""
+                turn.say(f"Thank you, {first}." if first else "Hello!", self._prompt(turn))
+                return
         handler = self._handlers().get(turn.phase)
         if not typed and turn.phase in DETAIL_PHASES and self._info_question(turn, text):
             # "how late are you open on thursdays?" names a day but asks about the hours: answer
@@ -418,6 +424,17 @@ class RulesPolicy:
         if turn.phase is Phase.PICK_APPOINTMENT:
             return len(turn.req.appointments)
         return 0
+
+    def _keep_volunteered(self, turn: _Turn, text: str) -> str:
+        """Keeps a name and date of birth said before they were asked for (never asked for
+        again, never read as the wanted day); returns the rest of the text for the phase's
+        own question (``rules.volunteered``)."""
+        offered = read_volunteered(text, turn.clinic.local(turn.now).date())
+        if offered.name and not turn.caller_name:
+            turn.caller_name = offered.name
+        if offered.date_of_birth and not turn.verified_patient_id:
+            turn.volunteered.date_of_birth = offered.date_of_birth.isoformat()
+        return offered.rest
 
     def _info_question(self, turn: _Turn, text: str) -> bool:
         """A question about hours or an FAQ topic, asked while booking details are collected."""
@@ -563,11 +580,25 @@ class RulesPolicy:
         if intent in ("book", "reschedule"):
             self._collect_booking_details(turn, text, types=intent == "book")
         if not turn.verified_patient_id:
-            turn.say("I can help with that. First, I need to verify your identity.")
-            turn.phase = Phase.ASK_NAME
-            turn.say(self._prompt(turn))
+            self._ask_identity(turn)
             return
         self._continue(turn)
+
+    def _ask_identity(self, turn: _Turn) -> None:
+        """Verification, using what the caller already gave: a volunteered name and date of
+        birth are checked at once, a name alone skips to the date of birth."""
+        turn.say("I can help with that.")
+        born = turn.volunteered.date_of_birth
+        if turn.caller_name and born:
+            self._verify(turn, date.fromisoformat(born))
+            return
+        turn.say("First, I need to verify your identity.")
+        if turn.caller_name:
+            turn.phase = Phase.ASK_DOB
+            turn.say(f"Thank you, {turn.caller_name.split()[0]}.", self._prompt(turn))
+            return
+        turn.phase = Phase.ASK_NAME
+        turn.say(self._prompt(turn))
 
     def _continue(self, turn: _Turn) -> None:
         """After verification: the next step of the current request."""
@@ -601,6 +632,8 @@ class RulesPolicy:
             name = f"{first} {single}"
         turn.first_name = ""
         turn.caller_name = name
+        if born is None and turn.volunteered.date_of_birth:
+            born = date.fromisoformat(turn.volunteered.date_of_birth)
         if born is not None:
             self._verify(turn, born)
             return True
@@ -630,6 +663,7 @@ class RulesPolicy:
             return
         failures = turn.verify_failures + 1
         turn.verify_failures = failures
+        turn.volunteered = Volunteered()  # ask for both again, not reuse what did not match
         turn.note(f"verification failed ({failures})")
         if failures >= MAX_VERIFY_FAILURES:
             self._handoff(turn, "identity_failed", "routine", "")
@@ -647,7 +681,7 @@ class RulesPolicy:
         """Appointment type, provider and preferred time named in ``text``; True if any."""
         found = False
         if types:
-            code = catalog.match_appointment_type(text, turn.clinic)
+            code = visit_type_for(text, turn.clinic)
             if code:
                 turn.req.visit_type = code
                 found = True
@@ -1000,6 +1034,9 @@ class RulesPolicy:
             turn.say(core, self._confirm_question(turn))
             return
         turn.req.visit_type = appointment["slot"]["appointment_type"]
+        # A move keeps the provider unless the caller named another; the search says so when
+        # it has to look wider, and the read-back names both.
+        turn.req.provider = turn.req.provider or str(appointment["slot"].get("provider_id", ""))
         if turn.req.when:
             seen = speech.say_appointment(appointment, turn.clinic)
             self._find(turn, f"I see {seen}. Let me check what's available.")
@@ -1257,8 +1294,8 @@ def _request_intent(text: str, clinic: Clinic, faq_matched: bool) -> str | None:
         ]
         if not any(detect_intent(clause) in APPOINTMENT_INTENTS for clause in requests):
             return None
-    if intent is None and not faq_matched and catalog.match_appointment_type(text, clinic):
-        return "book"
+    if intent is None and not faq_matched and visit_type_for(text, clinic):
+        return "book"  # a reason for a visit ("my knee hurts") is a request for one
     return intent
 
 

@@ -436,6 +436,7 @@ def test_reschedule_picks_an_appointment_and_moves_it() -> None:
     tool = last(call.say("friday morning"))
     assert isinstance(tool, ToolFindSlots)
     assert (tool.appointment_type, tool.part_of_day) == ("checkup", "morning")
+    assert tool.provider_id == "dr-patel"  # a move keeps the provider
     new = (slot("n1", "dr-patel", "checkup", 20, 9), slot("n2", "dr-patel", "checkup", 20, 9, 30))
     call.result("ToolFindSlots", new)
     assert call.say("the 9:30") == (ToolHoldSlot("n2"),)
@@ -448,6 +449,26 @@ def test_reschedule_picks_an_appointment_and_moves_it() -> None:
     actions = call.result("ToolReschedule", AppointmentInfo("A3", new[1]))
     assert "Your annual checkup is now on Friday, March twentieth at 9:30 AM" in spoken(actions)
     assert call.state.phase == "anything_else"
+
+
+def test_a_move_says_so_when_it_changes_the_provider() -> None:
+    call = Call()
+    call.verify("i need to reschedule my appointment")
+    call.result("ToolListAppointments", APPOINTMENTS[:1])
+    tool = last(call.say("friday morning"))
+    assert isinstance(tool, ToolFindSlots) and tool.provider_id == "dr-patel"
+    tool = last(call.result("ToolFindSlots", ()))  # nothing friday morning: any time
+    assert isinstance(tool, ToolFindSlots) and tool.provider_id == "dr-patel"
+    actions = call.result("ToolFindSlots", ())  # nothing with her soon: other providers
+    assert "Dr. Priya Patel has no openings soon" in spoken(actions)
+    tool = last(actions)
+    assert isinstance(tool, ToolFindSlots) and tool.provider_id == ""
+    call.result("ToolFindSlots", (slot("o1", "dr-okafor", "checkup", 23, 10),))
+    call.say("yes")
+    actions = call.result("ToolHoldSlot", "HO")
+    assert "with Dr. Priya Patel to Monday, March twenty-third at 10 AM with Dr. James Okafor" in (
+        spoken(actions)
+    )
 
 
 def test_reschedule_with_one_appointment_and_a_time_already_given() -> None:
@@ -953,7 +974,11 @@ def test_a_hedged_conditional_or_questioning_yes_commits_nothing(reply: str) -> 
 
 @pytest.mark.parametrize(
     "reply",
-    ["let me check with my husband first", "can I call you back to confirm?", "I'll think about it"],
+    [
+        "let me check with my husband first",
+        "can I call you back to confirm?",
+        "I'll think about it",
+    ],
 )
 def test_a_wish_to_wait_at_the_read_back_books_nothing_and_moves_on(reply: str) -> None:
     call = Call()
@@ -1440,11 +1465,62 @@ def test_only_an_explicit_introduction_counts_as_a_name(said: str) -> None:
     assert spoken(actions).endswith(NAME_BEFORE_TRANSFER) and call.state.caller_name == ""
 
 
-def test_a_volunteered_name_does_not_skip_verification() -> None:
+def test_a_volunteered_name_is_not_asked_again_but_still_verified() -> None:
     call = Call()
     call.start()
     actions = call.say("hi this is jane doe calling, i'd like to book a checkup")
-    assert "Can I have your first and last name" in spoken(actions)
-    call.say("jane doe")
+    assert "first and last name" not in spoken(actions)
+    assert "Thank you, Jane. What is your date of birth?" in spoken(actions)
+    assert call.state.phase == "ask_dob" and call.state.request.visit_type == "checkup"
     actions = call.say("march third 1980")
     assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))
+
+
+def test_name_and_birth_date_in_the_opening_are_verified_at_once_and_not_taken_as_the_day() -> None:
+    call = Call()
+    call.start()
+    actions = call.say(
+        "Good morning, this is Jane Doe, date of birth March 3rd 1980, I'd like to book a checkup"
+    )
+    assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))
+    assert "first and last name" not in spoken(actions)
+    # Neither "good morning" nor the birth date is a wanted time.
+    assert call.state.request.when is None and call.state.request.visit_type == "checkup"
+    actions = call.result("ToolVerifyIdentity", VerifiedIdentity(True, "P1"))
+    assert call.state.phase == "ask_time" and "What day and time" in spoken(actions)
+
+
+def test_a_wrong_volunteered_birth_date_is_asked_for_again() -> None:
+    call = Call()
+    call.start()
+    call.say("jane doe born 3/3/1980 i need to cancel my appointment")
+    assert call.state.phase == "verifying" and call.state.intent == "cancel"
+    call.result("ToolVerifyIdentity", VerifiedIdentity(False))
+    assert call.state.phase == "ask_name" and call.state.volunteered.date_of_birth == ""
+    call.say("jane doe")
+    assert call.state.phase == "ask_dob"
+
+
+@pytest.mark.parametrize(
+    ("said", "kind"),
+    [
+        ("it's for my knee, it hurts when I walk", "sick-visit"),
+        ("my daughter needs her shots", "vaccination"),
+        ("I just need my stitches taken out", "follow-up"),
+        ("she needs a sports physical for school", "checkup"),
+        ("I've had a rash on my arm for a week", "sick-visit"),
+    ],
+)
+def test_a_reason_for_the_visit_answers_the_visit_type_question(said: str, kind: str) -> None:
+    call = Call()
+    call.verify("i need an appointment")
+    assert call.state.phase == "ask_type"
+    call.say(said)
+    assert call.state.request.visit_type == kind and call.state.phase == "ask_time"
+
+
+def test_a_reason_alone_is_a_request_for_a_visit() -> None:
+    call = Call()
+    call.start()
+    call.say("hi um my back has been killing me since saturday")
+    assert call.state.intent == "book" and call.state.request.visit_type == "sick-visit"
