@@ -5,6 +5,8 @@
     frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
     frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
     frontdesk eval [SECTION...]
+    frontdesk slo generate [--check]
+    frontdesk slo report --prometheus URL [--html FILE] [--minutes 60]
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -54,6 +56,23 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="print the corpus figures (PHI, ...)")
     evaluate.add_argument("sections", nargs="*", help="sections to print (default: all)")
+
+    slo = commands.add_parser("slo", help="SLO rules from gitops/slo/slos.yaml; SLO reports")
+    slo_commands = slo.add_subparsers(dest="slo_command", required=True)
+    generate = slo_commands.add_parser(
+        "generate", help="write the recording rules, alerts and promtool tests from the spec"
+    )
+    generate.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a file is stale"
+    )
+    slo_report = slo_commands.add_parser(
+        "report", help="each SLO's indicator, budget left and burn rates from Prometheus"
+    )
+    slo_report.add_argument("--prometheus", required=True, help="Prometheus URL")
+    slo_report.add_argument("--html", type=Path, help="also write a page with a chart per SLO")
+    slo_report.add_argument(
+        "--minutes", type=float, default=60.0, help="period the charts cover (default 60)"
+    )
     return parser
 
 
@@ -66,6 +85,14 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"frontdesk eval: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _slo(args: argparse.Namespace) -> int:
+    from frontdesk.cli import slo
+
+    if args.slo_command == "generate":
+        return slo.generate(check=args.check)
+    return slo.report(args.prometheus, html_file=args.html, minutes=args.minutes)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -149,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "call": _call,
         "simulate": _simulate,
         "eval": _eval,
+        "slo": _slo,
     }
     try:
         return handlers[args.command](args)
