@@ -517,13 +517,35 @@ def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -
 # --- names without a cue, where a name is expected ------------------------------------
 _WORDS3 = r"((?:[A-Za-z][A-Za-z'\-]*[ \t]+){0,4}?[A-Za-z][A-Za-z'\-]*)"
 # A name right before a date of birth: "okay so Keisha Dimitriou, march third 1980",
-# "jose garcia born oh three oh three eighty", "Zoë Müller and my DOB is ...".
-_NAME_BEFORE_DOB = re.compile(
-    _WORDS3 + r"[ \t]*[.,;:\-]*[ \t]*(?:(?:and[ \t]+)?(?:my[ \t]+|the[ \t]+)?"
-    r"(?:date[ \t]+of[ \t]+birth|d\.?[ \t]?o\.?[ \t]?b\.?|birth[ \t]*day|birth[ \t]*date"
-    r"|born(?:[ \t]+(?:on|in))?)(?:[ \t]+(?:is|was|'s))?[ \t]*[,:]?[ \t]*)?$",
-    _I,
+# "jose garcia born oh three oh three eighty", "Zoë Müller and my DOB is ...". Read backwards
+# from the date (a regex anchored at the date would be tried at every start: too slow).
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_SEPARATORS = re.compile(r"[\s.,;:\-]*")
+_SPACES = re.compile(r"[ \t]+")
+_DOB_CUE_WORDS = frozenset(
+    ["and", "my", "the", "date", "of", "birth", "dob", "d", "o", "b", "birthday", "birthdate"]
+    + ["born", "on", "in", "is", "was", "s", "her", "his"]
 )
+
+
+def _words_before_dob(seg: str, lo: int, hi: int) -> tuple[int, str] | None:
+    """(start, text) of the up to five words that end right before a date of birth, once its
+    cue ("and my date of birth is", "born on") and separators are set aside."""
+    toks = list(_WORD.finditer(seg, lo, hi))
+    i, tail = len(toks), hi
+    while i and _SEPARATORS.fullmatch(seg, toks[i - 1].end(), tail):
+        if toks[i - 1].group(0).lower() not in _DOB_CUE_WORDS:
+            break
+        tail = toks[i - 1].start()
+        i -= 1
+    if not i or not _SEPARATORS.fullmatch(seg, toks[i - 1].end(), tail):
+        return None
+    j = i - 1
+    while j and i - j < 5 and _SPACES.fullmatch(seg, toks[j - 1].end(), toks[j].start()):
+        j -= 1
+    return toks[j].start(), seg[toks[j].start() : toks[i - 1].end()]
+
+
 # A name opening an identity answer, then what identity answers go on with.
 _OPENERS = (
     r"(?:(?:okay|ok|so|yeah|yes|yep|yup|um+|uh+|er+m*|well|hi|hello|hey|sure|right|alright"
@@ -601,11 +623,10 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
             or _DOB_CUE.search(seg, max(0, d_start - 25), d_start)
         ):
             continue
-        lo = max(0, d_start - 90)
-        m = _NAME_BEFORE_DOB.search(seg, lo, d_start)
-        if m is None:
+        before = _words_before_dob(seg, max(0, d_start - 90), d_start)
+        if before is None:
             continue
-        span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow)
+        span = _bare_name(seg, before[0], before[1], cased=cased, allow=allow)
         if span is not None:
             out.append((span[0], span[1], Entity.NAME, C, 2))
     m = _NAME_AT_START.match(seg)
