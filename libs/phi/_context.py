@@ -523,8 +523,28 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _SEPARATORS = re.compile(r"[\s.,;:\-]*")
 _SPACES = re.compile(r"[ \t]+")
 _DOB_CUE_WORDS = frozenset(
-    ["and", "my", "the", "date", "of", "birth", "dob", "d", "o", "b", "birthday", "birthdate"]
-    + ["born", "on", "in", "is", "was", "s", "her", "his"]
+    [
+        "and",
+        "my",
+        "the",
+        "date",
+        "of",
+        "birth",
+        "dob",
+        "d",
+        "o",
+        "b",
+        "birthday",
+        "birthdate",
+        "born",
+        "on",
+        "in",
+        "is",
+        "was",
+        "s",
+        "her",
+        "his",
+    ]
 )
 
 
