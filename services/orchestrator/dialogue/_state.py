@@ -169,6 +169,7 @@ class HandoffPlan:
     name_asked: bool = False
     detail: str = ""
     repeated: bool = False  # the name question was repeated once on request
+    script: str = ""  # emergencies: the safety.Script spoken ("crisis" | "medical")
 
 
 @dataclass

@@ -8,8 +8,11 @@ date of birth, ``ToolVerifyIdentity``; three failures hand off), booking (type, 
 ``ToolFindSlots`` -> offer -> ``ToolHoldSlot`` -> read-back -> ``ToolBook``), rescheduling,
 cancelling, listing appointments, hours / address / FAQ answers, and handoffs to staff.
 
-Guardrails run first on every caller utterance, in every phase (``orchestrator.guardrails``):
-emergency signs, requests for a person (or keypad 0), out-of-scope questions. An unclear answer
+Guardrails run first on every caller utterance, in every phase (``orchestrator.safety``):
+emergency signs, requests for a person (or keypad 0), out-of-scope questions. An emergency
+gets one script, by kind (``safety.Script``): suicidal or self-harm -> 988 first and a warm
+transfer; medical -> 911 and an urgent handoff; never a routine callback, even when the
+clinic is closed. An unclear answer
 gets the question rephrased with examples, a second one a keypad menu (``rules.ladder``), a
 third in a row hands off; so do three failed verifications or a tool failing twice.
 No appointment tool (list/book/cancel/reschedule) is asked for before the caller is verified.
@@ -44,7 +47,7 @@ from datetime import date, datetime
 from typing import Any
 
 from clinic import Clinic
-from orchestrator import guardrails
+from orchestrator import safety
 from orchestrator.dialogue import (
     Action,
     AppointmentInfo,
@@ -129,7 +132,6 @@ DETAIL_PHASES = frozenset(
 APPOINTMENT_TOOLS = (ToolBook, ToolCancel, ToolReschedule, ToolListAppointments)
 HANDOFF_LINES = {
     "caller_request": "Of course. I'll connect you with someone from our team.",
-    "emergency": guardrails.SAFETY_MESSAGE + " I'm connecting you with our staff now.",
     "misunderstanding": (
         "I'm sorry, I'm having trouble understanding. Let me get someone from our team to help."
     ),
@@ -344,19 +346,18 @@ class RulesPolicy:
         if not typed and turn.phase not in (*IDENTITY_PHASES, Phase.HANDOFF_NAME):
             text = self._keep_volunteered(turn, text)
         if not typed:
-            flag = guardrails.find_red_flag(heard)
+            flag = safety.find_red_flag(heard)
             if flag is not None:
-                turn.note(f"red flag: {flag.kind} ({flag.phrase})")
-                self._handoff(turn, "emergency", "urgent", f"The caller said: {heard!r}.")
+                self._emergency(turn, flag, heard)
                 return
             if turn.phase == Phase.HANDOFF_NAME:
                 self._on_handoff_name(turn, text)
                 return
-            if guardrails.asks_for_human(heard):
+            if safety.asks_for_human(heard):
                 self._handoff(turn, "caller_request", "routine", "")
                 return
             if turn.phase not in IDENTITY_PHASES:
-                topic = guardrails.out_of_scope(heard)
+                topic = safety.out_of_scope(heard)
                 if topic and catalog.match_faq(heard, turn.clinic) is None:
                     turn.note(f"out of scope: {topic.replace('_', ' ')}")
                     self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {heard!r}.")
@@ -1070,7 +1071,27 @@ class RulesPolicy:
 
     # --- handoff --------------------------------------------------------------------------
 
-    def _handoff(self, turn: _Turn, reason: str, urgency: str, detail: str) -> None:
+    def _emergency(self, turn: _Turn, flag: safety.RedFlag, text: str) -> None:
+        """An emergency: its script at once, then an urgent handoff (never delayed by the
+        name question, never a routine callback)."""
+        categories = ", ".join(c.value.replace("_", " ") for c in flag.categories)
+        turn.note(f"red flag: {categories} ({flag.phrase})")
+        told = "988 given" if flag.script is safety.Script.CRISIS else "told to call 911"
+        detail = f"Red flag ({categories}; {told}). The caller said: {text!r}."
+        self._handoff(turn, "emergency", "urgent", detail, script=flag.script)
+
+    @staticmethod
+    def _emergency_lines(plan: HandoffPlan) -> safety.EmergencyLines:
+        return safety.emergency_lines(safety.Script(plan.script or safety.Script.MEDICAL.value))
+
+    def _handoff(
+        self,
+        turn: _Turn,
+        reason: str,
+        urgency: str,
+        detail: str,
+        script: safety.Script | None = None,
+    ) -> None:
         """Hands the call to staff, first asking an unknown caller's name (see the module
         docstring); ``detail`` is a sentence for the summary."""
         asked = turn.handoff_plan is not None and turn.handoff_plan.name_asked
@@ -1080,7 +1101,11 @@ class RulesPolicy:
         elif not turn.intents_tried:
             turn.tried("unclear" if reason == "misunderstanding" else reason)
         plan = turn.handoff_plan = HandoffPlan(reason, urgency, name_asked=asked)
-        turn.say(HANDOFF_LINES[reason])
+        if reason == "emergency":
+            plan.script = (script or safety.Script.MEDICAL).value
+            turn.say(self._emergency_lines(plan).first)
+        else:
+            turn.say(HANDOFF_LINES[reason])
         # Not asked when the caller was just asked for their name (verification) and answered
         # with this: that would be asking twice.
         ask = not (turn.caller_name or asked or turn.phase == Phase.ASK_NAME)
@@ -1173,9 +1198,11 @@ class RulesPolicy:
     def _on_ticket(self, turn: _Turn, ticket: HandoffTicket) -> None:
         handoff = turn.handoff_plan or HandoffPlan("caller_request", "routine")
         turn.handoff_id = ticket.handoff_id
+        emergency = handoff.reason == "emergency"
         if ticket.callback:
-            if handoff.reason == "emergency":
-                turn.say("Our office is closed right now.", guardrails.SAFETY_MESSAGE, "Goodbye.")
+            if emergency:
+                # Nobody can take it now: where help is, never "we'll call you back".
+                turn.say(self._emergency_lines(handoff).nobody, "Goodbye.")
             else:
                 opening = turn.clinic.next_opening(turn.now)
                 when = (
@@ -1190,7 +1217,10 @@ class RulesPolicy:
                 )
             turn.end(Outcome.HANDOFF, ticket.handoff_id)
             return
-        turn.say("Connecting you now. Please stay on the line.")
+        if emergency:
+            turn.say(self._emergency_lines(handoff).connecting)
+        else:
+            turn.say("Connecting you now. Please stay on the line.")
         turn.actions.append(
             Transfer(
                 target=ticket.target,
@@ -1204,9 +1234,11 @@ class RulesPolicy:
     def _handoff_failed(self, turn: _Turn) -> None:
         handoff = turn.handoff_plan
         phone = turn.clinic.phone_numbers[0] if turn.clinic.phone_numbers else ""
-        lines = ["I'm sorry, I couldn't reach our team just now."]
         if handoff is not None and handoff.reason == "emergency":
-            lines.append(guardrails.SAFETY_MESSAGE)
+            turn.say(self._emergency_lines(handoff).nobody, "Goodbye.")
+            turn.end(Outcome.HANDOFF)
+            return
+        lines = ["I'm sorry, I couldn't reach our team just now."]
         if phone:
             lines.append(f"Please call us back at {speech.say_phone(phone)}.")
         lines += [speech.say_hours(turn.clinic), "Goodbye."]

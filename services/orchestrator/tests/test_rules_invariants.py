@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinic import ClinicDirectory
-from orchestrator import guardrails
+from orchestrator import safety
 from orchestrator.dialogue import (
     AppointmentInfo,
     CallerHungUp,
@@ -159,7 +159,7 @@ def test_random_conversations_keep_the_invariants(script: list[Event]) -> None:
         if (
             not state.outcome
             and isinstance(event, CallerSaid)
-            and guardrails.find_red_flag(event.text) is not None
+            and safety.find_red_flag(event.text) is not None
         ):
             assert [(h.reason, h.urgency) for h in handoffs] == [("emergency", "urgent")]
         if step.state.phase == "handoff_name" and state.phase != "handoff_name":

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from clinic import ClinicDirectory
-from orchestrator import guardrails
+from orchestrator import safety
 from orchestrator.dialogue import (
     Action,
     AppointmentInfo,
@@ -59,6 +59,8 @@ NOW = datetime(2026, 3, 11, 14, 15, tzinfo=UTC)
 # Saturday March 14 2026, 13:00 in New York: closed until Monday 8 AM.
 CLOSED = datetime(2026, 3, 14, 17, 0, tzinfo=UTC)
 PROVIDERS = {p.id: p.name for p in CLINIC.providers}
+MEDICAL = safety.emergency_lines(safety.Script.MEDICAL)
+CRISIS = safety.emergency_lines(safety.Script.CRISIS)
 
 
 def slot(
@@ -667,13 +669,14 @@ def test_emergency_mid_booking_interrupts_everything() -> None:
     call.verify("book a checkup next tuesday")
     call.result("ToolFindSlots", TUESDAY_SLOTS)
     actions = call.say("actually wait my husband has chest pain and cant breathe")
-    assert spoken(actions).startswith(guardrails.SAFETY_MESSAGE)
+    assert spoken(actions).startswith(MEDICAL.first) and "988" not in spoken(actions)
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff)
     assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")
     assert "chest pain" in handoff.summary and "Identity verified (patient P1)" in handoff.summary
     ticket = HandoffTicket("H-2", "sip:triage-nurse@maple-clinic.example", callback=False)
     actions = call.result("ToolCreateHandoff", ticket)
+    assert spoken(actions) == MEDICAL.connecting
     assert actions[-2:] == (
         Transfer("sip:triage-nurse@maple-clinic.example", "H-2", "emergency", "urgent"),
         EndCall(Outcome.HANDOFF, "H-2"),
@@ -686,7 +689,7 @@ def test_emergency_is_caught_in_identity_phases_too(phase_text: str) -> None:
     call.start()
     call.say(phase_text)
     actions = call.say("i took too many pills")
-    assert guardrails.SAFETY_MESSAGE in spoken(actions)
+    assert MEDICAL.first in spoken(actions)
     assert isinstance(last(actions), ToolCreateHandoff)
 
 
@@ -694,18 +697,93 @@ def test_negated_red_flag_is_not_an_emergency() -> None:
     call = Call()
     call.verify()
     actions = call.say("a sick visit, no chest pain just a bad cough")
-    assert guardrails.SAFETY_MESSAGE not in spoken(actions)
+    assert "911" not in spoken(actions) and "988" not in spoken(actions)
     assert call.state.request.visit_type == "sick-visit" and call.state.phase == "ask_time"
 
 
-def test_emergency_with_callback_ticket_repeats_the_safety_message() -> None:
+@pytest.mark.parametrize(
+    ("said", "lines"),
+    [
+        ("i think im having a stroke my face is drooping", MEDICAL),
+        ("i dont want to be here anymore", CRISIS),
+    ],
+)
+def test_closed_clinic_emergency_gets_its_script_never_a_routine_callback(
+    said: str, lines: safety.EmergencyLines
+) -> None:
     call = Call(now=CLOSED)
     call.start()
-    call.say("i think im having a stroke my face is drooping")
+    first = call.say(said)
+    assert spoken(first).startswith(lines.first)
+    assert "may I have your" not in spoken(first)  # never delayed by the name question
     actions = call.result("ToolCreateHandoff", HandoffTicket("H-3", "demo-callbacks", True))
-    assert guardrails.SAFETY_MESSAGE in spoken(actions)
+    assert spoken(actions) == f"{lines.nobody} Goodbye."
+    assert "call you back" not in spoken(actions) and "when we open" not in spoken(actions)
     assert actions[-1] == EndCall(Outcome.HANDOFF, "H-3")
     assert not any(isinstance(a, Transfer) for a in actions)
+
+
+def test_suicidal_caller_hears_988_first_and_a_warm_transfer_never_911() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("honestly I don't feel like living anymore")
+    said = spoken(actions)
+    assert said.startswith(CRISIS.first) and "988" in said
+    assert "911" not in said and "hang up" not in said
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")
+    assert "suicidal" in handoff.summary and "988 given" in handoff.summary
+    ticket = HandoffTicket("H-9", "sip:triage-nurse@maple-clinic.example", callback=False)
+    actions = call.result("ToolCreateHandoff", ticket)
+    assert spoken(actions) == CRISIS.connecting and "stay on the line" in CRISIS.connecting
+    assert "911" not in spoken(actions)
+    assert actions[-2:] == (
+        Transfer("sip:triage-nurse@maple-clinic.example", "H-9", "emergency", "urgent"),
+        EndCall(Outcome.HANDOFF, "H-9"),
+    )
+
+
+def test_medical_emergency_never_mentions_988() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("my daughter just swallowed a bunch of my pills")
+    assert spoken(actions).startswith(MEDICAL.first) and "988" not in spoken(actions)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and "overdose" in handoff.summary
+
+
+def test_pills_taken_to_die_get_the_medical_script() -> None:
+    # Both signs: the physical danger comes first, and only one script is spoken.
+    call = Call()
+    call.start()
+    actions = call.say("i took all my pills because i want to die")
+    assert spoken(actions).startswith(MEDICAL.first) and "988" not in spoken(actions)
+
+
+def test_red_flag_at_the_readback_escalates_and_never_books() -> None:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    call.say("the first one")
+    call.result("ToolHoldSlot", "hold-1")
+    assert call.state.phase == "confirm"
+    actions = call.say("yes but before you book it I should say I can barely breathe right now")
+    assert spoken(actions).startswith(MEDICAL.first)
+    assert not any(isinstance(a, ToolBook) for a in actions)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.urgency == "urgent"
+
+
+def test_no_then_a_red_flag_during_slot_choice_escalates() -> None:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    assert call.state.phase == "offer"
+    actions = call.say("no I can't breathe")
+    assert spoken(actions).startswith(MEDICAL.first)
+    assert not any(isinstance(a, ToolHoldSlot) for a in actions)
+    assert isinstance(last(actions), ToolCreateHandoff)
 
 
 def test_request_for_a_person_hands_off_with_a_summary() -> None:
@@ -860,7 +938,8 @@ def test_emergency_handoff_failure_repeats_the_safety_message() -> None:
     call.start()
     call.say("she is unconscious")
     actions = call.result("ToolCreateHandoff", error="UNAVAILABLE")
-    assert guardrails.SAFETY_MESSAGE in spoken(actions)
+    assert spoken(actions) == f"{MEDICAL.nobody} Goodbye."
+    assert "call us back" not in spoken(actions)
     assert actions[-1] == EndCall(Outcome.HANDOFF)
 
 
@@ -1338,7 +1417,7 @@ def test_a_key_pressed_at_the_name_question_connects_without_a_name(keys: str) -
 def test_an_emergency_at_the_name_question_goes_straight_to_staff() -> None:
     call = _asked_name("operator")
     actions = call.say("wait my wife just collapsed")
-    assert spoken(actions).startswith(guardrails.SAFETY_MESSAGE)
+    assert spoken(actions).startswith(MEDICAL.first)
     handoff = last(actions)
     assert isinstance(handoff, ToolCreateHandoff)
     assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")

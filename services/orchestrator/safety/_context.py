@@ -1,0 +1,398 @@
+"""Whether a matched sign is asserted *now* about someone: NegEx/ConText-style context.
+
+``context(tokens, start, end)`` looks around the matched tokens ``[start, end)`` (lemmas, as
+``_text`` makes them) and says whether the sign is negated ("no chest pain"), historical ("had
+a stroke last year", "my mom had a stroke two years ago"), hypothetical ("what should I do if
+she has a seizure"), or habitual/chronic ("I get short of breath when I climb stairs").
+
+Scope is the clause, as in ConText: it ends at punctuation, at a conjunction that starts a new
+clause ("but", "so", "because"...), and, for negation, at a new subject ("no I can't
+breathe", "I don't know I can't breathe": speech-to-text drops the comma, the new subject
+"I" still ends the scope of "no"). Pseudo-triggers are not negations: "no" before a pronoun is
+an interjection, "I don't want to bother you" negates wanting, "never had pain like this
+before" affirms the pain.
+
+Why not medspaCy's ConText or negspacy: both need a spaCy pipeline (milliseconds per
+utterance, a model we cannot download here) and treat "no" before a new clause as a negation,
+which is exactly what speech without punctuation gets wrong. The rule tables below follow
+their trigger lists (pre/post negation, pseudo-negation, terminators, historical and
+hypothetical triggers) on plain tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestrator.safety._text import CLAUSE
+
+TERMINATORS = frozenset(
+    [CLAUSE, "but", "however", "although", "though", "except", "yet", "so", "because", "cause",
+     "cuz", "plus", "anyway", "anyways", "whereas", "otherwise", "apart", "besides", "only",
+     "just", "instead", "still", "now", "and"]
+)  # fmt: skip
+# "and" only ends a clause before a new subject (see ``_is_break``).
+_SOFT_TERMINATORS = frozenset(["and", "just", "only", "still", "now"])
+SUBJECTS = frozenset(
+    ["i", "im", "ive", "id", "ill", "he", "hes", "she", "shes", "they", "theyre", "we", "were",
+     "you", "youre", "it", "its", "there", "theres", "this", "that", "thats", "everything",
+     "everyone", "someone", "somebody", "my", "his", "her", "their", "our", "mom", "dad",
+     "husband", "wife", "baby", "son", "daughter"]
+)  # fmt: skip
+# Subjects that start a clause after "no"/"and"; "my"/"her" only after "no" (see below).
+_NEW_SUBJECT = frozenset(
+    ["i", "im", "ive", "id", "he", "hes", "she", "shes", "they", "theyre", "we", "you",
+     "youre", "it", "its", "there", "theres", "this", "thats", "everything", "everyone",
+     "someone", "somebody"]
+)  # fmt: skip
+
+NEGATIONS = frozenset(
+    ["no", "not", "never", "without", "denies", "deny", "denied", "dont", "doesnt", "didnt",
+     "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt", "aint", "nor",
+     "neither", "none", "free", "negative", "nope"]
+)  # fmt: skip
+_VERBAL = frozenset(
+    ["dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt",
+     "aint", "not", "never"]
+)  # fmt: skip
+# "no" is an interjection, not a negation, before these ("no my chest hurts", "no no no").
+_NO_INTERJECTION = _NEW_SUBJECT | frozenset(
+    ["my", "his", "her", "their", "our", "your", "the", "wait", "no", "yes", "yeah", "ok",
+     "okay", "please", "help", "listen", "seriously", "really", "actually", "sorry", "um",
+     "uh", "like", "so", "one", "body", "way", "sir", "maam", "dont", "cant", "wont", "oh",
+     "god", "hurry", "im", "mom", "dad", "mommy", "daddy", "honey", "dear", "well", "wow",
+     "thanks", "thank", "nevermind", "man", "idea", "clue", "matter", "doubt", "joke"]
+)  # fmt: skip
+# After a verbal negation these make it a pseudo-negation: the negated thing is the verb.
+_PSEUDO_AFTER = frozenset(
+    ["want", "know", "mean", "understand", "care", "need", "like", "mind", "remember",
+     "bother", "wish", "panic", "worry", "freak", "hang", "lie", "kid", "joke", "sure",
+     "ok", "okay", "fine", "good", "well", "great", "kidding", "joking", "lying", "just",
+     "only", "exaggerating", "making", "even", "trying", "wanna", "expect",
+     "look", "sound", "seem", "normal", "usual", "going", "gonna", "see", "right", "bad",
+     "myself", "herself", "himself", "sleep", "waste", "cry", "blame", "let", "hear", "call",
+     "able"]
+)  # fmt: skip
+_PSEUDO_FEEL = frozenset(["good", "well", "right", "ok", "okay", "great", "myself", "safe"])
+# "dont think he is breathing": the negated belief reaches over one new subject.
+_BELIEF = frozenset(["think", "believe", "feel", "reckon", "guess"])
+# "never had pain like this" affirms the pain.
+_NEVER_LIKE = frozenset(["like", "before", "worse", "bad", "much", "severe", "intense"])
+
+POST_NEGATIONS = frozenset(["gone", "resolve", "resolved", "subside", "subsided", "away"])
+_POST_PHRASES = (("better", "now"), ("fine", "now"), ("ok", "now"), ("okay", "now"),
+                 ("under", "control"), ("clear", "up"), ("cleared", "up"))  # fmt: skip
+
+# Time and history words (ConText's "historical").
+_PAST_UNITS = frozenset(
+    ["year", "years", "month", "months", "week", "weeks", "day", "days", "decade", "decades",
+     "while", "time", "ages", "summer", "winter", "spring", "fall", "autumn", "christmas"]
+)  # fmt: skip
+_RECENT_UNITS = frozenset(["minute", "minutes", "min", "mins", "second", "seconds", "hour",
+                           "hours", "moment", "moments", "hr", "hrs"])  # fmt: skip
+_LAST = frozenset(
+    ["year", "month", "summer", "winter", "spring", "fall", "autumn", "christmas", "time",
+     "january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december", "thanksgiving", "easter", "visit", "appointment"]
+)  # fmt: skip
+_LAST_WEAK = frozenset(["night", "week", "weekend", "monday", "tuesday", "wednesday",
+                        "thursday", "friday", "saturday", "sunday", "evening"])  # fmt: skip
+HISTORY = frozenset(
+    ["history", "hx", "previous", "previously", "prior", "follow", "followup", "recover",
+     "recovered", "recovering", "recovery", "rehab", "survivor", "survived", "diagnosed",
+     "childhood", "kid", "teenager", "younger", "past", "runs", "used", "once"]
+)  # fmt: skip
+_WEAK_PAST = frozenset(["yesterday"])
+CURRENT = frozenset(
+    ["now", "currently", "still", "again", "another", "tonight", "today", "right", "worse",
+     "worst", "keeps", "keep", "since", "ongoing", "happening", "continuing", "just"]
+)  # fmt: skip
+_CHRONIC_LONG = frozenset(["weeks", "months", "years", "ages", "while", "forever", "decades"])
+_LONG_PAIRS = [[word] for word in _CHRONIC_LONG]  # "for a while", "for two years"
+HABITUAL = frozenset(
+    ["whenever", "sometimes", "occasionally", "usually", "often", "always", "every",
+     "chronic", "tend", "tends", "normally", "periodically"]
+)  # fmt: skip
+_HABIT_WHEN = frozenset(
+    ["exercise", "walk", "climb", "run", "work", "lie", "lay", "bend", "cough", "sneeze", "eat",
+     "get", "stand", "go", "sleep", "brush", "lift", "jog", "exert", "laugh", "floss", "swim",
+     "bike", "hike", "do", "play", "wake"]
+)  # fmt: skip
+HYPOTHETICAL = frozenset(
+    ["if", "whether", "suppose", "supposing", "hypothetically", "case", "risk", "risks",
+     "prevent", "prevention", "preventing", "screening", "screen", "class", "course",
+     "training", "information", "info", "pamphlet", "brochure", "awareness", "signs", "sign",
+     "symptoms", "symptom", "avoid", "chance", "chances", "odds", "likely", "worried_about",
+     "insurance", "covered", "coverage", "video", "article", "show", "movie", "book"]
+)  # fmt: skip
+_UNCERTAIN_BEFORE_IF = frozenset(
+    [
+        "know",
+        "sure",
+        "wonder",
+        "wondering",
+        "see",
+        "check",
+        "tell",
+        "ask",
+        "asking",
+        "notice",
+        "think",
+        "as",
+    ]
+)
+_HYPO_OF = frozenset(["signs", "sign", "symptoms", "symptom", "risk", "risks", "chance"])
+
+
+@dataclass(frozen=True)
+class Context:
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    habitual: bool = False
+
+    @property
+    def affirmed(self) -> bool:
+        return not (self.negated or self.historical or self.hypothetical or self.habitual)
+
+
+def _is_break(tokens: list[str], i: int) -> bool:
+    token = tokens[i]
+    if token not in TERMINATORS:
+        return False
+    if token in _SOFT_TERMINATORS:
+        # "and she can't breathe" starts a clause; "no fever and chest pain" does not.
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == "just":
+            return True
+        return following in _NEW_SUBJECT or token in ("now", "still")
+    return True
+
+
+def clause_bounds(tokens: list[str], start: int, end: int) -> tuple[int, int]:
+    """The clause around ``[start, end)``: from after the last break before it to the next."""
+    left = start
+    while left > 0 and not _is_break(tokens, left - 1):
+        left -= 1
+    right = end
+    while right < len(tokens) and not _is_break(tokens, right):
+        right += 1
+    return left, right
+
+
+def negated_before(tokens: list[str], left: int, start: int) -> bool:
+    crossed_subjects = 0
+    for i in range(start - 1, max(left, start - 9) - 1, -1):
+        token = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in NEGATIONS:
+            if _pseudo(tokens, i, start):
+                return False
+            if crossed_subjects == 0:
+                return True
+            # A belief reaches over one new subject ("don't think she's having a stroke").
+            return crossed_subjects == 1 and nxt in _BELIEF
+        if token in _NEW_SUBJECT and i != start:
+            crossed_subjects += 1
+            if crossed_subjects > 1:
+                return False
+    return False
+
+
+def _pseudo(tokens: list[str], i: int, start: int) -> bool:
+    token = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+    after = tokens[i + 2] if i + 2 < len(tokens) else ""
+    if token == "nope":
+        return True
+    if token == "no" and nxt in _NO_INTERJECTION:
+        return True
+    if token == "free" or token == "negative":
+        return nxt not in ("of", "for")
+    if token == "never":
+        # "never had pain like this (before)", "never been this short of breath"
+        window = tokens[i + 1 : start + 6]
+        return any(w in _NEVER_LIKE for w in window) or "this" in tokens[i + 1 : start]
+    if token in _VERBAL:
+        if nxt == "feel" and after in _PSEUDO_FEEL:
+            return True
+        if nxt in ("even", "really", "just", "ever") and after in _PSEUDO_AFTER:
+            return True
+        return nxt in _PSEUDO_AFTER
+    return False
+
+
+def _negated_after(tokens: list[str], end: int, right: int) -> bool:
+    window = tokens[end : min(right, end + 5)]
+    for j, token in enumerate(window):
+        if token in POST_NEGATIONS:
+            return True
+        if (token, window[j + 1] if j + 1 < len(window) else "") in _POST_PHRASES:
+            return True
+        if token == "stop" and (
+            j == 0 or window[j - 1] not in ("wont", "cant", "doesnt", "didnt", "not", "wouldnt")
+        ):
+            return True
+    return False
+
+
+def _window(tokens: list[str], start: int, end: int) -> list[str]:
+    """Up to three words before and after the sign, not across a hard clause break; a soft
+    one ("now", "still", "just") is kept when it is close, as it says *when*."""
+    before: list[str] = []
+    for i in range(start - 1, max(0, start - 4) - 1, -1):
+        if _is_break(tokens, i) and tokens[i] not in _SOFT_TERMINATORS:
+            break
+        before.insert(0, tokens[i])
+    after: list[str] = []
+    for i in range(end, min(len(tokens), end + 4)):
+        if _is_break(tokens, i) and (tokens[i] not in _SOFT_TERMINATORS or i - end > 1):
+            break
+        after.append(tokens[i])
+    return before + tokens[start:end] + after
+
+
+def _current(tokens: list[str], start: int, end: int, left: int, right: int) -> bool:
+    near = _window(tokens, start, end)
+    after = tokens[end : min(right, end + 5)]
+    if "right" in near and "now" in near:
+        return True
+    if "ago" in after:
+        i = end + after.index("ago")
+        if tokens[i - 1] in _RECENT_UNITS:
+            return True
+    return any(
+        w
+        in (
+            "currently",
+            "still",
+            "again",
+            "tonight",
+            "today",
+            "just",
+            "now",
+            "worse",
+            "keeps",
+            "another",
+            "happening",
+            "since",
+        )
+        for w in near
+    )
+
+
+def _historical(
+    tokens: list[str], start: int, end: int, left: int, right: int, event: bool
+) -> bool:
+    clause = tokens[left:right]
+    for j, token in enumerate(clause):
+        i = left + j
+        prev = tokens[i - 1] if i > 0 else ""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token == "ago" and prev not in _RECENT_UNITS and prev != "an":
+            return True
+        if token == "last" and (nxt in _LAST or (event and nxt in _LAST_WEAK)):
+            return True
+        if token in HISTORY:
+            if token == "used" and nxt != "to":
+                continue
+            if token == "runs" and nxt != "in":
+                continue
+            if token == "kid" and prev not in ("a", "as"):
+                continue
+            return True
+        if event and token in _WEAK_PAST:
+            return True
+        if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
+            return True
+        if token == "back" and nxt in ("in", "when"):
+            return True
+        if (
+            token == "when"
+            and nxt in ("i", "he", "she")
+            and tokens[i + 2 : i + 3] in (["was"], ["were"])
+        ):
+            return True
+        if token in ("die", "pass") and (nxt in ("of", "from", "away")):
+            return True
+        if (
+            token in ("after", "since")
+            and nxt in ("my", "his", "her", "their", "the")
+            and (event and i < start)
+        ):
+            return True
+        if token == "for" and (nxt in _CHRONIC_LONG or tokens[i + 2 : i + 3] in _LONG_PAIRS):
+            return not event  # chronic symptom; an event noun "for years" is history too
+        if event and token in ("had", "have", "has") and i < start:
+            # "had a stroke": history, unless said to be recent ("just had a seizure").
+            return True
+    return False
+
+
+def _habitual(tokens: list[str], left: int, right: int) -> bool:
+    clause = tokens[left:right]
+    for j, token in enumerate(clause):
+        nxt = clause[j + 1] if j + 1 < len(clause) else ""
+        after = clause[j + 2] if j + 2 < len(clause) else ""
+        if token in HABITUAL:
+            return True
+        if (
+            token in ("when", "while", "after")
+            and nxt in ("i", "he", "she", "we", "they")
+            and (after in _HABIT_WHEN)
+        ):
+            return True
+        if token in ("i", "he", "she") and nxt in ("get", "gets", "tend"):
+            return True
+        if token == "at" and nxt == "night":
+            return True
+        if token in ("on", "off") and nxt == "and":
+            return True
+        if token == "come" and nxt == "and":
+            return True
+    return False
+
+
+def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
+    for i in range(start - 1, left - 1, -1):
+        token = tokens[i]
+        prev = tokens[i - 1] if i > 0 else ""
+        if token == "if":
+            if prev in _UNCERTAIN_BEFORE_IF or (i > 1 and tokens[i - 2] in _UNCERTAIN_BEFORE_IF):
+                return False
+            # The if-clause's own subject is allowed; a second subject ends the scope.
+            subjects = sum(1 for t in tokens[i + 2 : start] if t in _NEW_SUBJECT)
+            return subjects == 0
+        if token in HYPOTHETICAL and token != "if":
+            if token in _HYPO_OF:
+                return start - i <= 4
+            if token == "case" and prev != "in":
+                continue
+            return start - i <= 6
+        if token in ("what", "how") and tokens[i + 1 : i + 2] in (
+            ["do"],
+            ["should"],
+            ["would"],
+            ["to"],
+        ):
+            return True
+        if token in ("worried", "afraid", "scared", "nervous") and tokens[i + 1 : i + 3] in (
+            ["about", "getting"],
+            ["of", "getting"],
+            ["about", "having"],
+            ["of", "having"],
+        ):
+            return True
+    return False
+
+
+def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool) -> Context:
+    """The context of the sign at ``tokens[start:end]``. ``event``: a noun for something
+    that happens once ("stroke", "seizure"), which "had a ..." puts in the past; ``habit``:
+    whether habitual wording ("when I climb stairs") makes it non-urgent."""
+    left, right = clause_bounds(tokens, start, end)
+    negated = negated_before(tokens, left, start) or _negated_after(tokens, end, right)
+    current = _current(tokens, start, end, left, right)
+    historical = not current and _historical(tokens, start, end, left, right, event)
+    habitual = habit and not current and _habitual(tokens, left, right)
+    hypothetical = _hypothetical(tokens, start, left)
+    return Context(negated, historical, hypothetical, habitual)

@@ -1,0 +1,245 @@
+"""Concept words for the red-flag rules: lemma classes, their inflections, and the rewrites and
+idioms applied to the text before matching.
+
+A class is named in rules as ``<NAME>`` (``_rules``). Classes hold *lemmas*; ``LEMMAS`` maps
+every inflected form ("bleeding", "bled", "breathin") to its lemma so that one rule covers them
+all. Lists are by concept (what a nurse listens for), with body-part variants and common
+speech-to-text spellings ("chess pain", "can't brief").
+"""
+
+from __future__ import annotations
+
+import re
+
+from orchestrator.safety._text import NUMBER_WORDS, inflections
+
+
+def _wordlist(text: str) -> list[str]:
+    return text.split()
+
+
+# Lemmas whose regular inflections (``_text.inflections``) map back to them. Left out on
+# purpose: "take", "eat", "drink", "swallow" (their tense matters: "took too many" is an
+# overdose, "I take too many pills" is not) and "choke" ("choking" is current).
+_VERBS = _wordlist("""
+ache bang bleed black breathe bump burn clench close collapse confuse constrict convulse
+cough crack crush cut die disorient droop drown end explode faint feel fight flop gasp give
+gush harm hurt inject jab jerk kill knock lift lose miscarry move numb overdose pass poison
+pound pour press puke race radiate raise react respond sag seize shake slur smack soak spread
+spurt squeeze squirt stab starve sting struggle sweat swell throb throw tighten
+tingle turn use vomit wake wheeze wish want plan hang slit jump spit stop
+""")
+_NOUNS = _wordlist("""
+pain ache arm leg hand foot finger face mouth lip tongue throat eye eyelid cheek side word
+sentence pill tablet capsule bottle medication medicine med drug seizure convulsion stroke
+headache migraine breath wound vomit reaction sting hive symptom sign contraction clot diaper
+rash spot vitamin gummy painkiller lung airway pupil ear nose nostril rib cramp attack wrist
+""")
+IRREGULAR = {
+    "bled": "bleed", "felt": "feel", "fell": "fall", "fallen": "fall",
+    "falls": "fall", "falling": "fall", "lost": "lose", "woke": "wake", "woken": "wake",
+    "swollen": "swell", "stung": "sting", "spat": "spit", "threw": "throw", "thrown": "throw",
+    "gave": "give", "given": "give", "broke": "break", "broken": "break", "breaks": "break",
+    "breaking": "break", "went": "go", "gone": "go", "goes": "go", "going": "go",
+    "dying": "die", "died": "die", "dies": "die", "hung": "hang", "fought": "fight",
+    "meds": "med", "hives": "hive", "shook": "shake", "shaken": "shake", "seized": "seize",
+    "breathin": "breathe", "breath": "breath", "breathes": "breathe", "breathed": "breathe",
+    "breathing": "breathe", "brief": "breathe", "breeze": "breathe", "breathe": "breathe",
+    "chess": "chest", "chests": "chest", "overdosed": "overdose", "ods": "od", "oded": "od",
+    "odd": "od", "slurry": "slur", "slurring": "slur", "slurred": "slur", "slurs": "slur",
+    "tightness": "tight", "tighter": "tight", "squeezing": "squeeze", "pressing": "press",
+    "numbness": "numb", "weakness": "weak", "heaviness": "heavy", "droopy": "droop",
+    "saggy": "sag", "unconscious": "unconscious", "painful": "pain", "hurts": "hurt",
+    "hurting": "hurt", "achy": "ache", "aching": "ache", "bleeds": "bleed", "bloody": "bloody",
+    "puking": "puke", "vomitting": "vomit", "throwing": "throw", "coughing": "cough",
+    "gasping": "gasp", "wheezy": "wheeze", "convulsing": "convulse", "seizing": "seize",
+    "confused": "confuse", "confusion": "confuse", "disoriented": "disorient",
+    "pregnancy": "pregnant", "miscarriage": "miscarry", "miscarrying": "miscarry",
+    "suicidal": "suicide", "suicides": "suicide", "anaphylactic": "anaphylaxis",
+    "epi": "epipen", "epipens": "epipen", "swelling": "swell", "swelled": "swell",
+    "killing": "kill", "killed": "kill", "kills": "kill", "ending": "end", "ended": "end",
+    "harming": "harm", "harmed": "harm", "cutting": "cut", "cuts": "cut", "wanna": "want",
+    "wants": "want", "wanted": "want", "wished": "wish", "wishing": "wish",
+}  # fmt: skip
+
+
+def _build_lemmas() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for verb in _VERBS:
+        for form in inflections(verb, "v"):
+            table.setdefault(form, verb)
+    for noun in _NOUNS:
+        for form in inflections(noun, "n"):
+            table.setdefault(form, noun)
+    table.update(IRREGULAR)
+    return table
+
+
+LEMMAS = _build_lemmas()
+
+CLASSES: dict[str, frozenset[str]] = {
+    name: frozenset(words.split())
+    for name, words in {
+        "CHEST": "chest sternum breastbone",
+        "PAIN": (
+            "pain hurt ache pressure tight tighten squeeze crush heavy burn stab sharp kill "
+            "agony agonizing throb weight elephant clench constrict vise vice grip band "
+            "discomfort press"
+        ),
+        "STRONG_PAIN": "pain pressure squeeze crush tight stab clench constrict",
+        "LIMB": "arm leg hand foot side face fingers finger",
+        "ARM_JAW": "arm shoulder jaw neck back",
+        "NUMB": "numb weak limp dead paralyzed paralysed tingle heavy useless",
+        "FACE": "face mouth smile lip eyelid cheek",
+        "DROOP": (
+            "droop sag lopsided crooked uneven slack hang hanging twisted slanted slant sideways"
+        ),
+        "SPEECH": "speech speak talk talking word sentence voice",
+        "GARBLED": (
+            "garbled jumbled jumble gibberish nonsense funny weird strange wrong mixed "
+            "scrambled drunk"
+        ),
+        "DIFF": (
+            "cant couldnt barely hardly unable trouble difficulty difficult hard struggle "
+            "fight labored laboured problem problems"
+        ),
+        "BREATHE": "breathe breath",
+        "BLUE": "blue purple gray grey dusky",
+        "BLEED": "bleed blood",
+        "BLEED_SEV": (
+            "nonstop everywhere pour gush spurt squirt soak profuse profusely heavy heavily "
+            "uncontrollably uncontrollable pool puddle badly"
+        ),
+        "VOMIT": "vomit puke cough spit throw",
+        "AIRWAY_CORE": "tongue airway",
+        "AIRWAY_SOFT": "throat lip face mouth eye eyelid",
+        "SWELL": "swell puff puffy puffed thick tight close",
+        "ALLERGEN": (
+            "allergic allergy reaction sting bee wasp hornet yellowjacket peanut peanuts nut "
+            "nuts shellfish shrimp penicillin amoxicillin epipen hive bug insect spider"
+        ),
+        # Past forms only: "took too many" is an overdose, "I take too many pills" is not.
+        "INGEST": "took taken swallowed swallow popped downed chugged gulped",
+        "INGEST_ANY": (
+            "took taken swallowed swallow popped downed chugged gulped ate eaten drank drunk "
+            "ingested eating drinking swallowing chewed"
+        ),
+        "QTY": "whole all entire bunch handful lot lots bottle dozen several many",
+        "PILL": (
+            "pill tablet capsule medication medicine med drug tylenol advil ibuprofen aspirin "
+            "acetaminophen xanax valium ambien oxy oxycodone percocet vicodin hydrocodone "
+            "fentanyl gummy vitamin painkiller antidepressant benadryl melatonin heroin "
+            "cocaine edibles insulin sleeping prescription adderall lithium"
+        ),
+        "CHEM": (
+            "bleach antifreeze cleaner detergent pod drano poison pesticide insecticide "
+            "gasoline kerosene acetone ammonia lye mouthwash sanitizer battery batteries "
+            "magnet magnets chemicals chemical paint thinner roundup"
+        ),
+        "REFLEXIVE": "myself himself herself themselves themself yourself",
+        "SELF_HARM_VERB": "kill harm off",
+        "SELF_HURT_VERB": "hurt cut burn starve",
+        "INTENT": (
+            "want plan think thinking going gonna might urge urges wish tempted considering "
+            "about keep kept started start been will"
+        ),
+        "CHILD": (
+            "baby infant newborn toddler son daughter kid child children boy girl grandson "
+            "granddaughter niece nephew babys kids"
+        ),
+        "PREGNANT": "pregnant trimester",
+        "HEAD": "head skull",
+        "HEAD_HIT": "hit bang bump knock smack crack slam",
+        "HEAD_DANGER": (
+            "vomit puke throw confuse disorient drowsy sleepy unconscious seizure dazed groggy slur"
+        ),
+    }.items()
+}
+
+# Before tokenising: ages become "newborn" (under three months), "baby" or "child" (under 18),
+# so infant rules read one word; idioms become "_" so no rule sees them.
+_AGE = re.compile(
+    r"\b(\d+|" + "|".join(NUMBER_WORDS) + r"|\w+teen|twenty)( and a half)? ?"
+    r"(day|days|week|weeks|wk|wks|month|months|mo|mos|year|years|yr|yrs) old\b"
+)
+
+
+def _age_word(match: re.Match[str]) -> str:
+    said, unit = match.group(1), match.group(3)
+    number = int(said) if said.isdigit() else NUMBER_WORDS.get(said, 99)
+    if unit.startswith(("day", "week", "wk")):
+        return "newborn"
+    if unit.startswith("mo"):
+        return "newborn" if number <= 3 else "baby"
+    return "child" if number <= 17 else "adult"
+
+
+def rewrite_ages(text: str) -> str:
+    return _AGE.sub(_age_word, text)
+
+
+_IDIOMS = (
+    r"dying (to|for)",
+    r"(kill|killing|killed|kills) (some )?time",
+    r"(kill|killing) (it|them)",
+    r"(would|could|i?d) kill for",
+    r"killing myself (laughing|at work|at the gym|working|trying|over|to get|with work)",
+    r"(give|gave|gives|giving|nearly|almost|about to) (me |him |her |us |have |had |a )*"
+    r"(a )?heart attack (when|at|over|seeing|looking|with|from)",
+    r"(give|gave|gives|giving) (me|him|her|us) a heart attack",
+    r"heart attack on a plate",
+    r"(bored|scared|worried|sick|tickled|freezing|frozen|annoyed) to death",
+    r"(die|died|dying) (of|from) (embarrassment|boredom|laughter|laughing|shame|curiosity)",
+    r"(die|died|dying) laughing",
+    r"(phone|battery|car|laptop|computer|tablet|charger|ipad) (is |was |just )?(dying|died|dead)",
+    r"dead (tired|battery|line|end|serious|set|center|silence)",
+    r"over my dead body",
+    r"drop dead",
+    r"(take|takes|took) my breath away",
+    r"breath of fresh air",
+    r"(hold|holding|held) (my|our|your) breath",
+    r"under my breath",
+    r"waste of breath",
+    r"stroke of (luck|genius|midnight)",
+    r"(at|on) the stroke",
+    r"(choked|choking|choke) (up|back)",
+    r"(feel|feeling|felt) blue",
+    r"out of the blue",
+    r"blue (cross|shield)",
+    r"(bleed|bleeding|bled) (me|us|them|you) dry",
+    r"bleeding heart",
+    r"blood (pressure|test|tests|work|draw|drawn|sugar|glucose|type|count|counts|donation|"
+    r"donor|bank|drive|panel|thinner|thinners|level|levels|results|orange)",
+    r"bloodwork",
+    r"(bp|blood) cuff",
+    r"food poisoning",
+    r"poison (ivy|oak|sumac|control)",
+    r"unconscious bias",
+    r"(heart|head) (is )?(set|racing with ideas)",
+    r"(sick|tired) of (waiting|this|it|hold|being on hold)",
+    r"pain in the (neck|butt|ass|rear)",
+    r"(website|portal|app|site|computer|system|page|link|email|line|phone) "
+    r"(is |was )?(not|isnt|wasnt) (responding|working)",
+    r"(wake|waking|woke) up (early|in time|at \w+|before|for|on time|that early)",
+    r"emergency (room|rooms|contact|contacts|appointment|appointments|visit|visits|department|"
+    r"dept|fund|exit|line|number|kit|drill|plan|services|care|vet|dentist|dental|procedure|"
+    r"doctor|physician|medicine|physicians|follow|bill|charge|copay|co pay|coverage)",
+    r"\ber (visit|bill|follow|copay|doctor|trip|records)",
+    r"(heat|hot) flash",
+    r"(cpr|first aid|stroke awareness) (class|course|training)",
+    r"losing my mind",
+    r"(running|ran) out of breath (running|from running|after)",
+    r"killer (headache|deal)",
+    r"(it|that|this|traffic|wait|waiting|job|work|boss|noise) (is |was )?killing me",
+    r"(my )?(husband|wife|mom|dad|boss|mother|father|kids?) (will|would|is going to|gonna) "
+    r"kill me",
+    r"(heart|chest) (doctor|specialist|checkup|check up|clinic|x ray|xray|scan|monitor|"
+    r"surgeon|cold|congestion|infection|hair)",
+    r"(inhaler|epipen|epi pen|seizure med\w*) (refill|prescription|renewal)",
+)
+IDIOMS = re.compile(r"\b(?:" + "|".join(_IDIOMS) + r")\b")
+
+
+def mask_idioms(text: str) -> str:
+    """Each idiom's words become ``_`` (one per word, so nothing around it moves)."""
+    return IDIOMS.sub(lambda m: " ".join("_" for _ in m.group(0).split()), text)

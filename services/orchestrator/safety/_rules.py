@@ -1,0 +1,423 @@
+"""The red-flag rules: for each category, word patterns over lemmas, by concept.
+
+A pattern is a sequence of slots separated by spaces:
+
+* ``<CHEST>`` - any lemma of a class in ``_lexicon.CLASSES``;
+* ``word`` or ``a/b/c`` - these words (lemmas);
+* a trailing ``?`` makes a slot optional;
+* ``~N`` - up to N other words, never across a clause mark.
+
+``Rule(category, pattern)`` fires when the pattern matches and the words it matched are
+asserted now (``_context``: not negated, not history, not hypothetical, not habitual). A rule
+may need another sign anywhere in the utterance (``also``: the sting that explains a swollen
+lip, the pregnancy that makes bleeding an emergency), or be cancelled by one (``unless``).
+``event=True`` marks nouns for something that happens once ("stroke", "seizure"): "had a
+stroke" is then history unless said to be recent ("just had a seizure").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from orchestrator.safety._lexicon import CLASSES
+
+
+class Category(StrEnum):
+    """What kind of emergency; ``SUICIDAL`` is the one that gets the crisis script."""
+
+    CARDIAC = "cardiac"
+    STROKE = "stroke"
+    BREATHING = "breathing"
+    BLEEDING = "bleeding"
+    ANAPHYLAXIS = "anaphylaxis"
+    OVERDOSE = "overdose"
+    SUICIDAL = "suicidal"
+    SEIZURE = "seizure"
+    UNRESPONSIVE = "unresponsive"
+    PREGNANCY = "pregnancy"
+    INFANT_CHILD = "infant_child"
+    HEAD_INJURY = "head_injury"
+    OTHER = "other"  # "call an ambulance", "I think I'm dying": no body system named
+
+
+_GAP = r"(?:[^ |]+ ){{0,{n}}}"
+
+
+def _slot(text: str) -> str:
+    words: list[str] = []
+    for part in text.split("/"):
+        if part.startswith("<"):
+            words.extend(sorted(CLASSES[part.strip("<>")]))
+        else:
+            words.append(part)
+    return "(?:" + "|".join(re.escape(w) for w in words) + ") "
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A pattern (see the module docstring) as a regex over ``" w1 w2 ... "``."""
+    out = []
+    for part in pattern.split():
+        if part.startswith("~"):
+            out.append(_GAP.format(n=int(part[1:])))
+        elif part.endswith("?"):
+            out.append(f"(?:{_slot(part[:-1])})?")
+        else:
+            out.append(_slot(part))
+    return re.compile("(?<= )" + "".join(out))
+
+
+def _anchors(pattern: str) -> frozenset[str]:
+    """The words of the first required slot: a rule is only tried when one is present."""
+    for part in pattern.split():
+        if part.startswith("~") or part.endswith("?"):
+            continue
+        words: set[str] = set()
+        for alt in part.split("/"):
+            words |= CLASSES[alt.strip("<>")] if alt.startswith("<") else {alt}
+        return frozenset(words)
+    raise ValueError(f"pattern {pattern!r} has no required slot")
+
+
+@dataclass(frozen=True)
+class Rule:
+    category: Category
+    pattern: str
+    also: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    event: bool = False
+    habit: bool = True
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    anchors: frozenset[str] = field(init=False, repr=False, compare=False)
+    also_regex: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    unless_regex: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", compile_pattern(self.pattern))
+        object.__setattr__(self, "anchors", _anchors(self.pattern))
+        object.__setattr__(self, "also_regex", tuple(compile_pattern(p) for p in self.also))
+        object.__setattr__(self, "unless_regex", tuple(compile_pattern(p) for p in self.unless))
+
+
+C = Category
+_ALLERGY = ("<ALLERGEN>", "ate/eat ~3 peanut/nut/nuts/shrimp/shellfish/fish/egg", "after ~2 eat")
+_CHILD = ("<CHILD>",)
+_PREG = ("<PREGNANT>", "expecting ~1 baby/twins", "weeks/months along")
+_HEAD_HIT = (
+    "<HEAD_HIT> ~2 head/skull/forehead",
+    "head/skull ~1 injury/trauma/wound/fracture/injure",
+    "fall ~4 head/stairs/ladder/roof/bunk/crib/bed/tree/counter/changing",
+    "fall ~2 off/down/from",
+    "concussion",
+    "car/bike/bicycle/motorcycle accident/crash",
+    "head ~3 <HEAD_HIT>",
+    "head ~2 hit/bang/bump ~2 on",
+)
+_INJURY = ("break/broke/broken/fracture/sprain/sprained/cast/surgery/tendon/pinched/carpal",)
+
+RULES: tuple[Rule, ...] = (
+    # --- cardiac ------------------------------------------------------------------------
+    Rule(C.CARDIAC, "<CHEST> ~3 <PAIN>"),
+    Rule(C.CARDIAC, "<PAIN> ~3 <CHEST>"),
+    Rule(C.CARDIAC, "heart ~2 <STRONG_PAIN>"),
+    Rule(C.CARDIAC, "heart/hard attack", event=True),
+    Rule(C.CARDIAC, "heartattack", event=True),
+    Rule(C.CARDIAC, "cardiac arrest", event=True),
+    Rule(C.CARDIAC, "heart ~2 stop/stopped/stopping"),
+    Rule(C.CARDIAC, "left ~1 arm/shoulder/jaw ~3 <PAIN>/<NUMB>/tingling"),
+    Rule(C.CARDIAC, "<PAIN>/<NUMB>/tingling ~4 left ~1 arm/shoulder/jaw"),
+    Rule(C.CARDIAC, "pain/<PAIN> ~3 spread/radiate/go/shoot/move ~3 arm/jaw/shoulder/neck"),
+    Rule(
+        C.CARDIAC,
+        "heart ~3 race/pound/flutter/beat",
+        also=(
+            "pass/black out",
+            "faint",
+            "dizzy/lightheaded/lighthead",
+            "<DIFF> ~2 <BREATHE>",
+            "<CHEST>",
+        ),
+    ),
+    # --- stroke (FAST) ------------------------------------------------------------------
+    Rule(C.STROKE, "stroke/tia", event=True, unless=("heat/sun ~1 stroke",)),
+    Rule(C.STROKE, "mini stroke", event=True),
+    Rule(C.STROKE, "<FACE> ~3 <DROOP>"),
+    Rule(C.STROKE, "<DROOP> ~3 <FACE>"),
+    Rule(C.STROKE, "<FACE> ~3 fall/go ~1 down/to"),
+    Rule(C.STROKE, "one side ~1 of? ~2 face/body/mouth ~4 <NUMB>/<DROOP>/numb/fall/down"),
+    Rule(C.STROKE, "<NUMB>/<DROOP>/numb ~4 one side"),
+    Rule(C.STROKE, "slur"),
+    Rule(C.STROKE, "<SPEECH> ~3 <GARBLED>", unless=("<CHILD> ~3 talk",)),
+    Rule(C.STROKE, "<SPEECH> ~3 not ~2 make ~1 sense"),
+    Rule(C.STROKE, "cant/couldnt ~1 get ~2 word/words ~1 out"),
+    Rule(C.STROKE, "cant/couldnt ~1 find ~2 word/words"),
+    Rule(C.STROKE, "cant/couldnt ~1 talk/speak ~1 properly/right/clearly/straight/anymore"),
+    Rule(C.STROKE, "sudden/suddenly ~3 cant/couldnt ~1 talk/speak/see"),
+    Rule(
+        C.STROKE,
+        "cant/couldnt/unable/barely/hardly ~1 feel/move/lift/raise/use/grip ~3 <LIMB>",
+        unless=_INJURY,
+    ),
+    Rule(C.STROKE, "<LIMB> ~3 go/gone/went ~1 numb/dead/limp/weak", unless=_INJURY),
+    Rule(C.STROKE, "sudden/suddenly ~4 <NUMB>", unless=_INJURY),
+    Rule(C.STROKE, "<NUMB> ~3 sudden/suddenly", unless=_INJURY),
+    Rule(C.STROKE, "left/right side ~3 <NUMB>", unless=_INJURY),
+    Rule(C.STROKE, "cant/couldnt ~1 see ~2 out ~1 of ~2 eye"),
+    Rule(C.STROKE, "lose/lost ~2 vision/sight"),
+    Rule(C.STROKE, "go/gone/went blind"),
+    Rule(C.STROKE, "sudden/suddenly ~3 blind/vision/double"),
+    Rule(C.STROKE, "worst ~3 headache/migraine/pain"),
+    Rule(C.STROKE, "headache/migraine ~3 worst"),
+    Rule(C.STROKE, "thunderclap"),
+    Rule(C.STROKE, "headache/migraine ~4 like ~2 explode/explosion/bomb/hit/thunder/lightning"),
+    Rule(C.STROKE, "sudden/suddenly ~4 severe/terrible/horrible/excruciating ~2 headache"),
+    Rule(C.STROKE, "headache/migraine ~6 out ~1 of ~1 nowhere"),
+    Rule(C.STROKE, "never ~4 headache/migraine ~3 this/so/like"),
+    Rule(C.STROKE, "headache/migraine ~3 never"),
+    # --- breathing ----------------------------------------------------------------------
+    Rule(C.BREATHING, "<DIFF> ~2 <BREATHE>", unless=("through ~1 nose", "stuffy/congest")),
+    Rule(C.BREATHING, "<BREATHE> ~2 be? ~1 hard/difficult/labored/laboured/shallow"),
+    Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting ~2 air/breath/oxygen"),
+    Rule(C.BREATHING, "not/isnt/wasnt/arent/stop/quit ~1 <BREATHE>"),
+    Rule(C.BREATHING, "no longer ~1 <BREATHE>"),
+    Rule(C.BREATHING, "dont/doesnt ~1 think/seem ~3 <BREATHE>"),
+    Rule(C.BREATHING, "short/shortness ~1 of ~1 breath"),
+    Rule(C.BREATHING, "gasp", unless=("saw/see/bill/price/news/heard",)),
+    Rule(C.BREATHING, "suffocate/suffocating"),
+    Rule(C.BREATHING, "choking"),
+    Rule(C.BREATHING, "choked/choke ~1 on", also=("cant", "<DIFF>", "blue", "<CHILD>")),
+    Rule(C.BREATHING, "turn/turning/go ~1 blue/purple/gray/grey"),
+    Rule(C.BREATHING, "lip/lips/face/skin/finger/fingers/fingernails/nail ~3 <BLUE>"),
+    Rule(C.BREATHING, "<BLUE> ~2 lip/lips/face/skin"),
+    Rule(C.BREATHING, "inhaler/nebulizer/puffer/neb ~3 not/isnt/doesnt/wont/aint ~2 work/help"),
+    Rule(C.BREATHING, "asthma attack", event=True),
+    Rule(C.BREATHING, "wheeze ~3 bad/badly/severe/really/lot/cant", unless=("<ALLERGEN>",)),
+    Rule(C.BREATHING, "lung/lungs ~3 <STRONG_PAIN>/close/closing"),
+    Rule(C.BREATHING, "drown/drowning/drowned"),
+    Rule(C.BREATHING, "breathe ~3 fast/rapid/rapidly/weird/funny/noisy/strange", also=_CHILD),
+    Rule(C.BREATHING, "rib/ribs ~3 suck/sucking/pull/pulling", also=_CHILD),
+    Rule(C.BREATHING, "grunt/grunting", also=_CHILD),
+    # --- bleeding -----------------------------------------------------------------------
+    Rule(C.BLEEDING, "<BLEED> ~4 <BLEED_SEV>", unless=("gum/gums/nose ~4 brush/floss",)),
+    Rule(C.BLEEDING, "<BLEED_SEV> ~3 <BLEED>"),
+    Rule(C.BLEEDING, "<BLEED> ~3 wont/cant/doesnt/isnt/not/wouldnt ~1 stop/stopping/quit"),
+    Rule(C.BLEEDING, "wont/cant/doesnt/couldnt ~1 stop ~2 <BLEED>"),
+    Rule(C.BLEEDING, "<BLEED> ~2 a? lot"),
+    Rule(C.BLEEDING, "lot/lots ~1 of ~1 <BLEED>"),
+    Rule(C.BLEEDING, "so/too much ~1 <BLEED>"),
+    Rule(C.BLEEDING, "<BLEED> ~3 all over"),
+    Rule(C.BLEEDING, "<BLEED> ~4 through ~3 towel/towels/bandage/shirt/gauze/pad/pads"),
+    Rule(C.BLEEDING, "lose/losing ~2 <BLEED>"),
+    Rule(C.BLEEDING, "<VOMIT> ~2 up? ~2 <BLEED>"),
+    Rule(C.BLEEDING, "<BLEED> ~3 in ~2 vomit/puke/spit/phlegm/mucus/sputum"),
+    Rule(C.BLEEDING, "<BLEED> ~2 from ~2 ear/ears"),
+    Rule(C.BLEEDING, "been/was/got/get/be/is/be ~1 stab"),
+    Rule(C.BLEEDING, "stab ~1 wound/him/her/me/them/himself/herself"),
+    Rule(C.BLEEDING, "gunshot/gunshots"),
+    Rule(
+        C.BLEEDING,
+        "been/was/got/get/be shot",
+        unless=("flu/vaccine/covid/booster/allergy/pharmacy/tetanus/vaccination/shots",),
+    ),
+    Rule(C.BLEEDING, "cut/chop/sliced ~3 off", also=("finger/thumb/toe/hand/fingertip",)),
+    Rule(C.BLEEDING, "sever/severed/amputate/amputated/impaled/artery"),
+    Rule(C.BLEEDING, "deep ~2 cut/gash/wound/laceration", also=("<BLEED>",)),
+    Rule(C.BLEEDING, "hemorrhage/hemorrhaging/haemorrhage"),
+    # --- anaphylaxis --------------------------------------------------------------------
+    Rule(C.ANAPHYLAXIS, "anaphylaxis/anaphylactic/anafilactic/anaphylaxic"),
+    Rule(C.ANAPHYLAXIS, "allergic ~1 shock"),
+    Rule(C.ANAPHYLAXIS, "<AIRWAY_CORE> ~3 <SWELL>"),
+    Rule(C.ANAPHYLAXIS, "<SWELL> ~3 <AIRWAY_CORE>"),
+    Rule(C.ANAPHYLAXIS, "throat ~3 close/closing/closed"),
+    Rule(C.ANAPHYLAXIS, "throat/lip/lips/face/mouth/eye/eyes/tongue ~3 <SWELL>", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "<SWELL> ~3 throat/lip/lips/face/mouth/eye/eyes", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "wheeze", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "hive ~4 all over", also=("dizzy/faint/lightheaded/<DIFF>/wheeze",)),
+    Rule(
+        C.ANAPHYLAXIS,
+        "use/used/give/gave/inject/jab/stab/had ~3 epipen",
+        unless=("refill/prescription/script/renew/new/expire/expired/order",),
+    ),
+    Rule(C.ANAPHYLAXIS, "severe/bad/serious/major ~2 allergic ~1 reaction"),
+    # --- overdose / poisoning -----------------------------------------------------------
+    Rule(C.OVERDOSE, "overdose/od", event=True),
+    Rule(C.OVERDOSE, "over ~1 dose/dosed"),
+    Rule(C.OVERDOSE, "narcan/naloxone"),
+    Rule(C.OVERDOSE, "<INGEST> ~3 too ~1 many/much"),
+    Rule(C.OVERDOSE, "<INGEST_ANY> ~4 <QTY> ~4 <PILL>"),
+    Rule(C.OVERDOSE, "<INGEST> ~3 whole/entire/half ~1 bottle/pack/box/package"),
+    Rule(C.OVERDOSE, "<INGEST> ~2 all ~2 <PILL>"),
+    Rule(C.OVERDOSE, "<INGEST_ANY> ~5 <CHEM>"),
+    Rule(C.OVERDOSE, "<INGEST_ANY> ~5 <PILL>", also=_CHILD),
+    Rule(
+        C.OVERDOSE,
+        "<INGEST_ANY> ~4 someone/somebody/grandma/grandpa/mom/dad ~1 <PILL>",
+        also=_CHILD,
+    ),
+    Rule(C.OVERDOSE, "got ~1 into ~3 <PILL>/<CHEM>/cabinet/cupboard"),
+    Rule(C.OVERDOSE, "poison/poisoned/poisoning"),
+    Rule(
+        C.OVERDOSE,
+        "carbon monoxide",
+        also=("alarm/detector/dizzy/headache/headaches/nausea/sick/faint/sleepy/confuse",),
+    ),
+    # --- suicidal or self-harm (the crisis script) -------------------------------------
+    Rule(C.SUICIDAL, "suicide/suicidal", habit=False),
+    Rule(C.SUICIDAL, "<SELF_HARM_VERB> ~2 <REFLEXIVE>", habit=False),
+    Rule(C.SUICIDAL, "<INTENT> ~3 <SELF_HURT_VERB> ~1 <REFLEXIVE>", habit=False),
+    Rule(C.SUICIDAL, "self ~1 harm/harming/injury/injure", habit=False),
+    Rule(C.SUICIDAL, "end/take/taking/took ~2 my/his/her/their/own ~1 life/lives", habit=False),
+    Rule(C.SUICIDAL, "end ~1 it ~1 all", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "end/ending ~1 it/things/everything",
+        also=("think/thinking/want/plan/going/gonna/ready/ways/way/how/about",),
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "want/wish/ready/rather/deserve ~3 die/dead", habit=False),
+    Rule(C.SUICIDAL, "better ~1 off ~1 dead/without", habit=False),
+    Rule(C.SUICIDAL, "dont/doesnt/didnt ~2 want ~1 to? ~1 live/living/exist/alive", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "dont/doesnt ~2 want ~1 to? ~1 be ~1 here/around/alive ~2 anymore/more",
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "dont/doesnt ~2 want ~1 to? ~1 be ~1 alive", habit=False),
+    Rule(C.SUICIDAL, "dont/doesnt ~2 want ~2 wake ~1 up", habit=False),
+    Rule(
+        C.SUICIDAL, "not/never ~1 wake ~1 up", also=("wish/want/hope/hoping/pray/go",), habit=False
+    ),
+    Rule(C.SUICIDAL, "dont/doesnt ~1 feel ~1 like ~1 live/living/alive/be ~1 alive?", habit=False),
+    Rule(
+        C.SUICIDAL, "no ~2 reason/point ~2 to? ~1 live/living/go/going/keep/be/exist", habit=False
+    ),
+    Rule(
+        C.SUICIDAL,
+        "point ~2 in? ~1 live/living/going/anything/anymore",
+        also=("what/no/whats/nothing/dont",),
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "cant/couldnt ~1 go ~1 on/living", habit=False),
+    Rule(C.SUICIDAL, "tired/sick/done ~1 of/with ~1 live/living/life/be ~1 alive?", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "wish ~2 i/he/she ~1 be/was/were/wasnt/werent ~2 dead/born/gone/here",
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "wish ~3 disappear/vanish", habit=False),
+    Rule(C.SUICIDAL, "everyone/everybody/family/kids/world ~3 better ~1 off", habit=False),
+    Rule(C.SUICIDAL, "hang/hung ~1 <REFLEXIVE>", habit=False),
+    Rule(C.SUICIDAL, "slit ~2 wrist/wrists/throat", habit=False),
+    Rule(C.SUICIDAL, "jump ~2 off ~2 bridge/building/roof/cliff", habit=False),
+    Rule(C.SUICIDAL, "shoot ~1 <REFLEXIVE>", habit=False),
+    Rule(C.SUICIDAL, "want/wish ~4 all ~1 to ~1 end/stop/be ~1 over?", habit=False),
+    Rule(C.SUICIDAL, "give ~1 up ~1 on ~1 life/living/everything", habit=False),
+    Rule(C.SUICIDAL, "not ~1 want ~1 to? ~1 live/exist", habit=False),
+    Rule(C.SUICIDAL, "thoughts ~2 of ~2 die/death/dying", habit=False),
+    Rule(C.SUICIDAL, "wont ~1 be ~1 here/around ~2 much ~1 longer/tomorrow", habit=False),
+    # --- seizure ------------------------------------------------------------------------
+    Rule(
+        C.SEIZURE,
+        "seizure/convulsion",
+        event=True,
+        unless=(
+            "medication/medicine/med/meds/disorder/pill/pills/prescription/refill/"
+            "epilepsy/neurologist/seizures",
+        ),
+    ),
+    Rule(C.SEIZURE, "seize/convulse/fitting"),
+    Rule(C.SEIZURE, "epileptic ~1 fit"),
+    Rule(C.SEIZURE, "eye/eyes ~2 roll/rolled/rolling ~2 back"),
+    Rule(C.SEIZURE, "foam/foaming ~2 at? ~1 the? ~1 mouth"),
+    Rule(
+        C.SEIZURE,
+        "shake/jerk/twitch ~4 all ~1 over/uncontrollably",
+        also=("respond/unresponsive/wont/cant/eye/eyes/foam/floor/ground/stiff",),
+    ),
+    Rule(C.SEIZURE, "shake/jerk ~3 and ~2 wont/not/cant ~1 respond/answer/wake"),
+    # --- unresponsive -------------------------------------------------------------------
+    Rule(C.UNRESPONSIVE, "unconscious/unresponsive/unresponsiveness"),
+    Rule(
+        C.UNRESPONSIVE,
+        "not/isnt/wont/doesnt/wasnt ~1 respond/responsive/answer ~2 me?",
+        unless=("email/text/texts/message/messages/letter/call/calls/voicemail",),
+    ),
+    Rule(C.UNRESPONSIVE, "wont/cant/couldnt/not/isnt/doesnt/hard ~1 to? ~1 wake ~2 up?"),
+    Rule(C.UNRESPONSIVE, "wake ~1 him/her/them ~1 up", also=("cant/couldnt/wont/try/trying",)),
+    Rule(C.UNRESPONSIVE, "pass/black ~1 out", unless=("flyer/flyers/form/forms/paper/papers",)),
+    Rule(C.UNRESPONSIVE, "faint/collapse"),
+    Rule(C.UNRESPONSIVE, "keel/keeled ~1 over"),
+    Rule(C.UNRESPONSIVE, "out ~1 cold"),
+    Rule(C.UNRESPONSIVE, "knock/knocked ~1 out/unconscious"),
+    Rule(C.UNRESPONSIVE, "lose/lost ~1 consciousness"),
+    Rule(
+        C.UNRESPONSIVE,
+        "he/she/hes/shes/they/him/her/baby/dad/mom/husband/wife ~2"
+        " not/isnt/wont/stopped ~1 moving/move",
+    ),
+    Rule(C.UNRESPONSIVE, "limp/floppy/lifeless", also=("he/she/him/her/baby/<CHILD>/body",)),
+    Rule(C.UNRESPONSIVE, "cant/couldnt/not/wont ~1 stay ~1 awake"),
+    Rule(C.UNRESPONSIVE, "feel/think ~3 go/gonna ~2 pass/black ~1 out"),
+    # --- pregnancy ----------------------------------------------------------------------
+    Rule(C.PREGNANCY, "<BLEED>", also=_PREG, unless=("gum/gums/nose ~3 <BLEED>",)),
+    Rule(C.PREGNANCY, "clot/clots/spotting ~3 heavy/lot/big/large/soak", also=_PREG),
+    Rule(C.PREGNANCY, "heavy/lot ~3 spotting/clot/clots", also=_PREG),
+    Rule(C.PREGNANCY, "miscarry", event=True),
+    Rule(C.PREGNANCY, "lose/losing ~2 the? ~1 baby"),
+    Rule(C.PREGNANCY, "ectopic", event=True),
+    Rule(C.PREGNANCY, "water ~2 break/broke"),
+    Rule(C.PREGNANCY, "baby ~3 not/isnt/stopped/hasnt/havent/doesnt/didnt ~2 move/moving/kick"),
+    Rule(C.PREGNANCY, "cant/couldnt/havent/hasnt/dont/not ~2 feel ~3 baby ~2 move/kick"),
+    Rule(C.PREGNANCY, "severe/bad/terrible/sharp ~3 cramp/pain ~4 <PREGNANT>"),
+    Rule(C.PREGNANCY, "cramp/pain ~3 severe/bad/terrible/unbearable", also=_PREG),
+    Rule(C.PREGNANCY, "blurry/blurred/seeing ~2 vision/spots/stars", also=_PREG),
+    Rule(C.PREGNANCY, "severe/bad/terrible/pounding/horrible/worst ~2 headache", also=_PREG),
+    # --- infant / child danger signs ----------------------------------------------------
+    Rule(C.INFANT_CHILD, "fever/temperature/temp/hot/feverish", also=("newborn",)),
+    Rule(
+        C.INFANT_CHILD,
+        "newborn ~4 not/isnt/wont/refuse/stopped ~2 feed/feeding/eat/eating/drink/nurse/nursing",
+    ),
+    Rule(
+        C.INFANT_CHILD,
+        "not/isnt/wont/refuse/stopped ~2 feed/feeding/nurse/nursing",
+        also=("newborn",),
+    ),
+    Rule(C.INFANT_CHILD, "soft ~1 spot ~3 bulge/bulging/sunken/sink/swollen/puffy"),
+    Rule(C.INFANT_CHILD, "no ~1 wet ~1 diaper/diapers"),
+    Rule(C.INFANT_CHILD, "hasnt/havent/not/didnt ~1 pee/peed/wet ~2 diaper/diapers/hours/all"),
+    Rule(C.INFANT_CHILD, "rash ~4 not/doesnt/wont/dont/didnt ~1 fade/go/blanch/disappear"),
+    Rule(C.INFANT_CHILD, "purple/dark ~2 spots/rash/dots", also=("fever",)),
+    Rule(C.INFANT_CHILD, "stiff ~1 neck", also=("fever/temperature",)),
+    Rule(C.INFANT_CHILD, "limp/floppy/lethargic/listless", also=_CHILD),
+    Rule(C.INFANT_CHILD, "swallow/eat/ate ~3 battery/batteries/magnet/magnets/coin"),
+    Rule(C.INFANT_CHILD, "high ~1 pitched ~1 cry/cries/crying/scream"),
+    Rule(C.INFANT_CHILD, "wont/cant/not ~1 stop ~1 cry/crying", also=("newborn/fever/limp",)),
+    Rule(C.INFANT_CHILD, "very/really/super/so ~1 sleepy/drowsy", also=("newborn/fever",)),
+    # --- severe head injury -------------------------------------------------------------
+    Rule(C.HEAD_INJURY, "<HEAD_DANGER>", also=_HEAD_HIT, unless=("mild/little/slight",)),
+    Rule(C.HEAD_INJURY, "not ~1 make ~1 sense", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "act/acting ~1 strange/weird/funny/off/different/confuse", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "doesnt/dont/didnt/cant ~1 know ~1 where/who/what", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "cant/doesnt/dont ~1 remember", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "headache/pain ~3 worse/worst/severe", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "pupil/pupils"),
+    Rule(C.HEAD_INJURY, "clear ~1 fluid/liquid"),
+    Rule(C.HEAD_INJURY, "repeat ~2 himself/herself/themselves/question/questions", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "skull ~2 fracture/crack/cracked/broken/dent"),
+    # --- no body system named -------------------------------------------------------------
+    Rule(C.OTHER, "think/feel ~3 die/dying", also=("im/i/he/she/hes/shes/going/gonna",)),
+    Rule(C.OTHER, "going/gonna ~1 die"),
+    # "should I call 911 if ...", "do I need an ambulance for ...": a question, not a call.
+    Rule(
+        C.OTHER,
+        "call/get/send/need ~2 ambulance/paramedic/paramedics/911/emt",
+        unless=("should/do/would/when ~2 i/we ~3 call/need", "if"),
+    ),
+    Rule(C.OTHER, "ambulance ~3 come/coming/here/now"),
+    Rule(C.OTHER, "call/called/calling ~1 nine ~1 one ~1 one"),
+    Rule(C.OTHER, "medical ~1 emergency"),
+    Rule(C.OTHER, "be/is/its/having a/an ~1 real? ~1 emergency"),
+    Rule(C.OTHER, "emergency ~1 here/now/please"),
+)

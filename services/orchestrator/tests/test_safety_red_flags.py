@@ -1,0 +1,160 @@
+"""Red flags: meaning over word forms, clause-scoped negation on unpunctuated speech, history,
+hypotheticals and idioms (``orchestrator.safety``). The corpus figures are in
+``tests/corpus/red_flags`` (``frontdesk eval red_flags``); these pin the rules one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestrator.safety import Category, RedFlagDetector, Script, find_red_flag
+
+C = Category
+
+
+@pytest.mark.parametrize(
+    ("said", "category"),
+    [
+        ("my chest feels tight", C.CARDIAC),
+        ("there's this crushing pressure in my chest", C.CARDIAC),
+        ("I can't feel my left arm", C.STROKE),
+        ("pain going down my left arm and into my jaw", C.CARDIAC),
+        ("I think I'm having a heart attack", C.CARDIAC),
+        ("his face is droopy and his speech is slurred", C.STROKE),
+        ("worst headache of my life", C.STROKE),
+        ("a thunderclap headache out of nowhere", C.STROKE),
+        ("I can barely breathe", C.BREATHING),
+        ("he stopped breathing", C.BREATHING),
+        ("her lips are turning blue", C.BREATHING),
+        ("I'm coughing up blood", C.BLEEDING),
+        ("the cut won't stop bleeding", C.BLEEDING),
+        ("there is blood everywhere", C.BLEEDING),
+        ("her tongue is swelling and she's wheezing after a bee sting", C.ANAPHYLAXIS),
+        ("my lips swelled up after I ate shrimp", C.ANAPHYLAXIS),
+        ("I took the whole bottle of my sleeping pills", C.OVERDOSE),
+        ("my daughter just swallowed a bunch of my pills", C.OVERDOSE),
+        ("my toddler drank some bleach", C.OVERDOSE),
+        ("I've been thinking about killing myself", C.SUICIDAL),
+        ("I don't feel like living anymore", C.SUICIDAL),
+        ("I just don't want to be here anymore", C.SUICIDAL),
+        ("thinking about ending my life", C.SUICIDAL),
+        ("I've been cutting myself again", C.SUICIDAL),
+        ("he's having a seizure", C.SEIZURE),
+        ("she's unresponsive", C.UNRESPONSIVE),
+        ("I can't wake him up", C.UNRESPONSIVE),
+        ("I'm twelve weeks pregnant and bleeding a lot", C.PREGNANCY),
+        ("my two month old has a fever", C.INFANT_CHILD),
+        ("the baby is really floppy", C.INFANT_CHILD),
+        ("my son hit his head and now he's throwing up and confused", C.HEAD_INJURY),
+    ],
+)
+def test_signs_by_meaning(said: str, category: Category) -> None:
+    flag = find_red_flag(said)
+    assert flag is not None and category in flag.categories
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        # A new subject ends the scope of "no" / "don't" when the comma is lost.
+        "no I can't breathe",
+        "no no no my baby isn't breathing",
+        "I don't know I can't breathe",
+        "I don't want to bother anyone but my chest is killing me",
+        "I'm not sure but I think I'm having a stroke",
+        "I'm not joking I can barely breathe",
+        # Pseudo-negation: "never ... like this" affirms.
+        "I've never had chest pain like this before",
+        "never had a headache this bad",
+        # A later clause is not negated by an earlier one.
+        "no fever but chest pain",
+        "my arm doesn't hurt but my chest feels so tight",
+        # "I don't think he is breathing" negates the breathing, which is the emergency.
+        "I don't think he's breathing",
+    ],
+)
+def test_negation_does_not_reach_across_clauses(said: str) -> None:
+    assert find_red_flag(said) is not None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "no chest pain just a cough",
+        "I don't have any chest pain or trouble breathing",
+        "my chest doesn't hurt",
+        "he never passed out",
+        "I'm not suicidal I just need a refill",
+        "she's not bleeding much it's just a scrape",
+        "the chest pain went away",
+        "denies shortness of breath",
+    ],
+)
+def test_negated_signs(said: str) -> None:
+    assert find_red_flag(said) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I had a stroke last year and need a follow up",
+        "my mom had a stroke two years ago",
+        "my dad had a heart attack in 2019",
+        "heart disease runs in my family, my grandfather died of a heart attack",
+        "I had a seizure back in March and need my neurology follow up",
+        "I passed out last month and want to get checked",
+    ],
+)
+def test_history_is_not_an_emergency(said: str) -> None:
+    assert find_red_flag(said) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "what should I do if my son has a seizure",
+        "what are the warning signs of a stroke",
+        "if I ever get chest pain should I call you or 911",
+        "I get short of breath when I climb stairs",
+        "I'm worried about getting a heart attack one day",
+    ],
+)
+def test_hypothetical_and_habitual_are_not_emergencies(said: str) -> None:
+    assert find_red_flag(said) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I'm dying to know if you're open Saturday",
+        "just killing time before my appointment",
+        "I got charged twice for my emergency room follow up",
+        "you nearly gave me a heart attack with that bill",
+        "I need my blood pressure checked",
+        "can I update my emergency contact",
+        "this waiting is killing me",
+        "I'm killing myself trying to get this appointment",
+        "my phone is dying so I'll be quick",
+        "I'd kill for a Saturday appointment",
+        "I need a refill on my epipen",
+        "my daughter needs her shots",
+    ],
+)
+def test_idioms_and_admin_are_not_emergencies(said: str) -> None:
+    assert find_red_flag(said) is None
+
+
+def test_the_script_follows_the_category() -> None:
+    crisis = find_red_flag("I want to kill myself")
+    medical = find_red_flag("he's not breathing")
+    both = find_red_flag("I took all my pills because I want to die")
+    assert crisis is not None and crisis.script is Script.CRISIS
+    assert medical is not None and medical.script is Script.MEDICAL
+    # Both signs: one script, the medical one (the physical danger is immediate).
+    assert both is not None and both.script is Script.MEDICAL
+    assert {C.SUICIDAL, C.OVERDOSE} <= set(both.categories)
+
+
+def test_empty_and_punctuation_only() -> None:
+    detector = RedFlagDetector()
+    assert detector.find("") is None
+    assert detector.find(" ,,, ?! ") is None
