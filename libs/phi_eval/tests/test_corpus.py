@@ -11,7 +11,16 @@ import phi
 from phi_eval import CORPUS_DIR, corpus_staff, evaluate_corpus, load_corpus
 from phi_eval._dataset import Example, GoldSpan
 
-HELDOUT_FAMILIES = {"elderly", "third_party", "stt_errors", "self_repair"}
+HELDOUT_FAMILIES = {
+    "elderly",
+    "third_party",
+    "stt_errors",
+    "self_repair",
+    "distressed",
+    "code_switch",
+    "voicemail",
+    "dictation",
+}
 
 
 def test_the_corpus_is_split_by_style_family_never_by_row() -> None:

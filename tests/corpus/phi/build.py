@@ -29,7 +29,17 @@ from phi_eval._render import UNITS as DIGITS
 
 HERE = Path(__file__).parent
 # Chosen first, before any tuning; the engine was only ever looked at on the other families.
-HELDOUT = ("elderly", "third_party", "stt_errors", "self_repair")
+HELDOUT = (
+    "elderly",
+    "third_party",
+    "stt_errors",
+    "self_repair",
+    # round 2 (see STYLES)
+    "distressed",
+    "code_switch",
+    "voicemail",
+    "dictation",
+)
 STAFF = (
     "Dr. Priya Patel",
     "Dr. Ana Núñez",
@@ -371,6 +381,39 @@ STYLES: dict[str, list[str]] = {
         "the social is {SSN}, did you get that?",
         "{NAME}, no, {FIRST} is my first name, {LAST} the last",
         "can I do {DAY}, actually no, {DAY} at {TIME}",
+    ],
+    # Second round of held-out families, written after the first held-out measurement and
+    # before any later change to the engine; measured once, at the end.
+    "distressed": [
+        "please, I really need someone to call me back, it's {NAME}, I'm so worried",
+        "sorry I'm shaking, okay, the number, {PHONE}, please call",
+        "it's about my little boy {FIRST}, he was born {DOB}, he's had a fever since {DAY}",
+        "we're at {ADDR} in {TOWN}, is there anyone who can help today",
+        "I don't know my chart number, wait, here, {MRN}",
+        "can {STAFF} see him {DAY}? any time, {TIME} is fine",
+    ],
+    "code_switch": [
+        "sí, hola, my name es {NAME}, para una cita",
+        "mi número is {PHONE}, okay?",
+        "fecha de nacimiento, uh, {DOB}",
+        "vivo en {ADDR} in {TOWN}",
+        "ok pues, {NAME}, {DOB}, y necesito ver a {STAFF}",
+        "el social is {SSN}, gracias",
+    ],
+    "voicemail": [
+        "hi, this message is for {STAFF}, this is {NAME}, please call me back at {PHONE}, "
+        "again that's {PHONE}, thank you, bye",
+        "hello, {NAME} here, date of birth {DOB}, calling to confirm {DAY} at {TIME}",
+        "good morning, it's {FIRST} from {ADDR} in {TOWN}, I dropped off the forms",
+        "this is a message for the front desk from {NAME}, my social is {SSN} for the "
+        "insurance form",
+    ],
+    "dictation": [
+        "last name {LAST}, first name {FIRST}, date of birth {DOB}",
+        "phone: {PHONE}. address: {ADDR}, {TOWN}.",
+        "patient name {NAME}, record number {MRN}",
+        "name {NAME}, DOB {DOB}, SSN {SSN}",
+        "provider {STAFF}, visit {DAY} {TIME}",
     ],
 }
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "next Tuesday", "tomorrow")
