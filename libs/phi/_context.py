@@ -228,6 +228,18 @@ def _pieces(seg: str) -> list[tuple[int, int]]:
     return out
 
 
+def _phone_tail(seg: str, prev: tuple[int, int, str], start: int, end: int, digits: str) -> bool:
+    """A time-shaped group ("twelve thirty four") that completes a phone number begun by the
+    group before it. Never one with a.m./p.m. or o'clock after it."""
+    return (
+        len(prev[2]) >= 3
+        and len(prev[2]) + len(digits) in (7, 10, 11)
+        and _TIME_AFTER.match(seg, end) is None
+        and _UNIT_AFTER.match(seg, end) is None
+        and "/" not in seg[start:end]
+    )
+
+
 def number_runs(seg: str) -> list[tuple[int, int, str]]:
     """All number runs in a segment as (start, end, digits).
 
@@ -244,6 +256,8 @@ def number_runs(seg: str) -> list[tuple[int, int, str]]:
         if not digits:
             continue
         breaks = _breaks_sequence(seg, start, end)
+        if breaks and runs and joinable and _phone_tail(seg, runs[-1], start, end, digits):
+            breaks = False  # "five five five, uh, twelve thirty four": a group, not 12:34
         if runs and joinable and not breaks:
             p_start, p_end, p_digits = runs[-1]
             if start - p_end <= _MAX_GAP and _GAP.fullmatch(seg, p_end, start):
@@ -326,12 +340,13 @@ _REL = (
 )
 NAME_CUES = re.compile(
     r"\b(?=[mhtnfilpugcoskaswd])(?:(?P<strong>my\s+name\s+is|my\s+name's|(?:his|her|their|the)\s+name\s+is|name\s+is|name's"
-    r"|names\s+is|(?:first|last|full|middle|maiden|sur|given|family)\s*name(?:\s+is|'s|:)?"
+    r"|names\s+is|(?:my|the|his|her|their)\s+names|(?:first|last|full|middle|maiden|sur|given|family)\s*name(?:\s+is|'s|:)?"
     r"|patient(?:'s)?\s+name(?:\s+is|:)?|(?:the\s+)?patient(?:\s+is|\s+named|:)|named|goes\s+by"
     r"|under\s+the\s+name(?:\s+of)?|under\s+the\s+last\s+name|on\s+behalf\s+of|name\s+on\s+the"
     r"\s+(?:account|file|chart|appointment|card)\s+is|calling\s+for|known\s+as"
     rf"|(?:my|our|his|her)\s+{_REL}(?:'s\s+name\s+is|\s+is\s+named|\s+named|\s+called))"
-    r"|(?P<weak>this\s+is|(?:just\s+)?call\s+me|it's|its|it\s+is|i'm|i\s+am|im|hi|hello|hey|(?:this|it)\s+was|hey\s+there"
+    r"|(?P<weak>this\s+is|(?:just\s+)?call\s+me|it's|its|it\s+is|i'm|i\s+am|im|hi|hello|hey"
+    r"|(?:this|it)\s+was|hey\s+there|he's|she's|he\s+is|she\s+is"
     rf"|(?:for|with|about|and)\s+(?:my|our|his|her)\s+{_REL},?|(?:my|our|his|her)\s+{_REL},?"
     r"|(?:appointment|appt|booking|visit|checkup|reservation|refill|prescription|message|records?)"
     r"\s+(?:for|under)|speaking\s+with|talking\s+to|ask\s+for|looking\s+for)"
@@ -435,9 +450,45 @@ def _take_name(
     return (start, end) if count and not all_allowed else None
 
 
+# Clinic and identifier acronyms said letter by letter.
+SPELLED_ACRONYMS = frozenset(
+    [
+        "mrn",
+        "ssn",
+        "dob",
+        "npi",
+        "dea",
+        "vin",
+        "pin",
+        "ein",
+        "id",
+        "er",
+        "icu",
+        "ent",
+        "mri",
+        "ekg",
+        "ecg",
+        "uti",
+        "std",
+        "copd",
+        "adhd",
+        "obgyn",
+        "obg",
+        "pcp",
+        "ppo",
+        "hmo",
+        "usa",
+    ]
+)
+
+
+def _letters_of(spelled: str) -> str:
+    return "".join(re.findall(r"(?<![a-z])[a-z](?![a-z])", spelled.lower()))
+
+
 def _word_spelled(seg: str, start: int, spelled: str) -> tuple[int, int] | None:
     """The word a spelling spells, said just before it: "Kate, that's K A T E"."""
-    letters = "".join(re.findall(r"(?<![a-z])[a-z](?![a-z])", spelled.lower()))
+    letters = _letters_of(spelled)
     if len(letters) < 2:
         return None
     for w in reversed(list(re.finditer(r"[A-Za-z][A-Za-z'\-]*", seg[max(0, start - 60) : start]))):
@@ -505,6 +556,8 @@ def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -
             said = _word_spelled(seg, m.start(), text)
             if said is not None:
                 out.append((said[0], said[1], Entity.NAME, C, 2))
+            if _letters_of(text) in SPELLED_ACRONYMS:
+                continue  # "my m r n is", "d o b": a cue said letter by letter, not a name
             if (
                 strict
                 or "as in" in text.lower()
@@ -657,6 +710,43 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
             " " in seg[span[0] : span[1]] or _IDENTITY_NEXT.match(seg, span[1])
         ):
             out.append((span[0], span[1], Entity.NAME, C, 2))
+
+
+# --- a name said again ----------------------------------------------------------------
+def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
+    """Every other mention of a word already found as a name is the name too, with the name
+    words that follow it: "it's Glenn, sorry, Glenn Ó Maolfhábhaill", "Zoë Müller, no, Zoë is
+    my first name". Within the segment only (the streaming guarantee)."""
+    found = [c for c in out if c[2] is Entity.NAME]
+    if not found:
+        return
+    words = {
+        _norm(w)
+        for c in found
+        for w in _WORD.findall(seg, c[0], c[1])
+        if len(w) > 1 and _norm(w) not in COMMON and _norm(w) not in PARTICLES
+    }
+    if not words:
+        return
+    cased = _CASED.search(seg) is not None
+    covered = [(c[0], c[1]) for c in found]
+    for m in _WORD.finditer(seg):
+        if _norm(m.group(0)) not in words or any(a <= m.start() < b for a, b in covered):
+            continue
+        start = m.start()
+        # "..., Ó Hoireabaird the last": a particle just before belongs to the name.
+        p = re.search(r"([A-Za-z]+)[ \t]+$", seg[max(0, start - 6) : start])
+        if (
+            p is not None
+            and _norm(p.group(1)) in PARTICLES
+            and (not cased or p.group(1)[0].isupper())
+        ):
+            start -= len(p.group(0))
+        span = _take_name(
+            seg, m.start(), first_stop=frozenset(), cont_stop=COMMON, need_cap=cased, allow=allow
+        )
+        end = span[1] if span is not None else m.end()
+        out.append((start, max(end, m.end()), Entity.NAME, C, 2))
 
 
 # --- places ---------------------------------------------------------------------------

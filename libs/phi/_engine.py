@@ -21,6 +21,7 @@ from ._context import (
     find_places,
     find_runs,
     number_runs,
+    propagate_names,
 )
 from ._known import matcher_for
 from ._patterns import (
@@ -243,6 +244,7 @@ class Engine:
         find_runs(seg, runs, cands, strict)
         find_names(seg, cands, strict, self._allow_words)
         find_bare_names(seg, cands, self._allow_words)
+        propagate_names(seg, cands, self._allow_words)
         find_places(seg, cands, self._allow_words)
         if known is not None and not known.is_empty():
             matcher_for(known).find(seg, runs, dates, cands, self._allow_words)

@@ -412,6 +412,7 @@ FUNCTION: frozenset[str] = frozenset(
 
 COMMON: frozenset[str] = FUNCTION | frozenset(
     [
+        "instead",
         "area",
         "code",
         "spell",

@@ -107,3 +107,44 @@ def test_known_names_match_with_or_without_accents_and_decomposed() -> None:
 )
 def test_the_town_after_a_street_address(text: str, expected: str) -> None:
     assert phi.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A name said again, with the rest of it: every mention goes.
+        (
+            "it's Glenn, sorry, Glenn Ó Maolfhábhaill, I mean the full name",
+            "it's [NAME], sorry, [NAME], I mean the full name",
+        ),
+        (
+            "Zoë Müller, no, Zoë is my first name, Müller the last",
+            "[NAME], no, [NAME] is my first name, [NAME] the last",
+        ),
+        ("it's for my son, he's Tomáš, Tomáš Pavlík", "it's for my son, he's [NAME], [NAME]"),
+        # Speech-to-text drops the apostrophe of "name's".
+        (
+            "date of birth 02/06/1944 and the names agatha da mota",
+            "date of birth [DATE] and the names [NAME]",
+        ),
+        # A word and its spelling.
+        (
+            "Kate, that's K A T E, and the last name Spier",
+            "[NAME], that's [NAME], and the last name [NAME]",
+        ),
+    ],
+)
+def test_a_name_said_again_or_spelled(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
+
+
+def test_a_phone_number_ending_in_a_time_shaped_group() -> None:
+    assert phi.redact("my number is five five five, uh, twelve thirty four").text == (
+        "my number is [PHONE]"
+    )
+    assert phi.redact("can I come at 3, uh, ten thirty").spans == ()
+
+
+@pytest.mark.parametrize("text", ["my m r n is 73403632", "my d o b is 3/4/81"])
+def test_an_acronym_said_letter_by_letter_is_not_a_name(text: str) -> None:
+    assert all(s.entity is not phi.Entity.NAME for s in phi.detect(text))
