@@ -185,7 +185,7 @@ _MINUTE_RE = re.compile(rf"^(?:oh[ -]{UNIT}|{TEEN}|{TENS_RE}(?:[ -]{UNIT})?|o'?c
 # What a caller says between the groups of one number: pauses, fillers, "then", "area code",
 # "dash", a false start ("the rest is"). Never a question or an exclamation.
 _GAP = re.compile(
-    r"(?:[ \t,.:;\-/()]+|\b(?:u+h+|u+m+|e+r+m*|a+h+|h+m+|m+|and|then|dash|hyphen|so|okay|ok"
+    r"(?:[ \t,.;\-/()]+|\b(?:u+h+|u+m+|e+r+m*|a+h+|h+m+|m+|and|then|dash|hyphen|so|okay|ok"
     r"|like|sorry|wait|yeah|yes|it's|its|it|is|the|rest|next|last|part|after\s+that|that's|thats"
     r"|followed|by|let|me|see|hold|on|sec|i|think|goes|more|space|well|right|got|it"
     r"|you|ready|again|sure|now|with|ending|ends|in)\b)*",
@@ -712,7 +712,46 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
             out.append((span[0], span[1], Entity.NAME, C, 2))
 
 
+# --- capitalised names without a cue (strict) --------------------------------------------
+_CAP_RUN = re.compile(
+    r"(?<![\w'])[A-Z][a-z][A-Za-z'\-]*(?:[ \t]+[A-Z][a-z][A-Za-z'\-]*){1,2}(?![\w'])"
+)
+# Words of organisations and places that capitalised phrases are made of, not people.
+_ORG_WORDS = frozenset(
+    [
+        "clinic", "hospital", "medical", "medicine", "center", "centre", "pharmacy", "insurance",
+        "health", "healthcare", "group", "associates", "practice", "family", "care", "urgent",
+        "general", "memorial", "university", "college", "school", "church", "bank", "county",
+        "department", "office", "lab", "labs", "laboratory", "blue", "cross", "shield", "united",
+        "national", "american", "street", "road", "avenue", "lane", "drive", "boulevard",
+    ]
+)  # fmt: skip
+_TITLE_BEFORE = re.compile(r"\b(?:dr|doctor|nurse|prof|professor|np|pa)\.?[ \t]*$", _I)
+
+
+def find_cased_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
+    """Strict mode, text with case: two or three capitalised words that are not ordinary words
+    ("hi it's me again, Tom, Tom Becker") are a name wherever they stand. Not in title-cased or
+    upper-case text, not after a provider title, not when made of organisation words."""
+    words = _WORD.findall(seg)
+    capitals = sum(1 for w in words if w[0].isupper())
+    if not words or capitals < 2 or capitals * 2 > len(words):
+        return
+    for m in _CAP_RUN.finditer(seg):
+        toks = [_norm(w) for w in m.group(0).split()]
+        if any(t in COMMON or t in TITLES or t in _ORG_WORDS or t in _STATE_WORDS for t in toks):
+            continue
+        if all(t in allow for t in toks) or _TITLE_BEFORE.search(
+            seg, max(0, m.start() - 10), m.start()
+        ):
+            continue
+        out.append((m.start(), m.end(), Entity.NAME, C, 1))
+
+
 # --- a name said again ----------------------------------------------------------------
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z'\-]*)[ \t]+$")
+
+
 def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
     """Every other mention of a word already found as a name is the name too, with the name
     words that follow it: "it's Glenn, sorry, Glenn Ó Maolfhábhaill", "Zoë Müller, no, Zoë is
@@ -734,14 +773,19 @@ def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
         if _norm(m.group(0)) not in words or any(a <= m.start() < b for a, b in covered):
             continue
         start = m.start()
-        # "..., Ó Hoireabaird the last": a particle just before belongs to the name.
-        p = re.search(r"([A-Za-z]+)[ \t]+$", seg[max(0, start - 6) : start])
-        if (
-            p is not None
-            and _norm(p.group(1)) in PARTICLES
-            and (not cased or p.group(1)[0].isupper())
-        ):
-            start -= len(p.group(0))
+        # "Aaliyah Villaseñor" after "Villaseñor" was found; "Ó Hoireabaird": name words and
+        # particles just before belong to the name.
+        for _ in range(2):
+            p = _WORD_BEFORE.search(seg, max(0, start - 30), start)
+            if p is None:
+                break
+            w = _norm(p.group(1))
+            if not (
+                (w in PARTICLES and (not cased or p.group(1)[0].isupper()))
+                or (cased and p.group(1)[0].isupper() and w not in COMMON and w not in allow)
+            ):
+                break
+            start = p.start(1)
         span = _take_name(
             seg, m.start(), first_stop=frozenset(), cont_stop=COMMON, need_cap=cased, allow=allow
         )
@@ -751,7 +795,8 @@ def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
 
 # --- places ---------------------------------------------------------------------------
 CITY_CUE = re.compile(
-    r"\b(?:i\s+live\s+in|(?:we|he|she|they)\s+lives?\s+in|living\s+in|live\s+over\s+in|moved\s+to"
+    r"\b(?:(?:i|we|he|she|they|who)\s+(?:still\s+|now\s+)?lives?"
+    r"(?:\s+(?:over|out|up|down|right))?\s+in|living\s+in|live\s+over\s+in|moved\s+to"
     r"|i'm\s+from|i\s+am\s+from|located\s+in|city\s+is|town\s+is|city\s+of|town\s+of|(?:i'm|i\s+am)\s+over\s+in"
     r"|reside\s+in|residing\s+in)\b",
     _I,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ._context import (
     find_bare_names,
+    find_cased_names,
     find_cued_ids,
     find_names,
     find_places,
@@ -244,6 +245,8 @@ class Engine:
         find_runs(seg, runs, cands, strict)
         find_names(seg, cands, strict, self._allow_words)
         find_bare_names(seg, cands, self._allow_words)
+        if strict:
+            find_cased_names(seg, cands, self._allow_words)
         propagate_names(seg, cands, self._allow_words)
         find_places(seg, cands, self._allow_words)
         if known is not None and not known.is_empty():

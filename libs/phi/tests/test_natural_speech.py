@@ -148,3 +148,26 @@ def test_a_phone_number_ending_in_a_time_shaped_group() -> None:
 @pytest.mark.parametrize("text", ["my m r n is 73403632", "my d o b is 3/4/81"])
 def test_an_acronym_said_letter_by_letter_is_not_a_name(text: str) -> None:
     assert all(s.entity is not phi.Entity.NAME for s in phi.detect(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi it's me again, Tom, Tom Becker", "hi it's me again, [NAME], [NAME]"),
+        ("my name is Villaseñor, Aaliyah Villaseñor", "my name is [NAME], [NAME]"),
+        (
+            "she lives over in Roxbury with her sister",
+            "she lives over in [ADDRESS] with her sister",
+        ),
+        # Times, staff, organisations and title-cased text stay.
+        ("Tuesday at 10:30 works", "Tuesday at 10:30 works"),
+        ("I have Blue Cross Blue Shield", "I have Blue Cross Blue Shield"),
+        (
+            "Thanks for calling Maple Street Family Clinic",
+            "Thanks for calling Maple Street Family Clinic",
+        ),
+        ("Is Dr. Priya Patel In On Monday", "Is Dr. Priya Patel In On Monday"),
+    ],
+)
+def test_capitalised_names_anywhere_in_strict_mode(text: str, expected: str) -> None:
+    assert phi.redact(text, allow=["Dr. Priya Patel"]).text == expected
