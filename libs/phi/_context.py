@@ -100,10 +100,17 @@ def find_cued_ids(seg: str, runs: list[tuple[int, int, str]], out: list[Cand]) -
             if r_start <= m.start() < r_end and r_end > end:
                 end, digits = r_end, max(digits, len(r_digits))
                 break
+        # The first group of a number said in pieces ("my cell is eight four three") is
+        # already part of the number.
+        group = digits >= 3 and _DIGIT_BY_DIGIT.fullmatch(seg, m.start(), end) is not None
         if kind == "SSN4" or entity is Entity.SSN:
-            ok = digits >= 4
+            ok = digits >= 4 or group
         elif entity is Entity.PHONE:
-            ok = digits >= 7 or (kind == "PHONE" and digits >= 4 and "ext" in cue.group(0).lower())
+            ok = (
+                digits >= 7
+                or group
+                or (kind == "PHONE" and digits >= 4 and "ext" in cue.group(0).lower())
+            )
         elif entity is Entity.ZIP:
             ok = digits in (5, 9)
         elif entity is Entity.DATE:
@@ -297,11 +304,23 @@ def read_groups(run: str) -> str:
     return " ".join(str(n) for n in sizes)
 
 
+_QUOTES = "'\"\u2018\u2019\u201c\u201d"
+
+
 def _lone_group(seg: str, start: int, end: int) -> bool:
+    """Three digits said as a turn of their own, or quoted as one (a summary that says
+    "could not understand: 'six four one'")."""
+    if _DIGIT_BY_DIGIT.fullmatch(seg, start, end) is None:
+        return False
+    lo, hi = 0, len(seg)
+    q_open = max(seg.rfind(q, 0, start) for q in _QUOTES)
+    if q_open >= 0:
+        closes = [i for i in (seg.find(q, end) for q in _QUOTES) if i >= 0]
+        if closes:
+            lo, hi = q_open + 1, min(closes)
     return (
-        _DIGIT_BY_DIGIT.fullmatch(seg, start, end) is not None
-        and _LONE_REST.fullmatch(seg, 0, start) is not None
-        and _LONE_REST.fullmatch(seg, end) is not None
+        _LONE_REST.fullmatch(seg, lo, start) is not None
+        and _LONE_REST.fullmatch(seg, end, hi) is not None
     )
 
 

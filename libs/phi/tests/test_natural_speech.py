@@ -171,3 +171,19 @@ def test_an_acronym_said_letter_by_letter_is_not_a_name(text: str) -> None:
 )
 def test_capitalised_names_anywhere_in_strict_mode(text: str, expected: str) -> None:
     assert phi.redact(text, allow=["Dr. Priya Patel"]).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The first group after a phone or social cue is already part of the number.
+        ("my cell is eight four three", "my cell is [PHONE]"),
+        ("my social is one two three", "my social is [SSN]"),
+        # A group quoted alone, as a handoff summary quotes what was not understood.
+        ("could not understand: 'six four one'.", "could not understand: '[ID]'."),
+        ("I'd like 'room one two three' please", "I'd like 'room one two three' please"),
+        ("call me at five", "call me at five"),
+    ],
+)
+def test_a_first_or_quoted_group(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
