@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from servicekit.bus import bind_servicer
+from servicekit.decoding import DecodingInterceptor
 from servicekit.interceptors import ErrorInterceptor, TokenAuthInterceptor
 from servicekit.runtime import Runtime
 from servicekit.settings import DEFAULT_GRPC_PORTS
@@ -86,6 +87,7 @@ async def serve(
             )
         )
     interceptors.append(ErrorInterceptor())
+    interceptors.append(DecodingInterceptor())  # innermost: it parses the request itself
     server = grpc.aio.server(interceptors=interceptors)
     definition.add_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()

@@ -79,8 +79,13 @@ def iso_date(value: str, field: str) -> date:
         raise InvalidArgument(f"{field} must be a date written YYYY-MM-DD") from None
 
 
-def from_timestamp(ts: Timestamp) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC)
+def from_timestamp(ts: Timestamp, field: str = "timestamp") -> datetime:
+    try:
+        return ts.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument(
+            f"{field} is out of range: years 0001 to 9999 (seconds {ts.seconds})"
+        ) from None
 
 
 def timestamp(at: datetime) -> Timestamp:

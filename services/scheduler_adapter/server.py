@@ -61,10 +61,12 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
             raise InvalidArgument("page_size must not be negative")
         page_size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         start_after = (
-            convert.from_timestamp(request.start_after) if request.HasField("start_after") else None
+            convert.from_timestamp(request.start_after, "start_after")
+            if request.HasField("start_after")
+            else None
         )
         start_before = (
-            convert.from_timestamp(request.start_before)
+            convert.from_timestamp(request.start_before, "start_before")
             if request.HasField("start_before")
             else None
         )
