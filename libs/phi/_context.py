@@ -701,7 +701,10 @@ def _bare_name(
     return start + toks[0].start(), start + toks[-1].end()
 
 
-def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
+_ANSWER_END = re.compile(r"[\s.,!?]*")
+
+
+def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str], strict: bool) -> None:
     """Names said without a cue where a name is expected: right before a date of birth, or
     opening an identity answer ("Keisha Dimitriou, and my cell is ...")."""
     cased = _CASED.search(seg) is not None
@@ -722,7 +725,12 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
         if span is not None:
             out.append((span[0], span[1], Entity.NAME, C, 2))
     m = _NAME_AT_START.match(seg)
-    if m is not None and (cased or _IDENTITY_NEXT.match(seg, m.end(1))):
+    if m is not None and (
+        cased
+        or _IDENTITY_NEXT.match(seg, m.end(1))
+        # strict: an answer that is nothing but two or three uncommon words ("keisha dimitriou")
+        or (strict and " " in m.group(1).strip() and _ANSWER_END.fullmatch(seg, m.end(1)))
+    ):
         span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow)
         # One capitalised word opening a sentence is as likely a verb ("Reschedule.").
         if span is not None and (

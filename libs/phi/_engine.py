@@ -244,7 +244,7 @@ class Engine:
         find_cued_ids(seg, runs, cands)
         find_runs(seg, runs, cands, strict)
         find_names(seg, cands, strict, self._allow_words)
-        find_bare_names(seg, cands, self._allow_words)
+        find_bare_names(seg, cands, self._allow_words, strict)
         if strict:
             find_cased_names(seg, cands, self._allow_words)
         propagate_names(seg, cands, self._allow_words)

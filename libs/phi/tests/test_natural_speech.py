@@ -187,3 +187,19 @@ def test_capitalised_names_anywhere_in_strict_mode(text: str, expected: str) -> 
 )
 def test_a_first_or_quoted_group(text: str, expected: str) -> None:
     assert phi.redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("keisha dimitriou", "[NAME]"),
+        ("jose garcia.", "[NAME]."),
+        ("sore throat", "sore throat"),
+        ("um knee pain", "um knee pain"),
+        ("tuesday morning.", "tuesday morning."),
+        ("physical therapy", "physical therapy"),
+    ],
+)
+def test_an_answer_that_is_only_a_name_in_lower_case(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
+    assert phi.redact(text, strict=False).text == text  # normal mode needs a cue
