@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestrator.safety._text import CLAUSE
+from orchestrator.safety._text import CLAUSE, COMMA
 
 TERMINATORS = frozenset(
-    [CLAUSE, "but", "however", "although", "though", "except", "yet", "so", "because", "cause",
+    [CLAUSE, COMMA, "but", "however", "although", "though", "except", "yet", "so", "because", "cause",
      "cuz", "plus", "anyway", "anyways", "whereas", "otherwise", "apart", "besides", "only",
      "just", "instead", "still", "now", "and"]
 )  # fmt: skip
@@ -99,7 +99,7 @@ _LAST_WEAK = frozenset(["night", "week", "weekend", "monday", "tuesday", "wednes
 HISTORY = frozenset(
     ["history", "hx", "previous", "previously", "prior", "follow", "followup", "recover",
      "recovered", "recovering", "recovery", "rehab", "survivor", "survived", "diagnosed",
-     "childhood", "kid", "teenager", "younger", "past", "runs", "used", "once"]
+     "childhood", "kid", "teenager", "younger", "past", "runs", "used"]
 )  # fmt: skip
 _WEAK_PAST = frozenset(["yesterday"])
 CURRENT = frozenset(
@@ -108,6 +108,7 @@ CURRENT = frozenset(
 )  # fmt: skip
 _CHRONIC_LONG = frozenset(["weeks", "months", "years", "ages", "while", "forever", "decades"])
 _LONG_PAIRS = [[word] for word in _CHRONIC_LONG]  # "for a while", "for two years"
+_UNIT_PAIRS = [[word] for word in _PAST_UNITS]
 HABITUAL = frozenset(
     ["whenever", "sometimes", "occasionally", "usually", "often", "always", "every",
      "chronic", "tend", "tends", "normally", "periodically"]
@@ -141,6 +142,7 @@ _UNCERTAIN_BEFORE_IF = frozenset(
     ]
 )
 _HYPO_OF = frozenset(["signs", "sign", "symptoms", "symptom", "risk", "risks", "chance"])
+_WORRY = frozenset(["worried", "afraid", "scared", "nervous", "concerned", "worry", "fear"])
 
 
 @dataclass(frozen=True)
@@ -168,13 +170,21 @@ def _is_break(tokens: list[str], i: int) -> bool:
     return True
 
 
-def clause_bounds(tokens: list[str], start: int, end: int) -> tuple[int, int]:
-    """The clause around ``[start, end)``: from after the last break before it to the next."""
+def clause_bounds(
+    tokens: list[str], start: int, end: int, *, commas: bool = True
+) -> tuple[int, int]:
+    """The clause around ``[start, end)``: from after the last break before it to the next.
+    ``commas=False`` reads through commas (an if-clause or a history reaches over "if I,
+    like, ever had chest pain")."""
+
+    def stops(i: int) -> bool:
+        return _is_break(tokens, i) and (commas or tokens[i] != COMMA)
+
     left = start
-    while left > 0 and not _is_break(tokens, left - 1):
+    while left > 0 and not stops(left - 1):
         left -= 1
     right = end
-    while right < len(tokens) and not _is_break(tokens, right):
+    while right < len(tokens) and not stops(right):
         right += 1
     return left, right
 
@@ -306,6 +316,10 @@ def _historical(
             return True
         if token == "back" and nxt in ("in", "when"):
             return True
+        if token == "before" and (nxt in _PAST_UNITS or tokens[i + 2 : i + 3] in _UNIT_PAIRS):
+            return True  # "before two years": "two years ago", as many say it
+        if event and token == "family" and prev in ("my", "the", "our", "his", "her"):
+            return True  # "in my family many people have stroke"
         if (
             token == "when"
             and nxt in ("i", "he", "she")
@@ -320,9 +334,7 @@ def _historical(
             and (event and i < start)
         ):
             return True
-        if token == "for" and (nxt in _CHRONIC_LONG or tokens[i + 2 : i + 3] in _LONG_PAIRS):
-            return not event  # chronic symptom; an event noun "for years" is history too
-        if event and token in ("had", "have", "has") and i < start:
+        if event and token == "had" and i < start:
             # "had a stroke": history, unless said to be recent ("just had a seizure").
             return True
     return False
@@ -343,6 +355,10 @@ def _habitual(tokens: list[str], left: int, right: int) -> bool:
             return True
         if token in ("i", "he", "she") and nxt in ("get", "gets", "tend"):
             return True
+        if token == "gets":  # "my dad gets short of breath walking up hills"
+            return True
+        if token == "for" and (nxt in _CHRONIC_LONG or clause[j + 2 : j + 3] in _LONG_PAIRS):
+            return True  # "for months": chronic, for the clinic to see, not 911
         if token == "at" and nxt == "night":
             return True
         if token in ("on", "off") and nxt == "and":
@@ -375,13 +391,13 @@ def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
             ["to"],
         ):
             return True
-        if token in ("worried", "afraid", "scared", "nervous") and tokens[i + 1 : i + 3] in (
-            ["about", "getting"],
-            ["of", "getting"],
-            ["about", "having"],
-            ["of", "having"],
-        ):
-            return True
+        if token in _WORRY and tokens[i + 1 : i + 2] in (["about"], ["of"]):
+            # "worried about (her) having a stroke": a fear of the future, not a sign now.
+            ahead = tokens[i + 2 : min(start, i + 5)]
+            if any(t in ("having", "getting", "have", "get") for t in ahead):
+                return True
+        if token == "thought" and any(t in ("was", "were") for t in tokens[i + 1 : i + 4]):
+            return True  # "I thought I was having a heart attack (but ...)"
     return False
 
 
@@ -391,8 +407,9 @@ def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool
     whether habitual wording ("when I climb stairs") makes it non-urgent."""
     left, right = clause_bounds(tokens, start, end)
     negated = negated_before(tokens, left, start) or _negated_after(tokens, end, right)
+    wide_left, wide_right = clause_bounds(tokens, start, end, commas=False)
     current = _current(tokens, start, end, left, right)
-    historical = not current and _historical(tokens, start, end, left, right, event)
-    habitual = habit and not current and _habitual(tokens, left, right)
-    hypothetical = _hypothetical(tokens, start, left)
+    historical = not current and _historical(tokens, start, end, wide_left, wide_right, event)
+    habitual = habit and not current and _habitual(tokens, wide_left, wide_right)
+    hypothetical = _hypothetical(tokens, start, wide_left)
     return Context(negated, historical, hypothetical, habitual)

@@ -23,11 +23,12 @@ def _wordlist(text: str) -> list[str]:
 # overdose, "I take too many pills" is not) and "choke" ("choking" is current).
 _VERBS = _wordlist("""
 ache bang bleed black breathe bump burn clench close collapse confuse constrict convulse
-cough crack crush cut die disorient droop drown end explode faint feel fight flop gasp give
+cough crack crush cut die disorient drop droop drown end explode faint feel fight flop gasp give
 gush harm hurt inject jab jerk kill knock lift lose miscarry move numb overdose pass poison
 pound pour press puke race radiate raise react respond sag seize shake slur smack soak spread
 spurt squeeze squirt stab starve sting struggle sweat swell throb throw tighten
-tingle turn use vomit wake wheeze wish want plan hang slit jump spit stop
+tingle turn use vomit wake wheeze wish want plan hang slit jump spit stop make talk speak
+find keep start come look act repeat remember answer melt
 """)
 _NOUNS = _wordlist("""
 pain ache arm leg hand foot finger face mouth lip tongue throat eye eyelid cheek side word
@@ -78,7 +79,7 @@ def _build_lemmas() -> dict[str, str]:
 LEMMAS = _build_lemmas()
 
 CLASSES: dict[str, frozenset[str]] = {
-    name: frozenset(words.split())
+    name: frozenset(LEMMAS.get(word, word) for word in words.split())
     for name, words in {
         "CHEST": "chest sternum breastbone",
         "PAIN": (
@@ -92,7 +93,8 @@ CLASSES: dict[str, frozenset[str]] = {
         "NUMB": "numb weak limp dead paralyzed paralysed tingle heavy useless",
         "FACE": "face mouth smile lip eyelid cheek",
         "DROOP": (
-            "droop sag lopsided crooked uneven slack hang hanging twisted slanted slant sideways"
+            "droop drop sag lopsided crooked uneven slack hang hanging twisted slanted slant "
+            "sideways melt melted"
         ),
         "SPEECH": "speech speak talk talking word sentence voice",
         "GARBLED": (
@@ -108,7 +110,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "BLEED": "bleed blood",
         "BLEED_SEV": (
             "nonstop everywhere pour gush spurt squirt soak profuse profusely heavy heavily "
-            "uncontrollably uncontrollable pool puddle badly"
+            "uncontrollably uncontrollable pool puddle badly much crazy"
         ),
         "VOMIT": "vomit puke cough spit throw",
         "AIRWAY_CORE": "tongue airway",
@@ -124,6 +126,11 @@ CLASSES: dict[str, frozenset[str]] = {
             "took taken swallowed swallow popped downed chugged gulped ate eaten drank drunk "
             "ingested eating drinking swallowing chewed"
         ),
+        # Household poisons: any tense will do ("my boy drink the cleaning liquid").
+        "INGEST_CHEM": (
+            "took taken swallowed swallow ate eaten drank drunk ingested eating drinking "
+            "swallowing chewed drink eat sip sipped lick licked"
+        ),
         "QTY": "whole all entire bunch handful lot lots bottle dozen several many",
         "PILL": (
             "pill tablet capsule medication medicine med drug tylenol advil ibuprofen aspirin "
@@ -134,7 +141,8 @@ CLASSES: dict[str, frozenset[str]] = {
         "CHEM": (
             "bleach antifreeze cleaner detergent pod drano poison pesticide insecticide "
             "gasoline kerosene acetone ammonia lye mouthwash sanitizer battery batteries "
-            "magnet magnets chemicals chemical paint thinner roundup"
+            "magnet magnets chemicals chemical paint thinner roundup cleaning windex lysol "
+            "clorox pine sol"
         ),
         "REFLEXIVE": "myself himself herself themselves themself yourself",
         "SELF_HARM_VERB": "kill harm off",
@@ -174,8 +182,23 @@ def _age_word(match: re.Match[str]) -> str:
     return "child" if number <= 17 else "adult"
 
 
+# "my baby is two weeks", "baby have only one month": an age without "old".
+_BABY_AGE = re.compile(
+    r"\b(baby|infant|babys)( is| has| have| turned| just)?( only| just)? "
+    r"(\d+|" + "|".join(NUMBER_WORDS) + r") ?(day|days|week|weeks|month|months)\b"
+    r"(?! ago| pregnant| along)"
+)
+
+
+def _baby_age(match: re.Match[str]) -> str:
+    said, unit = match.group(4), match.group(5)
+    number = int(said) if said.isdigit() else NUMBER_WORDS.get(said, 99)
+    young = not unit.startswith("month") or number <= 3
+    return "newborn" if young else "baby"
+
+
 def rewrite_ages(text: str) -> str:
-    return _AGE.sub(_age_word, text)
+    return _BABY_AGE.sub(_baby_age, _AGE.sub(_age_word, text))
 
 
 _IDIOMS = (

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from orchestrator.safety._lexicon import CLASSES
+from orchestrator.safety._lexicon import CLASSES, LEMMAS
 
 
 class Category(StrEnum):
@@ -42,7 +42,8 @@ class Category(StrEnum):
     OTHER = "other"  # "call an ambulance", "I think I'm dying": no body system named
 
 
-_GAP = r"(?:[^ |]+ ){{0,{n}}}"
+# Lazy: a match spans only the words between its slots, so a negation after it is not inside.
+_GAP = r"(?:[^ |]+ ){{0,{n}}}?"
 
 
 def _slot(text: str) -> str:
@@ -51,7 +52,7 @@ def _slot(text: str) -> str:
         if part.startswith("<"):
             words.extend(sorted(CLASSES[part.strip("<>")]))
         else:
-            words.append(part)
+            words.append(LEMMAS.get(part, part))  # patterns may name any form: "stopped"
     return "(?:" + "|".join(re.escape(w) for w in words) + ") "
 
 
@@ -75,7 +76,7 @@ def _anchors(pattern: str) -> frozenset[str]:
             continue
         words: set[str] = set()
         for alt in part.split("/"):
-            words |= CLASSES[alt.strip("<>")] if alt.startswith("<") else {alt}
+            words |= CLASSES[alt.strip("<>")] if alt.startswith("<") else {LEMMAS.get(alt, alt)}
         return frozenset(words)
     raise ValueError(f"pattern {pattern!r} has no required slot")
 
@@ -118,8 +119,9 @@ _INJURY = ("break/broke/broken/fracture/sprain/sprained/cast/surgery/tendon/pinc
 
 RULES: tuple[Rule, ...] = (
     # --- cardiac ------------------------------------------------------------------------
-    Rule(C.CARDIAC, "<CHEST> ~3 <PAIN>"),
+    Rule(C.CARDIAC, "<CHEST> ~5 <PAIN>"),
     Rule(C.CARDIAC, "<PAIN> ~3 <CHEST>"),
+    Rule(C.CARDIAC, "<PAIN> ~2 in/on/across/around/through ~4 <CHEST>"),
     Rule(C.CARDIAC, "heart ~2 <STRONG_PAIN>"),
     Rule(C.CARDIAC, "heart/hard attack", event=True),
     Rule(C.CARDIAC, "heartattack", event=True),
@@ -149,7 +151,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.STROKE, "<NUMB>/<DROOP>/numb ~4 one side"),
     Rule(C.STROKE, "slur"),
     Rule(C.STROKE, "<SPEECH> ~3 <GARBLED>", unless=("<CHILD> ~3 talk",)),
-    Rule(C.STROKE, "<SPEECH> ~3 not ~2 make ~1 sense"),
+    Rule(C.STROKE, "<SPEECH> ~3 not/stop/stopped ~2 make ~1 sense"),
     Rule(C.STROKE, "cant/couldnt ~1 get ~2 word/words ~1 out"),
     Rule(C.STROKE, "cant/couldnt ~1 find ~2 word/words"),
     Rule(C.STROKE, "cant/couldnt ~1 talk/speak ~1 properly/right/clearly/straight/anymore"),
@@ -178,7 +180,7 @@ RULES: tuple[Rule, ...] = (
     # --- breathing ----------------------------------------------------------------------
     Rule(C.BREATHING, "<DIFF> ~2 <BREATHE>", unless=("through ~1 nose", "stuffy/congest")),
     Rule(C.BREATHING, "<BREATHE> ~2 be? ~1 hard/difficult/labored/laboured/shallow"),
-    Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting ~2 air/breath/oxygen"),
+    Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting/take ~2 air/breath/oxygen"),
     Rule(C.BREATHING, "not/isnt/wasnt/arent/stop/quit ~1 <BREATHE>"),
     Rule(C.BREATHING, "no longer ~1 <BREATHE>"),
     Rule(C.BREATHING, "dont/doesnt ~1 think/seem ~3 <BREATHE>"),
@@ -243,12 +245,17 @@ RULES: tuple[Rule, ...] = (
     # --- overdose / poisoning -----------------------------------------------------------
     Rule(C.OVERDOSE, "overdose/od", event=True),
     Rule(C.OVERDOSE, "over ~1 dose/dosed"),
-    Rule(C.OVERDOSE, "narcan/naloxone"),
+    Rule(C.OVERDOSE, "narcan/naloxone",
+         unless=("prescription/refill/script/kit/training/carry/pharmacy",)),
     Rule(C.OVERDOSE, "<INGEST> ~3 too ~1 many/much"),
     Rule(C.OVERDOSE, "<INGEST_ANY> ~4 <QTY> ~4 <PILL>"),
     Rule(C.OVERDOSE, "<INGEST> ~3 whole/entire/half ~1 bottle/pack/box/package"),
     Rule(C.OVERDOSE, "<INGEST> ~2 all ~2 <PILL>"),
-    Rule(C.OVERDOSE, "<INGEST_ANY> ~5 <CHEM>"),
+    Rule(C.OVERDOSE, "<INGEST_CHEM> ~5 <CHEM>"),
+    Rule(C.OVERDOSE, "<CHEM> ~8 drank/ate/swallowed/drink/eat ~1 some/it/any/from"),
+    Rule(C.OVERDOSE, "empty ~3 bottle/pack/box", also=("<PILL>",)),
+    Rule(C.OVERDOSE, "bottle ~2 empty", also=("<INGEST_ANY>/take",)),
+    Rule(C.OVERDOSE, "how ~1 many/much ~3 took/taken/swallowed/ate/drank"),
     Rule(C.OVERDOSE, "<INGEST_ANY> ~5 <PILL>", also=_CHILD),
     Rule(
         C.OVERDOSE,
@@ -267,7 +274,8 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "<SELF_HARM_VERB> ~2 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "<INTENT> ~3 <SELF_HURT_VERB> ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "self ~1 harm/harming/injury/injure", habit=False),
-    Rule(C.SUICIDAL, "end/take/taking/took ~2 my/his/her/their/own ~1 life/lives", habit=False),
+    Rule(C.SUICIDAL, "end/finish/take/taking/took ~2 my/his/her/their/own ~1 life/lives",
+         habit=False),
     Rule(C.SUICIDAL, "end ~1 it ~1 all", habit=False),
     Rule(
         C.SUICIDAL,
@@ -309,7 +317,9 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "everyone/everybody/family/kids/world ~3 better ~1 off", habit=False),
     Rule(C.SUICIDAL, "hang/hung ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "slit ~2 wrist/wrists/throat", habit=False),
-    Rule(C.SUICIDAL, "jump ~2 off ~2 bridge/building/roof/cliff", habit=False),
+    Rule(C.SUICIDAL, "jump ~2 off/from ~2 bridge/building/roof/cliff/ledge/balcony", habit=False),
+    Rule(C.SUICIDAL, "want/going/gonna/about/ready ~2 jump", habit=False,
+         also=("bridge/building/roof/cliff/ledge/balcony/tracks",)),
     Rule(C.SUICIDAL, "shoot ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "want/wish ~4 all ~1 to ~1 end/stop/be ~1 over?", habit=False),
     Rule(C.SUICIDAL, "give ~1 up ~1 on ~1 life/living/everything", habit=False),
@@ -323,11 +333,12 @@ RULES: tuple[Rule, ...] = (
         event=True,
         unless=(
             "medication/medicine/med/meds/disorder/pill/pills/prescription/refill/"
-            "epilepsy/neurologist/seizures",
+            "epilepsy/neurologist",
         ),
     ),
     Rule(C.SEIZURE, "seize/convulse/fitting"),
     Rule(C.SEIZURE, "epileptic ~1 fit"),
+    Rule(C.SEIZURE, "having ~1 a ~1 fit", also=("shake/jerk/convulse/seize/stiff/unresponsive/twitch",)),
     Rule(C.SEIZURE, "eye/eyes ~2 roll/rolled/rolling ~2 back"),
     Rule(C.SEIZURE, "foam/foaming ~2 at? ~1 the? ~1 mouth"),
     Rule(
@@ -375,6 +386,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.PREGNANCY, "severe/bad/terrible/pounding/horrible/worst ~2 headache", also=_PREG),
     # --- infant / child danger signs ----------------------------------------------------
     Rule(C.INFANT_CHILD, "fever/temperature/temp/hot/feverish", also=("newborn",)),
+    Rule(C.INFANT_CHILD, "burn ~1 up", also=("newborn",)),
     Rule(
         C.INFANT_CHILD,
         "newborn ~4 not/isnt/wont/refuse/stopped ~2 feed/feeding/eat/eating/drink/nurse/nursing",

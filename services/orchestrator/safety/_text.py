@@ -2,9 +2,10 @@
 
 Speech-to-text gives lower-case words with little or no punctuation, and callers say the same
 thing in many word forms. ``tokens("She's BLEEDING, it won't stop")`` ->
-``["she", "be", "bleed", "|", "it", "wont", "stop"]``: apostrophes are dropped and
-contractions joined ("won't" -> "wont", "can not" -> "cant"), punctuation becomes the clause
-mark ``|``, and each word is mapped to its lemma when the lexicon knows it (a table built from
+``["shes", "bleed", ",", "it", "wont", "stop"]``: apostrophes are dropped and contractions
+joined ("won't" -> "wont", "can not" -> "cant"), sentence punctuation becomes the clause mark
+``|`` and commas ``,`` (a comma may fall inside a phrase: "pain, in my chest"), hesitation
+sounds are dropped, and each word is mapped to its lemma when the lexicon knows it (a table built from
 the concept words in ``_lexicon``, with their inflections), else kept as said.
 
 Why not spaCy's lemmatiser: it needs a model, costs milliseconds per utterance, and only the
@@ -17,16 +18,21 @@ from __future__ import annotations
 import re
 
 CLAUSE = "|"
+COMMA = ","
 
 _APOSTROPHES = re.compile(r"[\u2019\u2018`']")
 _NON_WORD = re.compile(r"[^a-z0-9.,;:!?|]+")
-_PUNCT = re.compile(r"[.,;:!?]+")
+_PUNCT = re.compile(r"[.;:!?]+")
+_COMMAS = re.compile(r",+")
+# Hesitation sounds carry nothing and split phrases ("my throat is, um, closing").
+_FILLERS = re.compile(r"\b(?:u+m+|u+h+|e+r+m+|h+m+|m+h*m+|a+h+)\b")
 # Joined before splitting so every spelling of a negated auxiliary is one token.
 _JOINS = (
     (re.compile(r"\bcan ?not\b"), "cant"),
     (re.compile(r"\b(could|would|should|do|does|did|is|are|was|were|has|have|had) not\b"), r"\1nt"),
     (re.compile(r"\bwill not\b"), "wont"),
     (re.compile(r"\bai?nt\b"), "aint"),
+    (re.compile(r"\b(?:(?:am|is|are|was|were|be) )?not able to\b"), "unable to"),
 )
 # Numbers as digits so "2 month old" and "two month old" read alike.
 NUMBER_WORDS = {
@@ -38,10 +44,10 @@ NUMBER_WORDS = {
 def normalise(text: str) -> str:
     """Lower case, apostrophes dropped, negated auxiliaries joined, punctuation spaced out."""
     lowered = _APOSTROPHES.sub("", text.lower()).replace("-", " ")
-    lowered = _NON_WORD.sub(" ", lowered)
+    lowered = _FILLERS.sub(" ", _NON_WORD.sub(" ", lowered))
     for pattern, joined in _JOINS:
         lowered = pattern.sub(joined, lowered)
-    return _PUNCT.sub(f" {CLAUSE} ", lowered)
+    return _COMMAS.sub(f" {COMMA} ", _PUNCT.sub(f" {CLAUSE} ", lowered))
 
 
 def split(text: str) -> list[str]:

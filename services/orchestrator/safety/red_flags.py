@@ -63,7 +63,7 @@ def _words(rule: Rule) -> frozenset[str]:
     words: set[str] = set()
     for part in rule.pattern.split():
         for alt in part.rstrip("?").split("/"):
-            words |= CLASSES[alt.strip("<>")] if alt.startswith("<") else {alt}
+            words |= CLASSES[alt.strip("<>")] if alt.startswith("<") else {LEMMAS.get(alt, alt)}
     return frozenset(words)
 
 
