@@ -29,9 +29,34 @@ def phi_section() -> str:
     return "\n\n".join(parts)
 
 
+def red_flags_section() -> str:
+    """Emergency red flags on tests/corpus/red_flags: recall per category (with the right
+    script), false alarms per kind of hard negative, per style, for the dev, held-out and blind
+    splits. The detector is orchestrator code, so it runs as ``python -m orchestrator.safety``
+    in a child process (libs never import services), as ``frontdesk up`` runs the services."""
+    import os
+    import subprocess
+    import sys
+
+    from frontdesk.cli.stack import python_path
+    from servicekit.settings import PROJECT_ROOT
+
+    corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestrator.safety", str(corpus), "dev", "heldout", "blind"],
+        env={**os.environ, "PYTHONPATH": python_path(os.environ)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"red-flag evaluation failed: {done.stderr.strip()}")
+    return done.stdout.rstrip()
+
+
 def sections() -> dict[str, Section]:
     """Every registered section, in print order."""
-    return {"phi": phi_section}
+    return {"phi": phi_section, "red_flags": red_flags_section}
 
 
 def run(names: Sequence[str] = (), *, available: dict[str, Section] | None = None) -> str:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from orchestrator.safety._text import CLAUSE, COMMA
 
 TERMINATORS = frozenset(
-    [CLAUSE, COMMA, "but", "however", "although", "though", "except", "yet", "so", "because", "cause",
-     "cuz", "plus", "anyway", "anyways", "whereas", "otherwise", "apart", "besides", "only",
-     "just", "instead", "still", "now", "and"]
+    [CLAUSE, COMMA, "but", "however", "although", "though", "except", "yet", "so", "because",
+     "cause", "cuz", "plus", "anyway", "anyways", "whereas", "otherwise", "apart", "besides",
+     "only", "just", "instead", "still", "now", "and"]
 )  # fmt: skip
 # "and" only ends a clause before a new subject (see ``_is_break``).
 _SOFT_TERMINATORS = frozenset(["and", "just", "only", "still", "now"])
@@ -102,6 +102,9 @@ HISTORY = frozenset(
      "childhood", "kid", "teenager", "younger", "past", "runs", "used"]
 )  # fmt: skip
 _WEAK_PAST = frozenset(["yesterday"])
+_KIN = frozenset(["father", "mother", "husband", "wife", "dad", "mom", "brother", "sister",
+                  "grandfather", "grandmother", "grandpa", "grandma", "son", "daughter",
+                  "uncle", "aunt", "partner"])  # fmt: skip
 CURRENT = frozenset(
     ["now", "currently", "still", "again", "another", "tonight", "today", "right", "worse",
      "worst", "keeps", "keep", "since", "ongoing", "happening", "continuing", "just"]
@@ -113,6 +116,8 @@ HABITUAL = frozenset(
     ["whenever", "sometimes", "occasionally", "usually", "often", "always", "every",
      "chronic", "tend", "tends", "normally", "periodically"]
 )  # fmt: skip
+_EVERY = frozenset(["day", "night", "morning", "evening", "week", "month", "year", "time",
+                    "winter", "summer", "spring", "fall", "so"])  # fmt: skip
 _HABIT_WHEN = frozenset(
     ["exercise", "walk", "climb", "run", "work", "lie", "lay", "bend", "cough", "sneeze", "eat",
      "get", "stand", "go", "sleep", "brush", "lift", "jog", "exert", "laugh", "floss", "swim",
@@ -123,7 +128,7 @@ HYPOTHETICAL = frozenset(
      "prevent", "prevention", "preventing", "screening", "screen", "class", "course",
      "training", "information", "info", "pamphlet", "brochure", "awareness", "signs", "sign",
      "symptoms", "symptom", "avoid", "chance", "chances", "odds", "likely", "worried_about",
-     "insurance", "covered", "coverage", "video", "article", "show", "movie", "book"]
+     "insurance", "covered", "coverage", "video", "article"]
 )  # fmt: skip
 _UNCERTAIN_BEFORE_IF = frozenset(
     [
@@ -142,6 +147,26 @@ _UNCERTAIN_BEFORE_IF = frozenset(
     ]
 )
 _HYPO_OF = frozenset(["signs", "sign", "symptoms", "symptom", "risk", "risks", "chance"])
+_LEARN = frozenset(["learn", "learning", "learned", "learnt", "studying", "study", "reading",
+                    "read", "question", "questions", "essay",
+                    "project", "video", "article", "info", "information"])  # fmt: skip
+# After the sign: "a stroke, what are the signs", "strokes in health class".
+_HYPO_AFTER = frozenset(
+    [
+        "class",
+        "course",
+        "training",
+        "signs",
+        "symptoms",
+        "homework",
+        "project",
+        "essay",
+        "article",
+        "video",
+        "prevention",
+        "awareness",
+    ]
+)
 _WORRY = frozenset(["worried", "afraid", "scared", "nervous", "concerned", "worry", "fear"])
 
 
@@ -225,9 +250,30 @@ def _pseudo(tokens: list[str], i: int, start: int) -> bool:
     if token in _VERBAL:
         if nxt == "feel" and after in _PSEUDO_FEEL:
             return True
-        if nxt in ("even", "really", "just", "ever") and after in _PSEUDO_AFTER:
-            return True
+        if nxt in ("even", "really", "just", "ever", "like", "totally", "actually"):
+            # Fillers: "I'm not like suicidal" negates what follows them.
+            return after in _PSEUDO_AFTER and after != "like"
         return nxt in _PSEUDO_AFTER
+    return False
+
+
+_CORRECTION = frozenset(["no", "sorry", "actually", "wait", "mean"])
+_TAKEN_BACK = frozenset(["dont", "doesnt", "didnt", "isnt", "wasnt", "havent", "hasnt", "not"])
+
+
+def _taken_back(tokens: list[str], end: int) -> bool:
+    """A self-correction after the sign: "I have chest pain, sorry, no, I don't"."""
+    window = tokens[end : end + 7]
+    if CLAUSE in window:
+        window = window[: window.index(CLAUSE)]
+    for j, token in enumerate(window):
+        if token in _CORRECTION:
+            for k in range(j + 1, min(len(window), j + 4)):
+                if window[k] in _TAKEN_BACK:
+                    after = window[k + 1] if k + 1 < len(window) else ""
+                    later = tokens[end + k + 1 : end + k + 6]
+                    unsure = any(w in ("know", "understand", "care") for w in later)
+                    return after in ("", COMMA, "have", "anymore", "actually") and not unsure
     return False
 
 
@@ -318,6 +364,8 @@ def _historical(
             return True
         if token == "before" and (nxt in _PAST_UNITS or tokens[i + 2 : i + 3] in _UNIT_PAIRS):
             return True  # "before two years": "two years ago", as many say it
+        if event and token == "late" and nxt in _KIN:
+            return True  # "my late father suffered a stroke"
         if event and token == "family" and prev in ("my", "the", "our", "his", "her"):
             return True  # "in my family many people have stroke"
         if (
@@ -334,7 +382,7 @@ def _historical(
             and (event and i < start)
         ):
             return True
-        if event and token == "had" and i < start:
+        if event and token in ("had", "suffered", "survived") and i < start:
             # "had a stroke": history, unless said to be recent ("just had a seizure").
             return True
     return False
@@ -346,6 +394,8 @@ def _habitual(tokens: list[str], left: int, right: int) -> bool:
         nxt = clause[j + 1] if j + 1 < len(clause) else ""
         after = clause[j + 2] if j + 2 < len(clause) else ""
         if token in HABITUAL:
+            if token == "every" and nxt not in _EVERY:
+                continue  # "with every breath" says how bad, not how often
             return True
         if (
             token in ("when", "while", "after")
@@ -396,6 +446,8 @@ def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
             ahead = tokens[i + 2 : min(start, i + 5)]
             if any(t in ("having", "getting", "have", "get") for t in ahead):
                 return True
+        if token == "about" and prev in _LEARN:
+            return True  # "we're learning about strokes in health class"
         if token == "thought" and any(t in ("was", "were") for t in tokens[i + 1 : i + 4]):
             return True  # "I thought I was having a heart attack (but ...)"
     return False
@@ -406,10 +458,16 @@ def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool
     that happens once ("stroke", "seizure"), which "had a ..." puts in the past; ``habit``:
     whether habitual wording ("when I climb stairs") makes it non-urgent."""
     left, right = clause_bounds(tokens, start, end)
-    negated = negated_before(tokens, left, start) or _negated_after(tokens, end, right)
+    negated = (
+        negated_before(tokens, left, start)
+        or _negated_after(tokens, end, right)
+        or _taken_back(tokens, end)
+    )
     wide_left, wide_right = clause_bounds(tokens, start, end, commas=False)
     current = _current(tokens, start, end, left, right)
     historical = not current and _historical(tokens, start, end, wide_left, wide_right, event)
     habitual = habit and not current and _habitual(tokens, wide_left, wide_right)
-    hypothetical = _hypothetical(tokens, start, wide_left)
+    hypothetical = _hypothetical(tokens, start, wide_left) or any(
+        t in _HYPO_AFTER for t in tokens[end : min(wide_right, end + 4)]
+    )
     return Context(negated, historical, hypothetical, habitual)

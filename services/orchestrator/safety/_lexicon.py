@@ -32,7 +32,7 @@ find keep start come look act repeat remember answer melt
 """)
 _NOUNS = _wordlist("""
 pain ache arm leg hand foot finger face mouth lip tongue throat eye eyelid cheek side word
-sentence pill tablet capsule bottle medication medicine med drug seizure convulsion stroke
+sentence pill tablet capsule bottle medication medicine med drug convulsion stroke fit
 headache migraine breath wound vomit reaction sting hive symptom sign contraction clot diaper
 rash spot vitamin gummy painkiller lung airway pupil ear nose nostril rib cramp attack wrist
 """)
@@ -61,6 +61,11 @@ IRREGULAR = {
     "killing": "kill", "killed": "kill", "kills": "kill", "ending": "end", "ended": "end",
     "harming": "harm", "harmed": "harm", "cutting": "cut", "cuts": "cut", "wanna": "want",
     "wants": "want", "wanted": "want", "wished": "wish", "wishing": "wish",
+    # Speech-to-text spellings of "seizure"; the plural stays apart ("she has seizures" is a
+    # condition, "she's having a seizure" an event).
+    "doing": "do", "seizer": "seizure", "siezure": "seizure", "seisure": "seizure",
+    "seazure": "seizure",
+    "seizers": "seizures", "siezures": "seizures",
 }  # fmt: skip
 
 
@@ -115,7 +120,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "VOMIT": "vomit puke cough spit throw",
         "AIRWAY_CORE": "tongue airway",
         "AIRWAY_SOFT": "throat lip face mouth eye eyelid",
-        "SWELL": "swell puff puffy puffed thick tight close",
+        "SWELL": "swell puff puffy puffed thick tight tighten close huge big fat enormous",
         "ALLERGEN": (
             "allergic allergy reaction sting bee wasp hornet yellowjacket peanut peanuts nut "
             "nuts shellfish shrimp penicillin amoxicillin epipen hive bug insect spider"
@@ -157,9 +162,10 @@ CLASSES: dict[str, frozenset[str]] = {
         ),
         "PREGNANT": "pregnant trimester",
         "HEAD": "head skull",
-        "HEAD_HIT": "hit bang bump knock smack crack slam",
+        "HEAD_HIT": "hit bang bump knock smack crack slam strike struck whack",
         "HEAD_DANGER": (
-            "vomit puke throw confuse disorient drowsy sleepy unconscious seizure dazed groggy slur"
+            "vomit puke throw confuse disorient drowsy sleepy unconscious seizure dazed groggy "
+            "slur muddle muddled foggy woozy"
         ),
     }.items()
 }
@@ -197,8 +203,28 @@ def _baby_age(match: re.Match[str]) -> str:
     return "newborn" if young else "baby"
 
 
+# "she's 30 weeks", "I'm expecting": pregnancy said without the word.
+_WEEKS_ALONG = re.compile(
+    r"\b(im|i am|shes|she is|were|we are|is|am)( about| almost| nearly| only| like)? "
+    r"(\d+|" + "|".join(NUMBER_WORDS) + r"|\w+teen|twenty|thirty|forty) (weeks|months)\b"
+    r"(?! old| ago)"
+)
+_EXPECTING = re.compile(
+    r"\b(im|i am|shes|she is|is|were|we are|am) expecting\b"
+    r"(?! (a|an|the|you|him|her|it|that|some|my|your|to|someone|somebody|news|results)\b)"
+)
+# "my self" (speech-to-text) is "myself"; a little sister is a child.
+_SELF = re.compile(r"\b(my|him|her|your|them) (self|selves)\b")
+_LITTLE = re.compile(r"\b(little|baby|younger|kid) (sister|brother|cousin|one|boy|girl)\b")
+
+
 def rewrite_ages(text: str) -> str:
-    return _BABY_AGE.sub(_baby_age, _AGE.sub(_age_word, text))
+    """Ages, pregnancy and a few speech-to-text splits, as the rules read them."""
+    text = _BABY_AGE.sub(_baby_age, _AGE.sub(_age_word, text))
+    text = _WEEKS_ALONG.sub(lambda m: f"{m.group(1)} pregnant", text)
+    text = _EXPECTING.sub(lambda m: f"{m.group(1)} pregnant", text)
+    text = _SELF.sub(lambda m: m.group(1) + m.group(2), text)
+    return _LITTLE.sub("child", text)
 
 
 _IDIOMS = (
@@ -243,7 +269,8 @@ _IDIOMS = (
     r"pain in the (neck|butt|ass|rear)",
     r"(website|portal|app|site|computer|system|page|link|email|line|phone) "
     r"(is |was )?(not|isnt|wasnt) (responding|working)",
-    r"(wake|waking|woke) up (early|in time|at \w+|before|for|on time|that early)",
+    r"(wake|waking|woke) up (early|in time|at \d+|at (one|two|three|four|five|six|seven|eight|"
+    r"nine|ten|eleven|twelve|noon|dawn)|before|for|on time|that early)",
     r"emergency (room|rooms|contact|contacts|appointment|appointments|visit|visits|department|"
     r"dept|fund|exit|line|number|kit|drill|plan|services|care|vet|dentist|dental|procedure|"
     r"doctor|physician|medicine|physicians|follow|bill|charge|copay|co pay|coverage)",

@@ -102,7 +102,12 @@ class Rule:
 
 
 C = Category
-_ALLERGY = ("<ALLERGEN>", "ate/eat ~3 peanut/nut/nuts/shrimp/shellfish/fish/egg", "after ~2 eat")
+_ALLERGY = (
+    "<ALLERGEN>",
+    "ate/eat ~3 peanut/nut/nuts/shrimp/shellfish/fish/egg",
+    "after ~2 eat",
+    "new ~2 medicine/medication/antibiotic/pill/drug/prescription/shot/vaccine/injection",
+)
 _CHILD = ("<CHILD>",)
 _PREG = ("<PREGNANT>", "expecting ~1 baby/twins", "weeks/months along")
 _HEAD_HIT = (
@@ -149,10 +154,12 @@ RULES: tuple[Rule, ...] = (
     Rule(C.STROKE, "<FACE> ~3 fall/go ~1 down/to"),
     Rule(C.STROKE, "one side ~1 of? ~2 face/body/mouth ~4 <NUMB>/<DROOP>/numb/fall/down"),
     Rule(C.STROKE, "<NUMB>/<DROOP>/numb ~4 one side"),
+    Rule(C.STROKE, "half ~1 my/his/her/the? ~1 face/body/mouth ~4 <NUMB>/<DROOP>/numb/off"),
+    Rule(C.STROKE, "<NUMB>/<DROOP> ~3 half ~2 face/body"),
     Rule(C.STROKE, "slur"),
     Rule(C.STROKE, "<SPEECH> ~3 <GARBLED>", unless=("<CHILD> ~3 talk",)),
     Rule(C.STROKE, "<SPEECH> ~3 not/stop/stopped ~2 make ~1 sense"),
-    Rule(C.STROKE, "cant/couldnt ~1 get ~2 word/words ~1 out"),
+    Rule(C.STROKE, "cant/couldnt/hardly/barely ~1 get ~2 word/words ~1 out"),
     Rule(C.STROKE, "cant/couldnt ~1 find ~2 word/words"),
     Rule(C.STROKE, "cant/couldnt ~1 talk/speak ~1 properly/right/clearly/straight/anymore"),
     Rule(C.STROKE, "sudden/suddenly ~3 cant/couldnt ~1 talk/speak/see"),
@@ -181,6 +188,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BREATHING, "<DIFF> ~2 <BREATHE>", unless=("through ~1 nose", "stuffy/congest")),
     Rule(C.BREATHING, "<BREATHE> ~2 be? ~1 hard/difficult/labored/laboured/shallow"),
     Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting/take ~2 air/breath/oxygen"),
+    Rule(C.BREATHING, "hard/dreadful/terrible/awful/tough/rough/horrible time ~3 <BREATHE>/air"),
     Rule(C.BREATHING, "not/isnt/wasnt/arent/stop/quit ~1 <BREATHE>"),
     Rule(C.BREATHING, "no longer ~1 <BREATHE>"),
     Rule(C.BREATHING, "dont/doesnt ~1 think/seem ~3 <BREATHE>"),
@@ -192,7 +200,11 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BREATHING, "turn/turning/go ~1 blue/purple/gray/grey"),
     Rule(C.BREATHING, "lip/lips/face/skin/finger/fingers/fingernails/nail ~3 <BLUE>"),
     Rule(C.BREATHING, "<BLUE> ~2 lip/lips/face/skin"),
-    Rule(C.BREATHING, "inhaler/nebulizer/puffer/neb ~3 not/isnt/doesnt/wont/aint ~2 work/help"),
+    Rule(
+        C.BREATHING,
+        "inhaler/nebulizer/puffer/neb ~3 not/isnt/doesnt/wont/aint/didnt ~2 work/help/do",
+    ),
+    Rule(C.BREATHING, "inhaler/nebulizer/puffer/neb ~3 nothing/useless"),
     Rule(C.BREATHING, "asthma attack", event=True),
     Rule(C.BREATHING, "wheeze ~3 bad/badly/severe/really/lot/cant", unless=("<ALLERGEN>",)),
     Rule(C.BREATHING, "lung/lungs ~3 <STRONG_PAIN>/close/closing"),
@@ -203,7 +215,8 @@ RULES: tuple[Rule, ...] = (
     # --- bleeding -----------------------------------------------------------------------
     Rule(C.BLEEDING, "<BLEED> ~4 <BLEED_SEV>", unless=("gum/gums/nose ~4 brush/floss",)),
     Rule(C.BLEEDING, "<BLEED_SEV> ~3 <BLEED>"),
-    Rule(C.BLEEDING, "<BLEED> ~3 wont/cant/doesnt/isnt/not/wouldnt ~1 stop/stopping/quit"),
+    Rule(C.BLEEDING, "<BLEED> ~6 wont/cant/doesnt/isnt/not/wouldnt ~1 stop/stopping/quit"),
+    Rule(C.BLEEDING, "cut/gash/slice/sliced/wound ~8 gush/pour/spurt/squirt/everywhere/soak/pool"),
     Rule(C.BLEEDING, "wont/cant/doesnt/couldnt ~1 stop ~2 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~2 a? lot"),
     Rule(C.BLEEDING, "lot/lots ~1 of ~1 <BLEED>"),
@@ -245,8 +258,11 @@ RULES: tuple[Rule, ...] = (
     # --- overdose / poisoning -----------------------------------------------------------
     Rule(C.OVERDOSE, "overdose/od", event=True),
     Rule(C.OVERDOSE, "over ~1 dose/dosed"),
-    Rule(C.OVERDOSE, "narcan/naloxone",
-         unless=("prescription/refill/script/kit/training/carry/pharmacy",)),
+    Rule(
+        C.OVERDOSE,
+        "narcan/naloxone",
+        unless=("prescription/refill/script/kit/training/carry/pharmacy",),
+    ),
     Rule(C.OVERDOSE, "<INGEST> ~3 too ~1 many/much"),
     Rule(C.OVERDOSE, "<INGEST_ANY> ~4 <QTY> ~4 <PILL>"),
     Rule(C.OVERDOSE, "<INGEST> ~3 whole/entire/half ~1 bottle/pack/box/package"),
@@ -256,6 +272,22 @@ RULES: tuple[Rule, ...] = (
     Rule(C.OVERDOSE, "empty ~3 bottle/pack/box", also=("<PILL>",)),
     Rule(C.OVERDOSE, "bottle ~2 empty", also=("<INGEST_ANY>/take",)),
     Rule(C.OVERDOSE, "how ~1 many/much ~3 took/taken/swallowed/ate/drank"),
+    # Doses taken twice over, with the caller feeling it: poisoning, not a dosing question.
+    Rule(
+        C.OVERDOSE,
+        "took/taken/swallowed ~4 <PILL> ~4 twice/again/double/triple/extra/times",
+        also=("feel/dizzy/strange/peculiar/sick/weird/funny/faint/drowsy/confuse",),
+    ),
+    Rule(
+        C.OVERDOSE,
+        "double/triple/extra ~1 dose/doses/dosed",
+        also=("feel/dizzy/strange/peculiar/sick/weird/funny/faint/drowsy/confuse",),
+    ),
+    Rule(
+        C.OVERDOSE,
+        "mix/mixed/muddle/muddled ~1 up? ~2 <PILL>",
+        also=("feel/dizzy/strange/peculiar/sick/weird/funny/faint/drowsy/confuse",),
+    ),
     Rule(C.OVERDOSE, "<INGEST_ANY> ~5 <PILL>", also=_CHILD),
     Rule(
         C.OVERDOSE,
@@ -274,8 +306,9 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "<SELF_HARM_VERB> ~2 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "<INTENT> ~3 <SELF_HURT_VERB> ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "self ~1 harm/harming/injury/injure", habit=False),
-    Rule(C.SUICIDAL, "end/finish/take/taking/took ~2 my/his/her/their/own ~1 life/lives",
-         habit=False),
+    Rule(
+        C.SUICIDAL, "end/finish/take/taking/took ~2 my/his/her/their/own ~1 life/lives", habit=False
+    ),
     Rule(C.SUICIDAL, "end ~1 it ~1 all", habit=False),
     Rule(
         C.SUICIDAL,
@@ -294,8 +327,13 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "dont/doesnt ~2 want ~1 to? ~1 be ~1 alive", habit=False),
     Rule(C.SUICIDAL, "dont/doesnt ~2 want ~2 wake ~1 up", habit=False),
     Rule(
-        C.SUICIDAL, "not/never ~1 wake ~1 up", also=("wish/want/hope/hoping/pray/go",), habit=False
+        C.SUICIDAL,
+        "not/never ~1 wake ~1 up",
+        also=("wish/want/hope/hoping/pray/praying/go/rather/prefer",),
+        habit=False,
     ),
+    Rule(C.SUICIDAL, "cut ~1 again", habit=False),
+    Rule(C.SUICIDAL, "cut/go ~3 deeper", habit=False),
     Rule(C.SUICIDAL, "dont/doesnt ~1 feel ~1 like ~1 live/living/alive/be ~1 alive?", habit=False),
     Rule(
         C.SUICIDAL, "no ~2 reason/point ~2 to? ~1 live/living/go/going/keep/be/exist", habit=False
@@ -314,12 +352,22 @@ RULES: tuple[Rule, ...] = (
         habit=False,
     ),
     Rule(C.SUICIDAL, "wish ~3 disappear/vanish", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "easier/better ~3 if ~3 wasnt/werent/was/were/not ~1 here/around/alive/gone",
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "easier/better ~3 if ~3 gone/dead/disappeared", habit=False),
     Rule(C.SUICIDAL, "everyone/everybody/family/kids/world ~3 better ~1 off", habit=False),
     Rule(C.SUICIDAL, "hang/hung ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "slit ~2 wrist/wrists/throat", habit=False),
     Rule(C.SUICIDAL, "jump ~2 off/from ~2 bridge/building/roof/cliff/ledge/balcony", habit=False),
-    Rule(C.SUICIDAL, "want/going/gonna/about/ready ~2 jump", habit=False,
-         also=("bridge/building/roof/cliff/ledge/balcony/tracks",)),
+    Rule(
+        C.SUICIDAL,
+        "want/going/gonna/about/ready ~2 jump",
+        habit=False,
+        also=("bridge/building/roof/cliff/ledge/balcony/tracks",),
+    ),
     Rule(C.SUICIDAL, "shoot ~1 <REFLEXIVE>", habit=False),
     Rule(C.SUICIDAL, "want/wish ~4 all ~1 to ~1 end/stop/be ~1 over?", habit=False),
     Rule(C.SUICIDAL, "give ~1 up ~1 on ~1 life/living/everything", habit=False),
@@ -332,13 +380,19 @@ RULES: tuple[Rule, ...] = (
         "seizure/convulsion",
         event=True,
         unless=(
-            "medication/medicine/med/meds/disorder/pill/pills/prescription/refill/"
-            "epilepsy/neurologist",
+            "seizure/convulsion ~1 medication/medicine/med/meds/disorder/pill/pills/"
+            "prescription/refill/clinic/specialist/history/form/plan",
         ),
     ),
     Rule(C.SEIZURE, "seize/convulse/fitting"),
     Rule(C.SEIZURE, "epileptic ~1 fit"),
-    Rule(C.SEIZURE, "having ~1 a ~1 fit", also=("shake/jerk/convulse/seize/stiff/unresponsive/twitch",)),
+    Rule(
+        C.SEIZURE,
+        "having/have/had ~3 fit",
+        also=("shake/jerk/convulse/seize/stiff/unresponsive/twitch/minutes/minute/longer/stop",),
+    ),
+    Rule(C.SEIZURE, "having/keep/keeps ~2 seizures"),
+    Rule(C.SEIZURE, "seizures ~3 wont/not/cant ~1 stop"),
     Rule(C.SEIZURE, "eye/eyes ~2 roll/rolled/rolling ~2 back"),
     Rule(C.SEIZURE, "foam/foaming ~2 at? ~1 the? ~1 mouth"),
     Rule(
@@ -354,10 +408,19 @@ RULES: tuple[Rule, ...] = (
         "not/isnt/wont/doesnt/wasnt ~1 respond/responsive/answer ~2 me?",
         unless=("email/text/texts/message/messages/letter/call/calls/voicemail",),
     ),
-    Rule(C.UNRESPONSIVE, "wont/cant/couldnt/not/isnt/doesnt/hard ~1 to? ~1 wake ~2 up?"),
+    Rule(
+        C.UNRESPONSIVE,
+        "wont/cant/couldnt/not/isnt/doesnt/hard ~1 to? ~1 wake/rouse/stir/revive",
+        unless=("rather/wish/hope/hoping/pray/praying/want/prefer",),
+    ),
     Rule(C.UNRESPONSIVE, "wake ~1 him/her/them ~1 up", also=("cant/couldnt/wont/try/trying",)),
-    Rule(C.UNRESPONSIVE, "pass/black ~1 out", unless=("flyer/flyers/form/forms/paper/papers",)),
-    Rule(C.UNRESPONSIVE, "faint/collapse"),
+    Rule(
+        C.UNRESPONSIVE,
+        "pass/black ~1 out",
+        event=True,
+        unless=("flyer/flyers/form/forms/paper/papers",),
+    ),
+    Rule(C.UNRESPONSIVE, "faint/collapse", event=True),
     Rule(C.UNRESPONSIVE, "keel/keeled ~1 over"),
     Rule(C.UNRESPONSIVE, "out ~1 cold"),
     Rule(C.UNRESPONSIVE, "knock/knocked ~1 out/unconscious"),
@@ -373,7 +436,8 @@ RULES: tuple[Rule, ...] = (
     # --- pregnancy ----------------------------------------------------------------------
     Rule(C.PREGNANCY, "<BLEED>", also=_PREG, unless=("gum/gums/nose ~3 <BLEED>",)),
     Rule(C.PREGNANCY, "clot/clots/spotting ~3 heavy/lot/big/large/soak", also=_PREG),
-    Rule(C.PREGNANCY, "heavy/lot ~3 spotting/clot/clots", also=_PREG),
+    Rule(C.PREGNANCY, "heavy/lot/big/large/huge ~3 spotting/clot/clots", also=_PREG),
+    Rule(C.PREGNANCY, "passing ~2 clot/clots/tissue", also=_PREG),
     Rule(C.PREGNANCY, "miscarry", event=True),
     Rule(C.PREGNANCY, "lose/losing ~2 the? ~1 baby"),
     Rule(C.PREGNANCY, "ectopic", event=True),
@@ -381,11 +445,12 @@ RULES: tuple[Rule, ...] = (
     Rule(C.PREGNANCY, "baby ~3 not/isnt/stopped/hasnt/havent/doesnt/didnt ~2 move/moving/kick"),
     Rule(C.PREGNANCY, "cant/couldnt/havent/hasnt/dont/not ~2 feel ~3 baby ~2 move/kick"),
     Rule(C.PREGNANCY, "severe/bad/terrible/sharp ~3 cramp/pain ~4 <PREGNANT>"),
+    Rule(C.PREGNANCY, "severe/bad/terrible/sharp/awful/horrible ~2 cramp/cramping", also=_PREG),
     Rule(C.PREGNANCY, "cramp/pain ~3 severe/bad/terrible/unbearable", also=_PREG),
     Rule(C.PREGNANCY, "blurry/blurred/seeing ~2 vision/spots/stars", also=_PREG),
     Rule(C.PREGNANCY, "severe/bad/terrible/pounding/horrible/worst ~2 headache", also=_PREG),
     # --- infant / child danger signs ----------------------------------------------------
-    Rule(C.INFANT_CHILD, "fever/temperature/temp/hot/feverish", also=("newborn",)),
+    Rule(C.INFANT_CHILD, "fever/temperature/temp/hot/feverish/warm", also=("newborn",)),
     Rule(C.INFANT_CHILD, "burn ~1 up", also=("newborn",)),
     Rule(
         C.INFANT_CHILD,
@@ -393,9 +458,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         C.INFANT_CHILD,
-        "not/isnt/wont/refuse/stopped ~2 feed/feeding/nurse/nursing",
+        "not/isnt/wont/refuse/stopped/barely/hardly ~2 feed/feeding/nurse/nursing/eat/eating",
         also=("newborn",),
     ),
+    Rule(C.INFANT_CHILD, "feed/feeding ~1 poorly/badly", also=("newborn",)),
     Rule(C.INFANT_CHILD, "soft ~1 spot ~3 bulge/bulging/sunken/sink/swollen/puffy"),
     Rule(C.INFANT_CHILD, "no ~1 wet ~1 diaper/diapers"),
     Rule(C.INFANT_CHILD, "hasnt/havent/not/didnt ~1 pee/peed/wet ~2 diaper/diapers/hours/all"),
@@ -410,6 +476,7 @@ RULES: tuple[Rule, ...] = (
     # --- severe head injury -------------------------------------------------------------
     Rule(C.HEAD_INJURY, "<HEAD_DANGER>", also=_HEAD_HIT, unless=("mild/little/slight",)),
     Rule(C.HEAD_INJURY, "not ~1 make ~1 sense", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "be/being/been/keep ~1 sick", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "act/acting ~1 strange/weird/funny/off/different/confuse", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "doesnt/dont/didnt/cant ~1 know ~1 where/who/what", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "cant/doesnt/dont ~1 remember", also=_HEAD_HIT),

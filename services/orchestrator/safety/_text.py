@@ -5,8 +5,8 @@ thing in many word forms. ``tokens("She's BLEEDING, it won't stop")`` ->
 ``["shes", "bleed", ",", "it", "wont", "stop"]``: apostrophes are dropped and contractions
 joined ("won't" -> "wont", "can not" -> "cant"), sentence punctuation becomes the clause mark
 ``|`` and commas ``,`` (a comma may fall inside a phrase: "pain, in my chest"), hesitation
-sounds are dropped, and each word is mapped to its lemma when the lexicon knows it (a table built from
-the concept words in ``_lexicon``, with their inflections), else kept as said.
+sounds are dropped, and each word is mapped to its lemma when the lexicon knows it (a table
+built from the concept words in ``_lexicon``, with their inflections), else kept as said.
 
 Why not spaCy's lemmatiser: it needs a model, costs milliseconds per utterance, and only the
 few hundred words the rules name need a lemma at all; a dictionary lookup per word does it in
@@ -33,6 +33,8 @@ _JOINS = (
     (re.compile(r"\bwill not\b"), "wont"),
     (re.compile(r"\bai?nt\b"), "aint"),
     (re.compile(r"\b(?:(?:am|is|are|was|were|be) )?not able to\b"), "unable to"),
+    # "can't seem to get my words out", "can't really breathe": the ability is what is denied.
+    (re.compile(r"\b(cant|couldnt) (?:seem to|really|quite|even|hardly|properly)\b"), r"\1"),
 )
 # Numbers as digits so "2 month old" and "two month old" read alike.
 NUMBER_WORDS = {

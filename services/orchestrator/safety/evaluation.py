@@ -103,9 +103,13 @@ class Result:
 def evaluate(detector: RedFlagDetector, examples: Iterable[Example]) -> Result:
     result = Result()
     for example in examples:
-        started = time.perf_counter()
-        flag = detector.find(example.text)
-        result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        # The best of three: on a shared machine one timing mostly measures preemption.
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            flag = detector.find(example.text)
+            best = min(best, time.perf_counter() - started)
+        result.latencies_ms.append(best * 1000)
         if example.red_flag:
             result.flags[example.label] += 1
             result.style_flags[example.style] += 1
@@ -132,7 +136,8 @@ def format_report(result: Result, title: str, *, show_errors: bool = True) -> st
         f"  red-flag recall {sum(result.caught.values())}/{sum(result.flags.values())} "
         f"= {result.recall:.1%}; false alarms {sum(result.alarms.values())}/"
         f"{sum(result.negatives.values())} = {result.false_alarm_rate:.1%} of hard negatives; "
-        f"latency p50 {result.percentile(0.5):.3f} ms, p99 {result.percentile(0.99):.3f} ms",
+        f"latency (best of 3) p50 {result.percentile(0.5):.3f} ms, "
+        f"p99 {result.percentile(0.99):.3f} ms",
         "  recall by category (right script; category agreement):",
     ]
     for category in Category:
