@@ -141,7 +141,8 @@ class RatioSLO(_Budgeted):
         return f"sum(increase({_with_range(self.total, window)}))"
 
     def error_query(self, window: str) -> str:
-        return f"sum(increase({_with_range(self.errors, window)}))"
+        # No error series yet means no errors (0), not "no data".
+        return f"(sum(increase({_with_range(self.errors, window)})) or vector(0))"
 
 
 class ZeroSLO(_Objective):

@@ -3,6 +3,12 @@
 
 Every metric carries ``version``, the emitting service's version. Turn and call metrics, recorded
 at the gateway, also carry ``orchestrator_version``, the version the call is pinned to.
+
+Who emits what: the gateway the turn and call metrics, handoff ``frontdesk_handoffs_total``,
+phi_filter the PHI ones, llm_router the ``frontdesk_llm_*`` ones. Every service's registry also
+holds the process metrics (``process_*``, ``python_gc_*``, ``python_info``) and faststream's
+NATS metrics (``faststream_*``: messages received, published, processing time, in flight, by
+subject), from :func:`bus_metrics_middleware`.
 """
 
 from __future__ import annotations
@@ -12,10 +18,43 @@ from threading import Thread
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    start_http_server,
+)
 
-# Turn latency buckets straddle the SLO (p50 0.3 s, p95 0.7 s, p99 1.2 s).
+# Turn latency buckets straddle the SLO (p50 0.3 s, p95 0.7 s, p99 1.2 s): each threshold is a
+# bucket bound, so "share of turns under the threshold" is exact, not interpolated.
 TURN_LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0)
+# Outcome label values: series for each are created at zero as soon as their other labels are
+# known, so a ratio's numerator exists (as 0) before its first event and rate() sees it from the
+# start instead of missing the first increment.
+TURN_OUTCOMES = ("ok", "error", "interrupted")
+CALL_OUTCOMES = ("contained", "handoff", "abandoned", "refused", "error")
+
+# Time to first token: the model's share of the turn budget.
+LLM_TTFT_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0)
+
+
+def _with_process_metrics(registry: CollectorRegistry) -> CollectorRegistry:
+    # prometheus_client's process, platform and GC collectors are plain collectors; the same
+    # instances can be registered in any number of registries.
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    return registry
+
+
+def bus_metrics_middleware(registry: CollectorRegistry, service: str) -> Any:
+    """faststream's Prometheus middleware for the NATS broker, into ``registry``."""
+    from faststream.nats.prometheus import NatsPrometheusMiddleware
+
+    return NatsPrometheusMiddleware(registry=registry, app_name=service)
 
 
 @dataclass(frozen=True)
@@ -36,7 +75,8 @@ class Metrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None) -> Metrics:
-        registry = registry or CollectorRegistry()
+        """The contract metrics in ``registry``; a new one (with process metrics) by default."""
+        registry = registry or _with_process_metrics(CollectorRegistry())
         call_labels = ("version", "orchestrator_version")
         return cls(
             registry=registry,
@@ -75,6 +115,7 @@ class Metrics:
                 "frontdesk_llm_ttft_seconds",
                 "Model time to first token.",
                 ("version", "provider", "model"),
+                buckets=LLM_TTFT_BUCKETS,
                 registry=registry,
             ),
             llm_cost=Counter(

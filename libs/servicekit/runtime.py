@@ -25,7 +25,7 @@ from servicekit.errors import Unavailable
 from servicekit.events import EventPublisher
 from servicekit.flags import Flags
 from servicekit.jetstream import ensure_streams
-from servicekit.metrics import Metrics, MetricsServer
+from servicekit.metrics import Metrics, MetricsServer, bus_metrics_middleware
 from servicekit.scrub import Scrubber, no_scrub
 from servicekit.settings import DEFAULT_GRPC_PORTS, ServiceSettings
 from servicekit.telemetry import make_tracer_provider
@@ -68,10 +68,19 @@ class Runtime:
     ) -> Runtime:
         """Connects to NATS, sets up JetStream, starts the metrics endpoint."""
         tracer_provider = make_tracer_provider(
-            name, settings.version, exporters=span_exporters, scrub=scrub
+            name,
+            settings.version,
+            exporters=span_exporters,
+            scrub=scrub,
+            otlp_endpoint=settings.otlp_endpoint,
         )
         metrics = Metrics.create()
-        broker = make_broker(settings.nats_url, tracer_provider=tracer_provider, name=name)
+        broker = make_broker(
+            settings.nats_url,
+            tracer_provider=tracer_provider,
+            middlewares=(bus_metrics_middleware(metrics.registry, name),),
+            name=name,
+        )
         try:
             await broker.connect()
         except Exception as error:

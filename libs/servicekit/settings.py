@@ -40,7 +40,8 @@ class ServiceSettings(BaseSettings):
     # The running version: the Argo Rollouts pod-template hash in production.
     version: str = "dev"
     log_level: str = "INFO"
-    log_format: str = Field(default="json", pattern="^(json|text)$")
+    # auto: text on a terminal, JSON lines anywhere else (files, pipes, log collectors).
+    log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
     # Default deadline for calls to other services over NATS, in seconds.
     request_timeout: float = 5.0
     # How long in-flight requests may run on shutdown, in seconds.
@@ -51,5 +52,6 @@ class ServiceSettings(BaseSettings):
     clinics_dir: Path = PROJECT_ROOT / "deploy" / "local" / "clinics"
     # Where gRPC client tokens live (one "kind: token" per line); empty disables auth (local dev).
     auth_tokens_file: Path | None = None
-    # OTLP endpoint for traces; empty keeps spans in-process (none exported).
+    # OTLP/HTTP collector for traces (http://host:4318 or a full .../v1/traces URL); empty keeps
+    # spans in the process (none exported).
     otlp_endpoint: str = ""

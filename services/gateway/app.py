@@ -62,7 +62,7 @@ class GatewaySettings(ServiceSettings):
 
 def build_switchboard(runtime: Runtime, settings: GatewaySettings) -> Switchboard:
     return Switchboard(
-        BusOrchestrator(runtime.bus),
+        BusOrchestrator(runtime.bus, runtime.tracer_provider.get_tracer("gateway")),
         PrometheusRecorder(runtime.metrics, settings.version),
         ClinicDirectory.from_folder(settings.clinics_dir),
         capacity=settings.max_concurrent_calls,

@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Protocol
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
 from frontdesk.v1 import orchestrator_pb2
 from gateway import convert, model
 from servicekit import BusClient
@@ -40,10 +43,15 @@ class OrchestratorClient(Protocol):
 
 
 class BusOrchestrator:
-    """:class:`OrchestratorClient` over NATS request/reply (servicekit's BusClient)."""
+    """:class:`OrchestratorClient` over NATS request/reply (servicekit's BusClient).
 
-    def __init__(self, bus: BusClient) -> None:
+    Each turn is the root of its own trace (``gateway.turn``, linked to the call's span): a call
+    lasts minutes, a turn is what the latency SLO is about, so one trace per turn.
+    """
+
+    def __init__(self, bus: BusClient, tracer: trace.Tracer | None = None) -> None:
         self._bus = bus
+        self._tracer = tracer or trace.get_tracer(__name__)
 
     async def claim(self, request: model.ClaimRequest, *, timeout: float) -> model.Claimed:
         response = await self._bus.call(
@@ -57,6 +65,20 @@ class BusOrchestrator:
     async def turn(
         self, version: str, request: model.TurnRequest, *, timeout: float
     ) -> AsyncGenerator[model.TurnEvent, None]:
+        call_span = trace.get_current_span()
+        span = self._tracer.start_span(
+            "gateway.turn",
+            context=otel_context.Context(),  # a new trace, not a child of the call's
+            links=[trace.Link(call_span.get_span_context())]
+            if call_span.get_span_context().is_valid
+            else None,
+            attributes={
+                "frontdesk.call_id": request.call_id,
+                "frontdesk.turn_id": request.turn_id,
+                "frontdesk.orchestrator_version": version,
+            },
+        )
+        turn_context = trace.set_span_in_context(span)
         stream = self._bus.stream(
             turn_subject(version),
             convert.turn_request(request),
@@ -64,10 +86,24 @@ class BusOrchestrator:
             timeout=timeout,
         )
         try:
-            async for message in stream:
+            while True:
+                # The turn's context is current only while the stream runs (it publishes the
+                # request with the trace headers), never across a yield to the caller.
+                token = otel_context.attach(turn_context)
+                try:
+                    message = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                finally:
+                    otel_context.detach(token)
                 event = convert.turn_event(message)
                 if event is not None:
                     yield event
+        except Exception as error:  # a caller leaving early (barge-in) is not an error
+            span.record_exception(error)
+            span.set_status(trace.StatusCode.ERROR, type(error).__name__)
+            raise
         finally:
             # Close the NATS stream now (it publishes the remote cancel), not at GC time.
             await stream.aclose()  # type: ignore[attr-defined]  # BusClient.stream is a generator
+            span.end()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from servicekit import Metrics
+from servicekit.metrics import CALL_OUTCOMES, TURN_OUTCOMES
 
 
 class CallRecorder(Protocol):
@@ -33,18 +34,35 @@ class PrometheusRecorder:
     def __init__(self, metrics: Metrics, version: str) -> None:
         self._metrics = metrics
         self._version = version
+        self._known: set[str] = set()
+
+    def _first_sight(self, orchestrator_version: str) -> None:
+        # Every outcome's series at zero for a newly seen orchestrator version: error ratios
+        # then read 0, not "no data", and rate() counts the first error.
+        if orchestrator_version in self._known:
+            return
+        self._known.add(orchestrator_version)
+        labels = {"version": self._version, "orchestrator_version": orchestrator_version}
+        self._metrics.turn_latency.labels(**labels)
+        for outcome in TURN_OUTCOMES:
+            self._metrics.turns.labels(**labels, outcome=outcome)
+        for outcome in CALL_OUTCOMES:
+            self._metrics.calls.labels(**labels, outcome=outcome)
 
     def turn_latency(self, orchestrator_version: str, seconds: float) -> None:
+        self._first_sight(orchestrator_version)
         self._metrics.turn_latency.labels(
             version=self._version, orchestrator_version=orchestrator_version
         ).observe(seconds)
 
     def turn(self, orchestrator_version: str, outcome: str) -> None:
+        self._first_sight(orchestrator_version)
         self._metrics.turns.labels(
             version=self._version, orchestrator_version=orchestrator_version, outcome=outcome
         ).inc()
 
     def call(self, orchestrator_version: str, outcome: str) -> None:
+        self._first_sight(orchestrator_version)
         self._metrics.calls.labels(
             version=self._version, orchestrator_version=orchestrator_version, outcome=outcome
         ).inc()

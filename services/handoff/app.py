@@ -41,6 +41,8 @@ class CountingEvents:
         self._events = events
         self._metrics = metrics
         self._version = version
+        for complete in ("true", "false"):  # both series from the start (0 before any handoff)
+            metrics.handoffs.labels(version=version, complete=complete)
 
     async def event(self, kind: str, message: Message) -> None:
         if isinstance(message, events_pb2.HandoffCreated):

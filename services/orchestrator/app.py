@@ -32,6 +32,9 @@ class OrchestratorSettings(ServiceSettings):
     tool_timeout: float = 3.0
     # How long a slot offered to a caller stays held while they confirm, in seconds.
     hold_seconds: int = Field(default=180, ge=5, le=900)
+    # Test-only fault injection: every turn waits this long before its first reply (0: off).
+    # The observability tests use it to prove the latency SLO's alerts fire.
+    fault_turn_delay_ms: int = Field(default=0, ge=0, le=60_000)
 
 
 def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
@@ -66,6 +69,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         redact=call_redactor(settings),
         hold_seconds=settings.hold_seconds,
         tracer=runtime.tracer_provider.get_tracer("orchestrator"),
+        fault_turn_delay=settings.fault_turn_delay_ms / 1000,
     )
     return Built(servicer, draining=servicer.drain)
 

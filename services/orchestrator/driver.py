@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from opentelemetry import trace
+
 from orchestrator.dialogue import (
     Context,
     DialogueError,
@@ -38,8 +40,15 @@ class TurnRun:
     """One turn. Iterate ``outputs()``; afterwards ``state`` is the state to save."""
 
     def __init__(
-        self, policy: Policy, state: DialogueState, event: Event, context: Context, tools: Tools
+        self,
+        policy: Policy,
+        state: DialogueState,
+        event: Event,
+        context: Context,
+        tools: Tools,
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self._tracer = tracer or trace.get_tracer(__name__)
         self._policy = policy
         self._event: Event = event
         self._context = context
@@ -50,10 +59,19 @@ class TurnRun:
     async def outputs(self) -> AsyncIterator[Output]:
         event = self._event
         for step_number in range(MAX_STEPS_PER_TURN):
-            try:
-                step = self._policy.step(self.state, event, self._context)
-            except DialogueError as error:  # the state is unchanged: the client may go on
-                raise FailedPrecondition(str(error)) from error
+            # Span attributes are names and numbers only: the event's text never goes in one.
+            with self._tracer.start_as_current_span(
+                "policy.step",
+                attributes={
+                    "frontdesk.policy": self._policy.name,
+                    "frontdesk.step": step_number,
+                    "frontdesk.event": type(event).__name__,
+                },
+            ):
+                try:
+                    step = self._policy.step(self.state, event, self._context)
+                except DialogueError as error:  # the state is unchanged: the client may go on
+                    raise FailedPrecondition(str(error)) from error
             self.state = step.state
             tool: Tool | None = None
             for action in step.actions:
@@ -70,9 +88,15 @@ class TurnRun:
         )
 
     async def _run_tool(self, tool: Tool, step_number: int) -> ToolResult:
-        try:
-            return await self._tools.run(tool, self.state, step_number)
-        except ServiceError as error:
-            return ToolResult(
-                tool=type(tool).__name__, error_code=error.code.name, error_message=error.message
-            )
+        name = type(tool).__name__
+        with self._tracer.start_as_current_span(
+            f"tool {name.removeprefix('Tool')}",
+            attributes={"frontdesk.tool": name, "frontdesk.step": step_number},
+        ) as span:
+            try:
+                return await self._tools.run(tool, self.state, step_number)
+            except ServiceError as error:
+                span.set_attribute("frontdesk.tool.error", error.code.name)
+                return ToolResult(
+                    tool=name, error_code=error.code.name, error_message=error.message
+                )

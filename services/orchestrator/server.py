@@ -129,6 +129,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
     version: this replica's version (calls are pinned to it).
     clock: the current instant (timezone-aware).
     redact: redacts event texts with the call's known identifiers.
+    fault_turn_delay: test-only fault injection: seconds every turn waits before its first reply
+        (``FRONTDESK_FAULT_TURN_DELAY_MS``; 0 in production). Proves latency alerts fire.
     """
 
     def __init__(
@@ -146,6 +148,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         tool_timeout: float = 3.0,
         hold_seconds: int = 180,
         tracer: trace.Tracer | None = None,
+        fault_turn_delay: float = 0.0,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -159,6 +162,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._tool_timeout = tool_timeout
         self._hold_seconds = hold_seconds
         self._tracer = tracer or trace.get_tracer(__name__)
+        self._fault_turn_delay = fault_turn_delay
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -242,6 +246,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                     "frontdesk.input": request.WhichOneof("input") or "",
                 },
             ):
+                if self._fault_turn_delay > 0:
+                    await asyncio.sleep(self._fault_turn_delay)
                 await self._run_turn(request, event, queue)
         except BaseException as error:
             queue.put_nowait(error)
@@ -317,6 +323,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             event,
             Context(clinic=clinic, now=self._clock(), caller_number=session.caller_number),
             tools,
+            tracer=self._tracer,
         )
         replies: list[orchestrator_pb2.TurnEvent] = []
         pending: Say | None = None
