@@ -9,38 +9,19 @@ real collector would receive.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
-import grpc
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from callsim.client import Call
 from servicekit.testing import NatsServer
 
 from ..e2e.stack import Stack
-from ..e2e.test_phi_leaks import MARIA, SMITH, leaks_in
+from ..e2e.test_phi_leaks import MARIA, SMITH, _talk, leaks_in
 from .collector import OtlpCollector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats]
-
-
-async def _talk(stack: Stack, call_id: str, caller: str, lines: Sequence[str]) -> int:
-    """Says ``lines`` (stops when the call ends); returns how many turns were spoken."""
-    spoken = 0
-    async with (
-        grpc.aio.insecure_channel(stack.gateway_target) as channel,
-        Call.open(channel, call_id=call_id, from_number=caller, to_number="+15550100100") as call,
-    ):
-        await call.reply()
-        for line in lines:
-            if call.over:
-                break
-            await call.reply(asked=await call.say(line))
-            spoken += 1
-        await call.drain(0.5)
-    return spoken
 
 
 def _by_trace(spans: Iterable[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
@@ -57,9 +38,12 @@ def _check_turn_traces(traces: dict[str, list[tuple[str, str]]], spoken: int) ->
     turn_traces = {
         tid: spans for tid, spans in traces.items() if ("gateway", "gateway.turn") in spans
     }
-    # Greeting + spoken turns (+ the hangup turn): at least one trace per turn, each with one root.
+    # The greeting and each line said: a trace each, one gateway root and one orchestrator turn.
     assert len(turn_traces) >= spoken + 1
     assert all(spans.count(("gateway", "gateway.turn")) == 1 for spans in turn_traces.values())
+    assert all(
+        spans.count(("orchestrator", "orchestrator.turn")) == 1 for spans in turn_traces.values()
+    )
     wide = 0
     for spans in turn_traces.values():
         services = {service for service, _ in spans}
@@ -77,7 +61,8 @@ async def test_one_trace_per_turn_with_spans_from_three_services(
 ) -> None:
     exporter = InMemorySpanExporter()
     async with Stack.start(nats_server.url, state_dir=tmp_path, span_exporters=[exporter]) as stack:
-        spoken = await _talk(stack, "trace-call-1", "+15550100201", MARIA)
+        await _talk(stack, "trace-call-1", "+15550100201", MARIA)
+    spoken = len(MARIA)  # the booking call says every line
     spans = exporter.get_finished_spans()
     traces = _by_trace(
         (
@@ -102,13 +87,13 @@ async def test_otlp_export_reaches_a_collector_with_no_phi_in_any_attribute(
     with OtlpCollector() as collector:
         monkeypatch.setenv("FRONTDESK_OTLP_ENDPOINT", collector.url)
         async with Stack.start(nats_server.url, state_dir=tmp_path) as stack:
-            spoken = await _talk(stack, "otlp-call-1", "+15550100201", MARIA)
+            await _talk(stack, "otlp-call-1", "+15550100201", MARIA)
             await _talk(stack, "otlp-call-2", "+15550100202", SMITH)
         # Leaving the stack shut every tracer provider down, which flushes the OTLP batches.
     assert collector.requests > 0
     spans = collector.spans
     traces = _by_trace((span.trace_id, span.service, span.name) for span in spans)
-    assert _check_turn_traces(traces, spoken) >= 3
+    assert _check_turn_traces(traces, len(MARIA)) >= 3
     assert {span.service for span in spans} >= {"gateway", "orchestrator", "scheduler_adapter"}
     # What was searched carried the conversation, redacted, and our ids unredacted.
     assert any("[NAME]" in text for span in spans for text in span.texts())
