@@ -760,6 +760,8 @@ def find_cased_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
     """Strict mode, text with case: two or three capitalised words that are not ordinary words
     ("hi it's me again, Tom, Tom Becker") are a name wherever they stand. Not in title-cased or
     upper-case text, not after a provider title, not when made of organisation words."""
+    if seg.islower() or seg.isupper():
+        return
     words = _WORD.findall(seg)
     capitals = sum(1 for w in words if w[0].isupper())
     if not words or capitals < 2 or capitals * 2 > len(words):
@@ -779,6 +781,17 @@ def find_cased_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z'\-]*)[ \t]+$")
 
 
+def _occurrences(low: str, word: str) -> list[int]:
+    """Starts of ``word`` in ``low`` that begin a word."""
+    out: list[int] = []
+    i = low.find(word)
+    while i >= 0:
+        if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "'"):
+            out.append(i)
+        i = low.find(word, i + 1)
+    return out
+
+
 def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
     """Every other mention of a word already found as a name is the name too, with the name
     words that follow it: "it's Glenn, sorry, Glenn Ó Maolfhábhaill", "Zoë Müller, no, Zoë is
@@ -796,8 +809,13 @@ def propagate_names(seg: str, out: list[Cand], allow: frozenset[str]) -> None:
         return
     cased = _CASED.search(seg) is not None
     covered = [(c[0], c[1]) for c in found]
-    for m in _WORD.finditer(seg):
-        if _norm(m.group(0)) not in words or any(a <= m.start() < b for a, b in covered):
+    # Look only where one of the words occurs (str.find), not at every word of the segment.
+    low = seg.lower()
+    hits = sorted({i for w in words for i in _occurrences(low, w)})
+    for m in (_WORD.match(seg, i) for i in hits):
+        if m is None or _norm(m.group(0)) not in words:
+            continue
+        if any(a <= m.start() < b for a, b in covered):
             continue
         start = m.start()
         # "Aaliyah Villaseñor" after "Villaseñor" was found; "Ó Hoireabaird": name words and
