@@ -19,8 +19,14 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-from orchestrator.understanding.identity import MONTHS
-from orchestrator.understanding.numbers import normalise_for_dates
+from orchestrator.understanding.identity import MONTHS, parse_dob
+from orchestrator.understanding.numbers import (
+    ORDINAL_TENS,
+    ORDINAL_UNITS,
+    TENS,
+    UNITS,
+    normalise_for_dates,
+)
 
 WEEKDAYS: dict[str, int] = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -67,6 +73,15 @@ def find_clock(normalised: str) -> tuple[Clock, tuple[int, int]] | None:
             hour += 12
         return Clock(hour, minute, _qualifier(qualifier or ""), meridiem is not None), match.span()
     return None
+
+
+def _part_for(clock: Clock) -> str:
+    """The part of the day an "after"/"before" time leaves open: "after noon" -> afternoon."""
+    if clock.qualifier == "after":
+        return "evening" if clock.hour >= 17 else "afternoon" if clock.hour >= 12 else ""
+    if clock.qualifier == "before":
+        return "morning" if clock.hour <= 12 else ""
+    return ""
 
 
 def _qualifier(word: str) -> str:
@@ -172,8 +187,74 @@ def _day_of_month(day: int, today: date) -> date | None:
     return None
 
 
+_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *ORDINAL_UNITS, *ORDINAL_TENS, "oh"], key=len)[::-1])
+_MONTH_WORD = "|".join(sorted(MONTHS, key=len)[::-1])
+_DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|(?:{_NUMBER_WORD})(?:[ -](?:{_NUMBER_WORD}))?)"
+_YEAR = (
+    rf"(?:(?:19|20)\d\d|\d\d|(?:nineteen|twenty|two thousand(?: and)?)(?:[ -](?:{_NUMBER_WORD}))"
+    r"{1,2})"
+)
+_BIRTH_CUE = (
+    r"(?:(?:my |his |her |the )?(?:date of birth|birth ?date|birthday|dob|d o b)"
+    r"(?: is| was| of)?|born(?: on| in)?)"
+)
+_BIRTH_DATE = re.compile(
+    rf"\b(?:{_BIRTH_CUE}[ ,:]*)?(?:"
+    rf"(?:{_MONTH_WORD})[ ,]+(?:the )?{_DAY}(?: of)?[ ,]+{_YEAR}"
+    rf"|(?:the )?{_DAY} (?:of )?(?:{_MONTH_WORD})[ ,]+{_YEAR}"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|\d{4}-\d{1,2}-\d{1,2}"
+    rf"|(?<=born in ){_YEAR})\b"
+)
+_NOT_BEFORE = re.compile(
+    r"\b(?:cant|cannot|can not|couldnt|wont|not|no|nothing|never)\b(?: \w+){0,4} before\b"
+    r"|\bbefore\b(?: \S+){1,3} (?:i )?(?:cant|cannot|can not|couldnt|wont|am not|not)\b"
+)
+_BORN_IN = re.compile(rf"\bborn in ({_YEAR})\b")
+_GREETING = re.compile(r"\bgood (?:morning|afternoon|evening|day)\b")
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    """A date of birth found in an utterance, and where: it is never an appointment date."""
+
+    born: date
+    span: tuple[int, int]  # in the lower-cased text
+
+
+def find_birth_date(text: str, today: date) -> BirthDate | None:
+    """A date of birth in ``text``: a full date (month, day and year) that lies in the past, or a
+    year after "born in" ("born March 3rd 1980", "4/12/1990", "june fifth nineteen seventy
+    five"). Appointment dates never carry a past year, so such a date is never a preference."""
+    lowered = text.lower().replace("\u2019", "'")
+    for match in _BIRTH_DATE.finditer(lowered):
+        born = parse_dob(match.group(0), today)
+        if born is not None and born < today:
+            return BirthDate(born, match.span())
+    year = _BORN_IN.search(lowered)
+    if year is not None:
+        # only the year is known: January 1st stands for it, flagged by the span
+        born = parse_dob(f"january 1 {normalise_for_dates(year.group(1))}", today)
+        if born is not None and born < today:
+            return BirthDate(born, year.span())
+    return None
+
+
+def without_birth_date(text: str, today: date) -> str:
+    """``text`` with its date of birth (if any) and greetings ("good morning") removed: what is
+    left may name an appointment time."""
+    lowered = text.lower().replace("\u2019", "'")
+    found = find_birth_date(lowered, today)
+    if found is not None:
+        lowered = lowered[: found.span[0]] + " " + lowered[found.span[1] :]
+    return _GREETING.sub(" ", lowered)
+
+
 def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference | None:
-    """The caller's preferred time as a search window, or None when the text names no time."""
+    """The caller's preferred time as a search window, or None when the text names no time.
+    A date of birth and greetings in the text are not read as preferences."""
+    said = text
+    text = without_birth_date(text, now.astimezone(zone).date())
     # "first available" must not become "1st": read the as-soon-as-possible phrases first.
     lowered = " ".join(re.sub(r"[^a-z0-9: ]+", " ", text.lower().replace("'", "")).split())
     asap = _ASAP.search(lowered) is not None
@@ -192,6 +273,9 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
 
     found_clock = find_clock(norm)
     clock = found_clock[0] if found_clock else None
+    if clock is not None and clock.qualifier == "before" and _NOT_BEFORE.search(norm):
+        # "i can't make it before noon", "nothing before 2": after that time, not before it.
+        clock = Clock(clock.hour, clock.minute, "after", clock.explicit_meridiem)
     if found_clock:
         start, end = found_clock[1]
         norm = norm[:start] + " " + norm[end:]
@@ -229,6 +313,16 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
         )
     elif week is not None:
         start_after, start_before = _at(week[0], time(0), zone), _at(week[1], time(0), zone)
+    elif clock is not None and clock.qualifier and not part_of_day:
+        # "after noon", "before 10" with no day: a part of the day on any day, not today only.
+        part = _part_for(clock)
+        if part:
+            return TimePreference(now.astimezone(zone), None, part, clock, said)
+        day = today
+        start_after, start_before = (
+            _at(day, time(0), zone),
+            _at(day + timedelta(days=1), time(0), zone),
+        )
     elif clock is not None:
         day = (
             today
@@ -240,7 +334,7 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
             _at(day + timedelta(days=1), time(0), zone),
         )
     elif asap or part_of_day:
-        return TimePreference(now.astimezone(zone), None, part_of_day, None, text)
+        return TimePreference(now.astimezone(zone), None, part_of_day, None, said)
     else:
         return None
 
@@ -253,7 +347,7 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
     start_after = max(start_after, local_now)
     if start_before is not None and start_before <= start_after:
         return None
-    return TimePreference(start_after, start_before, part_of_day, clock, text)
+    return TimePreference(start_after, start_before, part_of_day, clock, said)
 
 
 def part_of_day_only(text: str, now: datetime, zone: ZoneInfo) -> str:

@@ -1,19 +1,50 @@
-"""What the caller wants, from keywords and patterns (lower-case ASR text, no punctuation needed).
+"""What the caller wants: a trained classifier (``model.py``) with rules around it.
 
-``detect_intent("i need to move my appointment to friday")`` -> "reschedule". Appointment
-intents win over information questions; reschedule wins over book and cancel when both appear
-("cancel and rebook" is a reschedule). FAQ topics are clinic-specific: see ``catalog.match_faq``.
-``clauses`` and ``is_question`` let the policy tell "where can I park when I come in?" (a
-question whose "come in" is only context) from "I'd like to come in, and where do I park?".
+``classify_intent(text)`` -> ``IntentResult("book", 0.91, "model")`` over ``INTENTS``. The model
+reads meaning from word and character n-grams and carries over unseen wording and misspellings;
+rules stay where a model alone is unsafe or where the phrase is exact:
+
+* guards first: a question about the cancellation policy or fees, or whether a provider takes
+  new patients, is an FAQ, never a cancel or a booking; an explicit request for a person is
+  ``human``;
+* the model's label when it is confident;
+* otherwise the keyword rules below when they name an intent, else the model's best guess when
+  it is at least plausible, else ``other``.
+
+``detect_intent(text)`` keeps the original, narrower contract (``Intent`` or None; "check" is
+"list"; FAQ, person and other are None). ``clauses`` and ``is_question`` let the policy tell
+"where can I park when I come in?" from "I'd like to come in, and where do I park?".
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
+
+from orchestrator.understanding.model import LinearModel, load_model
 
 Intent = Literal["book", "reschedule", "cancel", "list", "hours", "address", "goodbye"]
 APPOINTMENT_INTENTS: tuple[str, ...] = ("book", "reschedule", "cancel", "list")
+
+IntentLabel = Literal[
+    "book", "reschedule", "cancel", "check", "hours", "address", "faq", "human", "goodbye", "other"
+]
+INTENTS: tuple[str, ...] = (
+    "book", "reschedule", "cancel", "check", "hours", "address", "faq", "human", "goodbye", "other"
+)  # fmt: skip
+CONFIDENT = 0.50  # the model's label wins over the keyword rules at or above this probability
+PLAUSIBLE = 0.40  # below this, and with no rule, the utterance names no intent ("other")
+
+
+@dataclass(frozen=True)
+class IntentResult:
+    """The intent, how sure the classifier is (0-1), and what decided it."""
+
+    intent: IntentLabel
+    confidence: float
+    source: Literal["guard", "model", "rules", "none"]
+
 
 _RESCHEDULE = re.compile(
     r"\b(?:re ?schedul\w*|re ?book\w*|move (?:my|the|it|our|his|her)|change (?:my|the|it|our|his|"
@@ -22,13 +53,15 @@ _RESCHEDULE = re.compile(
 )
 _CANCEL = re.compile(
     r"\b(?:cancel\w*|call off|(?:cant|cannot|wont|will not|not going to|not gonna) "
-    r"(?:make it|come|be able to (?:make|come))|dont need (?:my|the) appointment)\b"
+    r"(?:make it|come|be able to (?:make|come))|"
+    r"(?:dont|do not|no longer|wont|will not|doesnt|does not) (?:need|want|require) "
+    r"(?:my|the|that|this|our|his|her|their) (?:appointment|visit)s?)\b"
 )
 _LIST = re.compile(
     r"\b(?:when(?: is|s| was)? my (?:next )?(?:appointment|visit)|confirm (?:my|an|the) "
     r"(?:appointment|visit)|(?:do|did) i have (?:an |any )?(?:appointments?|visits?)|"
     r"(?:what|which|list|check|verify|review) (?:are )?(?:my |the )?(?:appointments|appointment|"
-    r"visits)|my upcoming|what time is my|appointment (?:is )?confirmed|"
+    r"visits)|my upcoming|what time is my|appointment (?:is )?confirmed|calling to confirm|"
     r"(?:do|did) i have (?:any|anything|something) (?:coming up|booked|scheduled))\b"
 )
 _BOOK = re.compile(
@@ -38,14 +71,15 @@ _BOOK = re.compile(
     # one descriptive word may stand before the visit: "need a sick visit", "want a new physical"
     r"(?:(?!(?:my|your|the|his|her|our|their) )[a-z]+ )?"
     r"(?:appointment|visit|checkup|check up|physical)|see (?:a |the |my )?(?:dr|doctor|nurse|"
-    r"provider|someone about)|come in|get in|new appointment|an appointment|appointment for)\b"
+    r"provider|someone about|somebody about)|come in|get in|new appointment|an appointment|"
+    r"appointment for)\b"
 )
 _HOURS = re.compile(
     r"\b(?:hours|open|opening|close|closing|closed|what time do you|when do you|are you open)\b"
 )
 _ADDRESS = re.compile(
     r"\b(?:address|where are you|where is the (?:clinic|office)|located|location|directions|"
-    r"how do i get there|where do i go|where you are)\b"
+    r"how do i get there|where do i go|where you are|what street|which street)\b"
 )
 _GOODBYE = re.compile(
     r"\b(?:bye|goodbye|good bye|thats all|that is all|thats it|that is it|nothing else|"
@@ -57,6 +91,28 @@ _REPEAT = re.compile(
 )
 _STOP = re.compile(r"\b(?:never ?mind|forget it|forget about it|stop|skip it)\b")
 
+# Guards. A policy question mentions cancelling without asking to cancel anything.
+_POLICY = re.compile(
+    r"\b(?:cancel\w* polic\w*|polic\w* (?:for|on|about) cancel\w*|(?:cancel\w*|no show|late|"
+    r"missed?(?: appointment)?) (?:fee|charge|penalty)s?|(?:fee|charge|penalty) (?:for|if) "
+    r"(?:i |you )?(?:cancel\w*|miss\w*|no show|dont show)|(?:will|would|do|does) (?:i|you|they) "
+    r"(?:be |get )?(?:charged?|pay)\w* (?:if|for) (?:i |you )?(?:cancel\w*|miss\w*)|"
+    r"what happens if i (?:cancel|miss)\w*|charge (?:for|if) (?:no shows?|cancel\w*))\b"
+)
+_NEW_PATIENTS = re.compile(
+    r"\b(?:taking|accepting|accept|take|seeing) (?:any )?new (?:patients?|people|patience)\b"
+)
+_PERSON = re.compile(
+    r"(?:\b(?:talk|speak|speaking|talking) (?:to|with) (?:a |an |the |some |)?(?:real |live |actual )?"
+    r"(?:person|human|someone|somebody|receptionist|representative|operator|agent|manager|"
+    r"secretary|staff|member of staff|office manager|practice manager)\b|"
+    r"\b(?:put|transfer|connect|pass) me (?:through )?(?:to|with) (?:a |an |the )?"
+    r"(?:real )?(?:person|human|someone|somebody|receptionist|front desk|nurse|representative|"
+    r"operator|manager|secretary)\b|"
+    r"^(?:operator|representative|agent|human|receptionist|a person|person please|"
+    r"real person)(?: please)?(?: (?:operator|representative|agent))?$)"
+)
+
 
 def clean(text: str) -> str:
     """Lower case, apostrophes dropped, other punctuation as spaces, "doctor" kept."""
@@ -64,15 +120,15 @@ def clean(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", lowered).split())
 
 
-def detect_intent(text: str) -> Intent | None:
-    """The caller's main intent, or None when the text names none of them."""
+def rule_intent(text: str) -> IntentLabel | None:
+    """The intent the keyword rules alone name, or None."""
     said = clean(text)
     if _RESCHEDULE.search(said):
         return "reschedule"
     if _CANCEL.search(said):
         return "cancel"
     if _LIST.search(said):
-        return "list"
+        return "check"
     if _BOOK.search(said):
         return "book"
     if _ADDRESS.search(said):
@@ -82,6 +138,54 @@ def detect_intent(text: str) -> Intent | None:
     if _GOODBYE.search(said):
         return "goodbye"
     return None
+
+
+def guard_intent(text: str) -> IntentLabel | None:
+    """The intent exact phrases force, whatever the model says."""
+    said = clean(text)
+    if _POLICY.search(said) or _NEW_PATIENTS.search(said):
+        return "faq"
+    if _PERSON.search(said):
+        return "human"
+    return None
+
+
+def classify_intent(text: str, model: LinearModel | None = None) -> IntentResult:
+    """The caller's intent among ``INTENTS``; ``model`` defaults to the committed one."""
+    if not clean(text):
+        return IntentResult("other", 1.0, "none")
+    guarded = guard_intent(text)
+    if guarded is not None:
+        return IntentResult(guarded, 1.0, "guard")
+    prediction = (model or load_model()).predict("intent", text)
+    label: IntentLabel = _label(prediction.label)
+    if prediction.probability >= CONFIDENT:
+        return IntentResult(label, prediction.probability, "model")
+    ruled = rule_intent(text)
+    if ruled is not None:
+        return IntentResult(ruled, prediction.probabilities.get(ruled, 0.0), "rules")
+    if prediction.probability >= PLAUSIBLE:
+        return IntentResult(label, prediction.probability, "model")
+    return IntentResult("other", prediction.probability, "none")
+
+
+def _label(name: str) -> IntentLabel:
+    for intent in INTENTS:
+        if intent == name:
+            return intent  # type: ignore[return-value]
+    raise ValueError(f"the model returned an unknown intent {name!r}")
+
+
+_LEGACY: dict[str, Intent] = {
+    "book": "book", "reschedule": "reschedule", "cancel": "cancel", "check": "list",
+    "hours": "hours", "address": "address", "goodbye": "goodbye",
+}  # fmt: skip
+
+
+def detect_intent(text: str) -> Intent | None:
+    """The caller's main intent in the original narrower set ("check" is "list"), or None when
+    the text names none of them (FAQ questions, requests for a person, small talk)."""
+    return _LEGACY.get(classify_intent(text).intent)
 
 
 def is_goodbye(text: str) -> bool:
