@@ -2,6 +2,7 @@
 
     frontdesk eval                 # every section
     frontdesk eval phi             # only the named sections
+    frontdesk eval intents consent
 
 A section is a function returning its printed report; :func:`sections` lists them by name (each
 imports its evaluation kit lazily, so one missing dev dependency only fails its own section).
@@ -29,34 +30,57 @@ def phi_section() -> str:
     return "\n\n".join(parts)
 
 
-def red_flags_section() -> str:
-    """Emergency red flags on tests/corpus/red_flags: recall per category (with the right
-    script), false alarms per kind of hard negative, per style, for the dev, held-out and blind
-    splits. The detector is orchestrator code, so it runs as ``python -m orchestrator.safety``
-    in a child process (libs never import services), as ``frontdesk up`` runs the services."""
+def _run_module(module: str, *args: str) -> str:
+    """The output of ``python -m module args``: services' evaluations run as child processes
+    (libs never import services), with the same import path ``frontdesk up`` gives them."""
     import os
     import subprocess
     import sys
 
     from frontdesk.cli.stack import python_path
-    from servicekit.settings import PROJECT_ROOT
 
-    corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
     done = subprocess.run(
-        [sys.executable, "-m", "orchestrator.safety", str(corpus), "dev", "heldout", "blind"],
+        [sys.executable, "-m", module, *args],
         env={**os.environ, "PYTHONPATH": python_path(os.environ)},
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"red-flag evaluation failed: {done.stderr.strip()}")
+        raise RuntimeError(f"{module} failed: {done.stderr.strip()}")
     return done.stdout.rstrip()
+
+
+def red_flags_section() -> str:
+    """Emergency red flags on tests/corpus/red_flags: recall per category (with the right
+    script), false alarms per kind of hard negative, per style, for the dev, held-out and blind
+    splits (``python -m orchestrator.safety``)."""
+    from servicekit.settings import PROJECT_ROOT
+
+    corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
+    return _run_module("orchestrator.safety", str(corpus), "dev", "heldout", "blind")
+
+
+def intents_section() -> str:
+    """Intents (per-class precision and recall) and slots on tests/corpus/intents, development
+    and held-out styles (``python -m orchestrator.understanding.evaluation intents``)."""
+    return _run_module("orchestrator.understanding.evaluation", "intents")
+
+
+def consent_section() -> str:
+    """Consent to a read-back on tests/corpus/consent: how many replies that were not a plain
+    yes would have booked, and the confusion table, development and held-out styles."""
+    return _run_module("orchestrator.understanding.evaluation", "consent")
 
 
 def sections() -> dict[str, Section]:
     """Every registered section, in print order."""
-    return {"phi": phi_section, "red_flags": red_flags_section}
+    return {
+        "intents": intents_section,
+        "consent": consent_section,
+        "red_flags": red_flags_section,
+        "phi": phi_section,
+    }
 
 
 def run(names: Sequence[str] = (), *, available: dict[str, Section] | None = None) -> str:

@@ -48,7 +48,7 @@ NY = ZoneInfo("America/New_York")
         ("do i have any appointments coming up", "list"),
         ("did i have anything booked for next week", "list"),
         ("i need a sick visit", "book"),
-        ("can i have my appointment moved", None),  # "my" is not a kind of visit
+        ("can i have my appointment moved", "reschedule"),
         ("what time do you open", "hours"),
         ("what are your hours", "hours"),
         ("are you open saturday", "hours"),

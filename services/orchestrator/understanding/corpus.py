@@ -80,7 +80,5 @@ def load(folder: Path, *, with_slots: bool = True) -> list[Example]:
             if not label or not text:
                 raise CorpusError(f"{where}: empty label or utterance")
             slots = _slots(columns[1], where) if with_slots else {}
-            examples.append(
-                Example(text, label, path.stem, path.stem in heldout, slots, number)
-            )
+            examples.append(Example(text, label, path.stem, path.stem in heldout, slots, number))
     return examples

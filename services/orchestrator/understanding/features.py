@@ -12,16 +12,53 @@ not seen; word grams carry phrases ("cancellation policy", "not before").
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
 
 _WEEKDAY_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
-    "fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "mondays",
+        "tuesdays",
+        "wednesdays",
+        "thursdays",
+        "fridays",
+        "saturdays",
+        "sundays",
+    ]
 )
 _MONTH_WORDS = frozenset(
-    "january february march april june july august september october november december".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -54,7 +91,7 @@ def features(text: str) -> Counter[str]:
     padded = ["<s>", *tokens, "</s>"]
     for token in tokens:
         counts[f"w:{token}"] += 1
-    for left, right in zip(padded, padded[1:], strict=False):
+    for left, right in itertools.pairwise(padded):
         counts[f"w:{left} {right}"] += 1
     for token in tokens:
         marked = f"<{token}>"

@@ -103,7 +103,8 @@ _NEW_PATIENTS = re.compile(
     r"\b(?:taking|accepting|accept|take|seeing) (?:any )?new (?:patients?|people|patience)\b"
 )
 _PERSON = re.compile(
-    r"(?:\b(?:talk|speak|speaking|talking) (?:to|with) (?:a |an |the |some |)?(?:real |live |actual )?"
+    r"(?:\b(?:talk|speak|speaking|talking) (?:to|with) (?:a |an |the |some |)?"
+    r"(?:real |live |actual )?"
     r"(?:person|human|someone|somebody|receptionist|representative|operator|agent|manager|"
     r"secretary|staff|member of staff|office manager|practice manager)\b|"
     r"\b(?:put|transfer|connect|pass) me (?:through )?(?:to|with) (?:a |an |the )?"
@@ -151,17 +152,85 @@ def guard_intent(text: str) -> IntentLabel | None:
 
 
 def classify_intent(text: str, model: LinearModel | None = None) -> IntentResult:
-    """The caller's intent among ``INTENTS``; ``model`` defaults to the committed one."""
+    """The caller's intent among ``INTENTS``; ``model`` defaults to the committed one. When the
+    text asks something and also makes an appointment request in a clause of its own ("do you
+    take medicare and can I book a checkup"), the appointment request is the intent: the
+    question gets its answer on the way (``clauses``)."""
+    model = model or load_model()
+    whole = _classify_one(text, model)
+    if whole.intent in _ACTIONS:
+        return whole
+    pieces = clauses(text)
+    if len(pieces) < 2:
+        return whole
+    for piece in pieces:
+        part = _classify_one(piece, model)
+        if part.intent in _ACTIONS and part.source != "rules" and part.confidence >= CLAUSE_SURE:
+            return part
+    return whole
+
+
+_ACTIONS = frozenset({"book", "reschedule", "cancel", "check"})
+# Words too common to show that the model understood anything.
+_FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "im",
+        "me",
+        "my",
+        "you",
+        "your",
+        "it",
+        "its",
+        "is",
+        "are",
+        "to",
+        "of",
+        "and",
+        "or",
+        "so",
+        "um",
+        "uh",
+        "oh",
+        "well",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "hi",
+        "hello",
+        "hey",
+        "please",
+        "thanks",
+        "thank",
+        "sorry",
+        "just",
+        "like",
+        "that",
+        "this",
+    ]
+)
+CLAUSE_SURE = 0.7  # a clause's appointment request outranks the whole text's question
+
+
+def _classify_one(text: str, model: LinearModel) -> IntentResult:
     if not clean(text):
         return IntentResult("other", 1.0, "none")
     guarded = guard_intent(text)
     if guarded is not None:
         return IntentResult(guarded, 1.0, "guard")
-    prediction = (model or load_model()).predict("intent", text)
+    ruled = rule_intent(text)
+    if ruled is None and not any(w not in _FILLER for w in model.known_words(text)):
+        # nothing the model knows as a word ("purple monkey dishwasher"): guessing from
+        # character grams alone would invent a request
+        return IntentResult("other", 0.0, "none")
+    prediction = model.predict("intent", text)
     label: IntentLabel = _label(prediction.label)
     if prediction.probability >= CONFIDENT:
         return IntentResult(label, prediction.probability, "model")
-    ruled = rule_intent(text)
     if ruled is not None:
         return IntentResult(ruled, prediction.probabilities.get(ruled, 0.0), "rules")
     if prediction.probability >= PLAUSIBLE:

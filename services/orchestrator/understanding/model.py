@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from orchestrator.understanding.features import features
+from orchestrator.understanding.features import features, words
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")
 FORMAT = "frontdesk-linear-v1"
@@ -61,6 +61,10 @@ class LinearModel:
                 values[index] = (1.0 + math.log(count)) * self.idf[index]
         norm = math.sqrt(sum(v * v for v in values.values()))
         return {i: v / norm for i, v in values.items()} if norm else {}
+
+    def known_words(self, text: str) -> list[str]:
+        """The words of ``text`` the model has seen as words (not only as character grams)."""
+        return [w for w in words(text) if f"w:{w}" in self.vocabulary]
 
     def predict(self, head_name: str, text: str) -> Prediction:
         head = self.heads[head_name]

@@ -18,7 +18,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ def reason_label(example: corpus.Example) -> str:
     return example.slots.get("type", NO_REASON)
 
 
-def fit(texts: Sequence[str], heads: dict[str, tuple[Sequence[str], float]]) -> dict[str, Any]:
+def fit(texts: Sequence[str], heads: Mapping[str, tuple[Sequence[str], float]]) -> dict[str, Any]:
     """The artefact (as a dict) for ``texts`` and, per head, its labels and C."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
@@ -75,7 +75,12 @@ def fit(texts: Sequence[str], heads: dict[str, tuple[Sequence[str], float]]) -> 
     kept = sorted(f for f, n in documents.items() if n >= MIN_DOCUMENTS)
     vectorizer = DictVectorizer(sort=False)
     vectorizer.fit([{f: 1 for f in kept}])
-    matrix = vectorizer.transform([{f: c for f, c in counts.items() if f in documents and documents[f] >= MIN_DOCUMENTS} for counts in counted])
+    matrix = vectorizer.transform(
+        [
+            {f: c for f, c in counts.items() if f in documents and documents[f] >= MIN_DOCUMENTS}
+            for counts in counted
+        ]
+    )
     tfidf = TfidfTransformer(sublinear_tf=True)
     x = tfidf.fit_transform(matrix)
     vocabulary = list(vectorizer.feature_names_)
@@ -119,7 +124,10 @@ def train(folder: Path) -> dict[str, Any]:
         },
     )
     artefact["fingerprint"] = fingerprint(folder)
-    artefact["trained_on"] = {"utterances": len(examples), "styles": sorted({e.style for e in examples})}
+    artefact["trained_on"] = {
+        "utterances": len(examples),
+        "styles": sorted({e.style for e in examples}),
+    }
     return artefact
 
 
@@ -147,7 +155,9 @@ def search(folder: Path) -> None:
             )
             artefact["fingerprint"] = ""
             model = model_from_dict(artefact)
-            right["intent"] += sum(model.predict("intent", e.text).label == e.label for e in test_set)
+            right["intent"] += sum(
+                model.predict("intent", e.text).label == e.label for e in test_set
+            )
             right["reason"] += sum(
                 model.predict("reason", e.text).label == reason_label(e) for e in test_set
             )
