@@ -173,45 +173,11 @@ def classify_intent(text: str, model: LinearModel | None = None) -> IntentResult
 _ACTIONS = frozenset({"book", "reschedule", "cancel", "check"})
 # Words too common to show that the model understood anything.
 _FILLER = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "im",
-        "me",
-        "my",
-        "you",
-        "your",
-        "it",
-        "its",
-        "is",
-        "are",
-        "to",
-        "of",
-        "and",
-        "or",
-        "so",
-        "um",
-        "uh",
-        "oh",
-        "well",
-        "yes",
-        "no",
-        "ok",
-        "okay",
-        "hi",
-        "hello",
-        "hey",
-        "please",
-        "thanks",
-        "thank",
-        "sorry",
-        "just",
-        "like",
-        "that",
-        "this",
-    ]
+    re.findall(
+        r"\S+",
+        "a an the i im me my you your it its is are to of and or so um uh "
+        "oh well yes no ok okay hi hello hey please thanks thank sorry just like that this",
+    )
 )
 CLAUSE_SURE = 0.7  # a clause's appointment request outranks the whole text's question
 
