@@ -10,6 +10,12 @@
             await call.dtmf("03031980#")
             await call.hangup()
 
+The same call over ConversationRelay's WebSocket (the way Twilio and Telnyx connect)::
+
+    async with Call.open_relay("ws://127.0.0.1:8765/relay", call_id="sim-1", ...,
+                               auth_token=twilio_auth_token) as call:
+        ...   # the same methods; a transfer arrives inside the relay's `end` frame
+
 A :class:`Reply` is every piece of text up to ``Text.last`` (or the call's end). Transfers and
 the end message are remembered on the call (``call.transfer``, ``call.end``) whenever they
 arrive; :meth:`Call.events` yields raw events for clients that show them live (``frontdesk
@@ -27,6 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from twilio.request_validator import RequestValidator
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
 
@@ -127,6 +136,41 @@ def convert(response: gateway_pb2.ConverseResponse) -> Event | None:
     return None
 
 
+def relay_frame(request: gateway_pb2.ConverseRequest) -> dict[str, Any] | None:
+    """A ConverseRequest as the ConversationRelay frame Twilio would send (None: no frame)."""
+    kind = request.WhichOneof("message")
+    if kind == "setup":
+        setup = request.setup
+        custom = dict(setup.custom_parameters)
+        if setup.clinic_id:
+            custom["clinic"] = setup.clinic_id
+        return {
+            "type": "setup",
+            "sessionId": f"VX{setup.call_id}",
+            "callSid": setup.call_id,
+            "from": setup.from_number,
+            "to": setup.to_number,
+            "direction": "inbound",
+            "customParameters": custom,
+        }
+    if kind == "prompt":
+        return {
+            "type": "prompt",
+            "voicePrompt": request.prompt.text,
+            "lang": request.prompt.language or "en-US",
+            "last": request.prompt.last,
+        }
+    if kind == "dtmf":
+        return {"type": "dtmf", "digit": request.dtmf.digit}
+    if kind == "interrupt":
+        return {
+            "type": "interrupt",
+            "utteranceUntilInterrupt": request.interrupt.utterance_until_interrupt,
+            "durationUntilInterruptMs": request.interrupt.duration_until_interrupt_ms,
+        }
+    return None
+
+
 @dataclass
 class Call:
     """One call over an open Converse stream; use :meth:`open`."""
@@ -139,6 +183,10 @@ class Call:
     end: EndInfo | None = None
     closed: Closed | None = None
     _input_done: bool = False
+    _socket: ClientConnection | None = None  # the relay's WebSocket, for open_relay calls
+    _writer: asyncio.Task[None] | None = None
+    # ConversationRelay ``error`` frames the gateway sent back (descriptions).
+    relay_errors: list[str] = field(default_factory=list)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -157,6 +205,48 @@ class Call:
         stub = gateway_pb2_grpc.CallGatewayStub(channel)
         call._stream = stub.Converse(call._outgoing())
         call._reader = asyncio.create_task(call._read())
+        await call._send(
+            gateway_pb2.ConverseRequest(
+                setup=gateway_pb2.Setup(
+                    call_id=call_id,
+                    from_number=from_number,
+                    to_number=to_number,
+                    clinic_id=clinic_id,
+                    custom_parameters=dict(custom_parameters or {}),
+                )
+            )
+        )
+        try:
+            yield call
+        finally:
+            await call._finish()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open_relay(
+        cls,
+        url: str,
+        *,
+        call_id: str,
+        from_number: str,
+        to_number: str,
+        clinic_id: str = "",
+        custom_parameters: Mapping[str, str] | None = None,
+        auth_token: str = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[Call]:
+        """Like :meth:`open`, over a ConversationRelay WebSocket: the handshake is signed the way
+        Twilio signs it (``X-Twilio-Signature`` over ``url``) when ``auth_token`` is given."""
+        sent_headers = dict(headers or {})
+        if auth_token:
+            sent_headers["X-Twilio-Signature"] = RequestValidator(auth_token).compute_signature(
+                url, {}
+            )
+        socket = await connect(url, additional_headers=sent_headers, compression=None)
+        call = cls(asyncio.Queue())
+        call._socket = socket
+        call._reader = asyncio.create_task(call._read_relay(socket))
+        call._writer = asyncio.create_task(call._write_relay(socket))
         await call._send(
             gateway_pb2.ConverseRequest(
                 setup=gateway_pb2.Setup(
@@ -224,6 +314,21 @@ class Call:
             self._input_done = True
             await self._requests.put(None)
 
+    async def _write_relay(self, socket: ClientConnection) -> None:
+        """Our requests as ConversationRelay frames; a hangup (or the end of input) closes the
+        socket, which is how a relay call ends from the telephony side."""
+        try:
+            while True:
+                request = await self._requests.get()
+                if request is None or request.WhichOneof("message") == "hangup":
+                    await socket.close(1000, "caller hung up")
+                    return
+                frame = relay_frame(request)
+                if frame is not None:
+                    await socket.send(json.dumps(frame))
+        except ConnectionClosed:
+            return
+
     # --- receiving ---------------------------------------------------------------------------
 
     async def _read(self) -> None:
@@ -243,6 +348,43 @@ class Call:
                 error = f"{failure.code().name}: {failure.details()}"
         except asyncio.CancelledError:
             error = "cancelled"
+        self.closed = Closed(error)
+        await self._events.put(self.closed)
+
+    async def _read_relay(self, socket: ClientConnection) -> None:
+        error = ""
+        try:
+            async for raw in socket:
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind == "text":
+                    event: Event = TextPiece(
+                        str(frame.get("token", "")), bool(frame.get("last")), time.monotonic()
+                    )
+                elif kind == "end":
+                    end = parse_end(str(frame.get("handoffData", "")))
+                    target = end.data.get("transferTarget")
+                    if target:
+                        self.transfer = TransferInfo(
+                            str(target),
+                            str(end.data.get("handoffId", "")),
+                            {k: str(v) for k, v in end.data.items()},
+                        )
+                        await self._events.put(self.transfer)
+                    self.end = event = end
+                elif kind == "error":
+                    self.relay_errors.append(str(frame.get("description", "")))
+                    continue
+                else:
+                    continue  # sendDigits, language, play: nothing a simulated caller uses
+                await self._events.put(event)
+        except ConnectionClosed:
+            pass
+        except asyncio.CancelledError:
+            error = "cancelled"
+        code = socket.close_code
+        if not error and code not in (None, 1000, 1001):
+            error = f"closed {code}: {socket.close_reason}"
         self.closed = Closed(error)
         await self._events.put(self.closed)
 
@@ -306,7 +448,14 @@ class Call:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._reader), timeout=5.0)
             if not self._reader.done():
-                self._stream.cancel()
+                if self._socket is not None:
+                    await self._socket.close()
+                else:
+                    self._stream.cancel()
                 self._reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._reader
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer

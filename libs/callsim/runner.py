@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import grpc
+from websockets.exceptions import InvalidHandshake
 
 from callsim.client import Call, Closed, EndInfo, Reply, TransferInfo
 from callsim.endstate import (
@@ -51,6 +52,10 @@ class Target:
     gateway: str
     handoff: str = ""
     scheduler_db: str = ""
+    # The gateway's ConversationRelay WebSocket URL: calls go over it instead of gRPC Converse,
+    # signed with ``relay_auth_token`` the way Twilio signs (empty: unsigned).
+    relay: str = ""
+    relay_auth_token: str = ""
 
 
 @dataclass
@@ -303,14 +308,26 @@ class Runner:
         result = CallResult(scenario.name, run, call_id)
         before, problems = await self._snapshots(scenario)
         started = time.monotonic()
-        try:
-            async with Call.open(
+        opened = (
+            Call.open_relay(
+                self.target.relay,
+                call_id=call_id,
+                from_number=scenario.from_number,
+                to_number=scenario.to_number,
+                clinic_id=scenario.clinic,
+                auth_token=self.target.relay_auth_token,
+            )
+            if self.target.relay
+            else Call.open(
                 gateway,
                 call_id=call_id,
                 from_number=scenario.from_number,
                 to_number=scenario.to_number,
                 clinic_id=scenario.clinic,
-            ) as call:
+            )
+        )
+        try:
+            async with opened as call:
                 conversation = _Conversation(scenario, call, result)
                 await conversation.run()
                 await conversation.finish()
@@ -321,6 +338,8 @@ class Runner:
                     result.failures.append(f"the call failed: {call.closed.error}")
         except grpc.aio.AioRpcError as error:
             result.failures.append(f"gateway: {error.code().name}: {error.details()}")
+        except (OSError, InvalidHandshake) as error:
+            result.failures.append(f"relay: {error}")
         result.duration = time.monotonic() - started
         result.failures += check_expectations(scenario, result)
         result.failures += problems

@@ -12,21 +12,48 @@ Settings (environment, besides servicekit's ``FRONTDESK_*``):
   ``FRONTDESK_ENDED_TIMEOUT`` (2 s), ``FRONTDESK_MAX_RECLAIMS`` (2),
   ``FRONTDESK_MAX_TURN_FAILURES`` (2).
 - ``FRONTDESK_FALLBACK_TRANSFER_TARGET`` (""): where calls for an unknown clinic are transferred.
+
+The ConversationRelay WebSocket endpoint (Twilio / Telnyx; ``docs/telephony.md``):
+
+- ``FRONTDESK_RELAY_PORT`` (0: 8765; -1: any free port; -2: off), on ``FRONTDESK_GRPC_HOST``.
+- ``FRONTDESK_RELAY_PATH`` (``/relay``), ``FRONTDESK_RELAY_PUBLIC_URL`` (the ``wss://`` URL the
+  provider signs, when a proxy in front changes what the gateway sees).
+- ``FRONTDESK_RELAY_SIGNATURE``: ``twilio`` (default), ``telnyx``, or ``none`` (no check: only
+  for a trusted network; logged loudly at start).
+- ``FRONTDESK_TWILIO_AUTH_TOKEN`` / ``FRONTDESK_TWILIO_AUTH_TOKEN_FILE``,
+  ``FRONTDESK_TELNYX_PUBLIC_KEY`` / ``FRONTDESK_TELNYX_PUBLIC_KEY_FILE``: the signing secrets
+  (files are re-read when they change).
+- ``FRONTDESK_RELAY_MAX_MESSAGE_BYTES`` (65536), ``FRONTDESK_RELAY_PING_INTERVAL`` (20 s).
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
 
 from clinic import ClinicDirectory
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
 from gateway.call import CallPolicy
 from gateway.orchestrator_client import BusOrchestrator
 from gateway.recording import PrometheusRecorder
+from gateway.relay_auth import (
+    HandshakeCheck,
+    TelnyxSignature,
+    TwilioSignature,
+    Unsigned,
+    secret_source,
+)
+from gateway.relay_server import RelayServer
 from gateway.server import GatewayServicer
 from gateway.switchboard import Switchboard
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
+
+log = logging.getLogger(__name__)
+DEFAULT_RELAY_PORT = 8765
 
 DEFINITION = ServiceDefinition(
     name="gateway",
@@ -48,6 +75,33 @@ class GatewaySettings(ServiceSettings):
     max_reclaims: int = Field(default=2, ge=0)
     max_turn_failures: int = Field(default=2, ge=1)
     fallback_transfer_target: str = ""
+    relay_port: int = Field(default=0, ge=-2, le=65535)
+    relay_path: str = Field(default="/relay", pattern=r"^/")
+    relay_public_url: str = ""
+    relay_signature: Literal["twilio", "telnyx", "none"] = "twilio"
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_auth_token_file: Path | None = None
+    telnyx_public_key: str = ""
+    telnyx_public_key_file: Path | None = None
+    relay_max_message_bytes: int = Field(default=64 * 1024, ge=1024)
+    relay_ping_interval: float = Field(default=20.0, gt=0)
+
+    def handshake_check(self) -> HandshakeCheck:
+        if self.relay_signature == "twilio":
+            return TwilioSignature(
+                secret_source(
+                    self.twilio_auth_token.get_secret_value(), self.twilio_auth_token_file
+                )
+            )
+        if self.relay_signature == "telnyx":
+            return TelnyxSignature(
+                secret_source(self.telnyx_public_key, self.telnyx_public_key_file)
+            )
+        log.warning(
+            "FRONTDESK_RELAY_SIGNATURE=none: the ConversationRelay endpoint accepts UNSIGNED "
+            "connections; anyone who can reach it can place calls"
+        )
+        return Unsigned()
 
     def call_policy(self) -> CallPolicy:
         return CallPolicy(
@@ -72,9 +126,36 @@ def build_switchboard(runtime: Runtime, settings: GatewaySettings) -> Switchboar
     )
 
 
-def build(runtime: Runtime, settings: GatewaySettings) -> Built:
+def build_relay(switchboard: Switchboard, settings: GatewaySettings) -> RelayServer | None:
+    if settings.relay_port == -2:
+        return None
+    port = {0: DEFAULT_RELAY_PORT, -1: 0}.get(settings.relay_port, settings.relay_port)
+    return RelayServer(
+        switchboard,
+        settings.handshake_check(),
+        host=settings.grpc_host,
+        port=port,
+        path=settings.relay_path,
+        public_url=settings.relay_public_url,
+        max_message_bytes=settings.relay_max_message_bytes,
+        ping_interval=settings.relay_ping_interval,
+    )
+
+
+async def build(runtime: Runtime, settings: GatewaySettings) -> Built:
     switchboard = build_switchboard(runtime, settings)
-    return Built(GatewayServicer(switchboard), draining=switchboard.drain)
+    relay = build_relay(switchboard, settings)
+    if relay is not None:
+        await relay.start()
+        log.info("ConversationRelay endpoint listening", extra={"url": relay.url})
+
+    async def close() -> None:
+        if relay is not None:
+            await relay.close()
+
+    servicer = GatewayServicer(switchboard)
+    servicer.relay = relay
+    return Built(servicer, draining=switchboard.drain, close=close)
 
 
 SERVICE = Service(DEFINITION, GatewaySettings, build)

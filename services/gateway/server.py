@@ -15,6 +15,7 @@ from typing import Any
 
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
 from gateway import convert, model
+from gateway.relay_server import RelayServer
 from gateway.switchboard import Switchboard
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ async def caller_messages(
 class GatewayServicer(gateway_pb2_grpc.CallGatewayServicer):
     def __init__(self, switchboard: Switchboard) -> None:
         self._switchboard = switchboard
+        # The ConversationRelay endpoint on the same switchboard, when it runs (for reporting).
+        self.relay: RelayServer | None = None
 
     async def Converse(  # type: ignore[override]
         self, request_iterator: AsyncIterator[gateway_pb2.ConverseRequest], context: Any
