@@ -70,7 +70,8 @@ _PSEUDO_AFTER = frozenset(
      "only", "exaggerating", "making", "even", "trying", "wanna", "expect",
      "look", "sound", "seem", "normal", "usual", "going", "gonna", "see", "right", "bad",
      "myself", "herself", "himself", "sleep", "waste", "cry", "blame", "let", "hear", "call",
-     "able"]
+     "able", "help", "helping", "work", "working", "improve", "improving", "ease", "easing",
+     "change", "changing"]
 )  # fmt: skip
 _PSEUDO_FEEL = frozenset(["good", "well", "right", "ok", "okay", "great", "myself", "safe"])
 # "dont think he is breathing": the negated belief reaches over one new subject.
@@ -102,6 +103,13 @@ HISTORY = frozenset(
      "childhood", "kid", "teenager", "younger", "past", "runs", "used"]
 )  # fmt: skip
 _WEAK_PAST = frozenset(["yesterday"])
+# Words of an errand around an event noun ("a bare "my husband had a seizure" is current).
+_EVENT_ADMIN = frozenset(
+    ["records", "record", "fax", "form", "forms", "refill", "prescription", "checkup",
+     "check", "checked", "screening", "screened", "screen", "cholesterol", "cardiologist",
+     "neurologist", "referral", "letter", "paperwork", "insurance", "bill", "claim", "review",
+     "testing", "tested", "clinic", "physical", "license"]
+)  # fmt: skip
 _KIN = frozenset(["father", "mother", "husband", "wife", "dad", "mom", "brother", "sister",
                   "grandfather", "grandmother", "grandpa", "grandma", "son", "daughter",
                   "uncle", "aunt", "partner"])  # fmt: skip
@@ -112,6 +120,7 @@ CURRENT = frozenset(
 _CHRONIC_LONG = frozenset(["weeks", "months", "years", "ages", "while", "forever", "decades"])
 _LONG_PAIRS = [[word] for word in _CHRONIC_LONG]  # "for a while", "for two years"
 _UNIT_PAIRS = [[word] for word in _PAST_UNITS]
+_SEASON_PAIRS = [["spring"], ["summer"], ["fall"], ["autumn"], ["winter"], ["past"]]
 HABITUAL = frozenset(
     ["whenever", "sometimes", "occasionally", "usually", "often", "always", "every",
      "chronic", "tend", "tends", "normally", "periodically"]
@@ -128,7 +137,7 @@ HYPOTHETICAL = frozenset(
      "prevent", "prevention", "preventing", "screening", "screen", "class", "course",
      "training", "information", "info", "pamphlet", "brochure", "awareness", "signs", "sign",
      "symptoms", "symptom", "avoid", "chance", "chances", "odds", "likely", "worried_about",
-     "insurance", "covered", "coverage", "video", "article"]
+     "video", "article"]
 )  # fmt: skip
 _UNCERTAIN_BEFORE_IF = frozenset(
     [
@@ -360,8 +369,16 @@ def _historical(
             return True
         if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
             return True
-        if token == "back" and nxt in ("in", "when"):
-            return True
+        if token == "back" and (nxt in ("in", "when") or prev in _PAST_UNITS):
+            return True  # "back in March", "three years back"
+        if token == "in" and nxt == "the" and tokens[i + 2 : i + 3] in _SEASON_PAIRS:
+            return True  # "in the spring"
+        if (
+            event
+            and token == "at"
+            and (nxt.isdigit() or nxt in ("age", "fifty", "forty", "sixty", "seventy", "many"))
+        ):
+            return True  # "had a heart attack at 45": an age, so a past event
         if token == "before" and (nxt in _PAST_UNITS or tokens[i + 2 : i + 3] in _UNIT_PAIRS):
             return True  # "before two years": "two years ago", as many say it
         if event and token == "late" and nxt in _KIN:
@@ -381,9 +398,6 @@ def _historical(
             and nxt in ("my", "his", "her", "their", "the")
             and (event and i < start)
         ):
-            return True
-        if event and token in ("had", "suffered", "survived") and i < start:
-            # "had a stroke": history, unless said to be recent ("just had a seizure").
             return True
     return False
 
@@ -441,16 +455,28 @@ def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
             ["to"],
         ):
             return True
-        if token in _WORRY and tokens[i + 1 : i + 2] in (["about"], ["of"]):
-            # "worried about (her) having a stroke": a fear of the future, not a sign now.
-            ahead = tokens[i + 2 : min(start, i + 5)]
-            if any(t in ("having", "getting", "have", "get") for t in ahead):
+        if token in _WORRY:
+            # "worried about (her) having a stroke", "worried I could have a stroke": a fear
+            # of the future. "worried I'm having a stroke" is a sign now, said unsure.
+            about = tokens[i + 1 : i + 2] in (["about"], ["of"])
+            ahead = tokens[i + 1 : min(start, i + 6)]
+            future = {"could", "might", "may", "will", "would", "ill", "gonna"}
+            if about and any(t in ("having", "getting", "have", "get") for t in ahead):
+                return True
+            if any(t in future for t in ahead):
                 return True
         if token == "about" and prev in _LEARN:
             return True  # "we're learning about strokes in health class"
         if token == "thought" and any(t in ("was", "were") for t in tokens[i + 1 : i + 4]):
             return True  # "I thought I was having a heart attack (but ...)"
     return False
+
+
+def _having(tokens: list[str], start: int) -> bool:
+    """ "is having a seizure", "she's seizing": said to be going on."""
+    return any(
+        t in ("having", "is", "shes", "hes", "keeps") for t in tokens[max(0, start - 3) : start]
+    )
 
 
 def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool) -> Context:
@@ -465,7 +491,13 @@ def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool
     )
     wide_left, wide_right = clause_bounds(tokens, start, end, commas=False)
     current = _current(tokens, start, end, left, right)
-    historical = not current and _historical(tokens, start, end, wide_left, wide_right, event)
+    historical = not current and (
+        _historical(tokens, start, end, wide_left, wide_right, event)
+        # "fax my records about my heart attack", "my brother had a heart attack so I want my
+        # cholesterol checked": an event named as the reason for an errand, anywhere in what
+        # was said. A bare "my husband had a seizure" stays current.
+        or (event and not _having(tokens, start) and any(t in _EVENT_ADMIN for t in tokens))
+    )
     habitual = habit and not current and _habitual(tokens, wide_left, wide_right)
     hypothetical = _hypothetical(tokens, start, wide_left) or any(
         t in _HYPO_AFTER for t in tokens[end : min(wide_right, end + 4)]

@@ -89,7 +89,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "CHEST": "chest sternum breastbone",
         "PAIN": (
             "pain hurt ache pressure tight tighten squeeze crush heavy burn stab sharp kill "
-            "agony agonizing throb weight elephant clench constrict vise vice grip band "
+            "agony agonizing throb weight elephant clench constrict vise vice grip band fire "
             "discomfort press"
         ),
         "STRONG_PAIN": "pain pressure squeeze crush tight stab clench constrict",
@@ -98,7 +98,8 @@ CLASSES: dict[str, frozenset[str]] = {
         "NUMB": "numb weak limp dead paralyzed paralysed tingle heavy useless",
         "FACE": "face mouth smile lip eyelid cheek",
         "DROOP": (
-            "droop drop sag lopsided crooked uneven slack hang hanging twisted slanted slant "
+            "droop drop sag lopsided crooked uneven slack hang hanging twisted slanted slant drool "
+            "drooling dribble dribbling "
             "sideways melt melted"
         ),
         "SPEECH": "speech speak talk talking word sentence voice",
@@ -123,7 +124,8 @@ CLASSES: dict[str, frozenset[str]] = {
         "SWELL": "swell puff puffy puffed thick tight tighten close huge big fat enormous",
         "ALLERGEN": (
             "allergic allergy reaction sting bee wasp hornet yellowjacket peanut peanuts nut "
-            "nuts shellfish shrimp penicillin amoxicillin epipen hive bug insect spider"
+            "nuts shellfish shrimp penicillin amoxicillin epipen hive bug insect spider cashew "
+            "cashews almond almonds walnut walnuts pecan pecans sesame lobster crab"
         ),
         # Past forms only: "took too many" is an overdose, "I take too many pills" is not.
         "INGEST": "took taken swallowed swallow popped downed chugged gulped",
@@ -147,7 +149,7 @@ CLASSES: dict[str, frozenset[str]] = {
             "bleach antifreeze cleaner detergent pod drano poison pesticide insecticide "
             "gasoline kerosene acetone ammonia lye mouthwash sanitizer battery batteries "
             "magnet magnets chemicals chemical paint thinner roundup cleaning windex lysol "
-            "clorox pine sol"
+            "clorox pine sol lamp kerosene paraffin turpentine lighter remover"
         ),
         "REFLEXIVE": "myself himself herself themselves themself yourself",
         "SELF_HARM_VERB": "kill harm off",
@@ -162,7 +164,7 @@ CLASSES: dict[str, frozenset[str]] = {
         ),
         "PREGNANT": "pregnant trimester",
         "HEAD": "head skull",
-        "HEAD_HIT": "hit bang bump knock smack crack slam strike struck whack",
+        "HEAD_HIT": "hit bang bump knock smack crack slam strike struck whack kick kicked",
         "HEAD_DANGER": (
             "vomit puke throw confuse disorient drowsy sleepy unconscious seizure dazed groggy "
             "slur muddle muddled foggy woozy"
@@ -218,13 +220,22 @@ _SELF = re.compile(r"\b(my|him|her|your|them) (self|selves)\b")
 _LITTLE = re.compile(r"\b(little|baby|younger|kid) (sister|brother|cousin|one|boy|girl)\b")
 
 
+# A count of pills said as a number ("took like twenty of my pills") reads as "many"; doses
+# and times ("500 mg", "10 minutes") are left alone.
+_MANY = re.compile(
+    r"(?<![\d.])\b([5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|dozen)\b(?! ?(mg|milligrams?|ml|mcg|units?|times?|minutes?|mins?|"
+    r"hours?|hrs?|days?|weeks?|months?|years?|am|pm|oclock|percent|degrees?|pounds?|lbs?|kg))"
+)
+
+
 def rewrite_ages(text: str) -> str:
     """Ages, pregnancy and a few speech-to-text splits, as the rules read them."""
     text = _BABY_AGE.sub(_baby_age, _AGE.sub(_age_word, text))
     text = _WEEKS_ALONG.sub(lambda m: f"{m.group(1)} pregnant", text)
     text = _EXPECTING.sub(lambda m: f"{m.group(1)} pregnant", text)
     text = _SELF.sub(lambda m: m.group(1) + m.group(2), text)
-    return _LITTLE.sub("child", text)
+    return _MANY.sub("many", _LITTLE.sub("child", text))
 
 
 _IDIOMS = (
@@ -278,6 +289,8 @@ _IDIOMS = (
     r"(heat|hot) flash",
     r"(cpr|first aid|stroke awareness) (class|course|training)",
     r"losing my mind",
+    r"(pass|passing|passed) out (from|of) (hunger|boredom|tiredness|exhaustion|laughing|"
+    r"laughter|excitement)",
     r"(running|ran) out of breath (running|from running|after)",
     r"killer (headache|deal)",
     r"(it|that|this|traffic|wait|waiting|job|work|boss|noise) (is |was )?killing me",

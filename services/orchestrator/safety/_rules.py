@@ -105,7 +105,7 @@ C = Category
 _ALLERGY = (
     "<ALLERGEN>",
     "ate/eat ~3 peanut/nut/nuts/shrimp/shellfish/fish/egg",
-    "after ~2 eat",
+    "after ~2 eat/eating/ate/having/taking/took",
     "new ~2 medicine/medication/antibiotic/pill/drug/prescription/shot/vaccine/injection",
 )
 _CHILD = ("<CHILD>",)
@@ -132,6 +132,14 @@ RULES: tuple[Rule, ...] = (
     Rule(C.CARDIAC, "heartattack", event=True),
     Rule(C.CARDIAC, "cardiac arrest", event=True),
     Rule(C.CARDIAC, "heart ~2 stop/stopped/stopping"),
+    Rule(C.CARDIAC, "heart ~5 explode/burst"),
+    Rule(C.CARDIAC, "clutch/clutching/grab/grabbing/hold/holding/clasp ~3 <CHEST>"),
+    Rule(C.CARDIAC, "having ~2 cardiac/heart ~1 event/episode/emergency"),
+    Rule(
+        C.CARDIAC,
+        "nitro/nitroglycerin/nitrospray ~3 not/isnt/didnt/doesnt/wont ~2 help/helping/work/"
+        "working/do",
+    ),
     Rule(C.CARDIAC, "left ~1 arm/shoulder/jaw ~3 <PAIN>/<NUMB>/tingling"),
     Rule(C.CARDIAC, "<PAIN>/<NUMB>/tingling ~4 left ~1 arm/shoulder/jaw"),
     Rule(C.CARDIAC, "pain/<PAIN> ~3 spread/radiate/go/shoot/move ~3 arm/jaw/shoulder/neck"),
@@ -157,7 +165,18 @@ RULES: tuple[Rule, ...] = (
     Rule(C.STROKE, "half ~1 my/his/her/the? ~1 face/body/mouth ~4 <NUMB>/<DROOP>/numb/off"),
     Rule(C.STROKE, "<NUMB>/<DROOP> ~3 half ~2 face/body"),
     Rule(C.STROKE, "slur"),
-    Rule(C.STROKE, "<SPEECH> ~3 <GARBLED>", unless=("<CHILD> ~3 talk",)),
+    Rule(C.STROKE, "<SPEECH> ~5 <GARBLED>", unless=("<CHILD> ~3 talk",)),
+    Rule(C.STROKE, "lose/losing/lost ~2 word/words/speech"),
+    Rule(
+        C.STROKE,
+        "<FACE> ~3 numb/tingle",
+        unless=("dentist/dental/novocaine/filling/tooth/teeth/injection/botox/cold",),
+    ),
+    Rule(
+        C.STROKE,
+        "cant/couldnt ~1 see ~1 properly/right/clearly/straight/anything",
+        unless=("glasses/contacts/contact/reading/screen/far/distance",),
+    ),
     Rule(C.STROKE, "<SPEECH> ~3 not/stop/stopped ~2 make ~1 sense"),
     Rule(C.STROKE, "cant/couldnt/hardly/barely ~1 get ~2 word/words ~1 out"),
     Rule(C.STROKE, "cant/couldnt ~1 find ~2 word/words"),
@@ -216,7 +235,11 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BLEEDING, "<BLEED> ~4 <BLEED_SEV>", unless=("gum/gums/nose ~4 brush/floss",)),
     Rule(C.BLEEDING, "<BLEED_SEV> ~3 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~6 wont/cant/doesnt/isnt/not/wouldnt ~1 stop/stopping/quit"),
-    Rule(C.BLEEDING, "cut/gash/slice/sliced/wound ~8 gush/pour/spurt/squirt/everywhere/soak/pool"),
+    Rule(
+        C.BLEEDING,
+        "cut/gash/slice/sliced/slash/slashed/wound/stab ~8 gush/pour/spurt/squirt/everywhere/"
+        "soak/pool",
+    ),
     Rule(C.BLEEDING, "wont/cant/doesnt/couldnt ~1 stop ~2 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~2 a? lot"),
     Rule(C.BLEEDING, "lot/lots ~1 of ~1 <BLEED>"),
@@ -226,6 +249,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BLEEDING, "lose/losing ~2 <BLEED>"),
     Rule(C.BLEEDING, "<VOMIT> ~2 up? ~2 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~3 in ~2 vomit/puke/spit/phlegm/mucus/sputum"),
+    Rule(C.BLEEDING, "<VOMIT> ~5 coffee ~1 ground/grounds"),
     Rule(C.BLEEDING, "<BLEED> ~2 from ~2 ear/ears"),
     Rule(C.BLEEDING, "been/was/got/get/be/is/be ~1 stab"),
     Rule(C.BLEEDING, "stab ~1 wound/him/her/me/them/himself/herself"),
@@ -248,6 +272,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.ANAPHYLAXIS, "throat/lip/lips/face/mouth/eye/eyes/tongue ~3 <SWELL>", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "<SWELL> ~3 throat/lip/lips/face/mouth/eye/eyes", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "wheeze", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "<DIFF> ~2 swallow/swallowing/talk/talking", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "hive ~4 all over", also=("dizzy/faint/lightheaded/<DIFF>/wheeze",)),
     Rule(
         C.ANAPHYLAXIS,
@@ -272,6 +297,17 @@ RULES: tuple[Rule, ...] = (
     Rule(C.OVERDOSE, "empty ~3 bottle/pack/box", also=("<PILL>",)),
     Rule(C.OVERDOSE, "bottle ~2 empty", also=("<INGEST_ANY>/take",)),
     Rule(C.OVERDOSE, "how ~1 many/much ~3 took/taken/swallowed/ate/drank"),
+    Rule(
+        C.OVERDOSE,
+        "<PILL>/<CHEM> ~6 ate/swallowed/took/drank/eaten ~1 some/them/it/one/a/any",
+        also=_CHILD,
+    ),
+    # Pills with alcohol on top: a dangerous mix, whatever the count.
+    Rule(
+        C.OVERDOSE,
+        "took/taken/swallowed/popped/mixed ~3 <PILL>",
+        also=("alcohol/vodka/wine/beer/whiskey/drunk/booze/liquor/tequila/rum",),
+    ),
     # Doses taken twice over, with the caller feeling it: poisoning, not a dosing question.
     Rule(
         C.OVERDOSE,
@@ -318,7 +354,41 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.SUICIDAL, "want/wish/ready/rather/deserve ~3 die/dead", habit=False),
     Rule(C.SUICIDAL, "better ~1 off ~1 dead/without", habit=False),
-    Rule(C.SUICIDAL, "dont/doesnt/didnt ~2 want ~1 to? ~1 live/living/exist/alive", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "dont/doesnt/didnt ~2 want ~1 to? ~1 live/living/exist/alive",
+        habit=False,
+        unless=(
+            "live/living ~1 with/in/alone/near/there/here/like ~1 this? ~1 pain/back/"
+            "knee/place/apartment/city/town/house",
+        ),
+    ),
+    Rule(
+        C.SUICIDAL,
+        "reason/point ~3 keep ~1 live/living/go/going",
+        habit=False,
+        also=("no/dont/cant/any/whats/what/nothing",),
+    ),
+    Rule(C.SUICIDAL, "life/living ~2 not/isnt/aint/wasnt ~1 worth", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "not ~1 worth ~1 live/living/it/being ~1 alive?",
+        habit=False,
+        also=("life/anymore/alive/live/living",),
+    ),
+    Rule(C.SUICIDAL, "<PILL> ~3 saved/stockpiled/hoarding/stashed/collecting", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "going/gonna/plan/planning ~2 take ~2 them/all ~1 all?",
+        habit=False,
+        also=("<PILL>",),
+    ),
+    Rule(
+        C.SUICIDAL,
+        "write/wrote/written/writing ~2 note/letter",
+        habit=False,
+        also=("goodbye/suicide/end/ending",),
+    ),
     Rule(
         C.SUICIDAL,
         "dont/doesnt ~2 want ~1 to? ~1 be ~1 here/around/alive ~2 anymore/more",
@@ -352,6 +422,7 @@ RULES: tuple[Rule, ...] = (
         habit=False,
     ),
     Rule(C.SUICIDAL, "wish ~3 disappear/vanish", habit=False),
+    Rule(C.SUICIDAL, "nobody/noone/one/anyone ~2 miss ~1 me", habit=False),
     Rule(
         C.SUICIDAL,
         "easier/better ~3 if ~3 wasnt/werent/was/were/not ~1 here/around/alive/gone",
@@ -386,6 +457,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.SEIZURE, "seize/convulse/fitting"),
     Rule(C.SEIZURE, "epileptic ~1 fit"),
+    Rule(C.SEIZURE, "stiff ~5 jerk/jerking/shake/shaking/twitch/twitching"),
+    Rule(C.SEIZURE, "jerk/jerking/shake/shaking ~5 stiff"),
     Rule(
         C.SEIZURE,
         "having/have/had ~3 fit",
@@ -403,6 +476,8 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SEIZURE, "shake/jerk ~3 and ~2 wont/not/cant ~1 respond/answer/wake"),
     # --- unresponsive -------------------------------------------------------------------
     Rule(C.UNRESPONSIVE, "unconscious/unresponsive/unresponsiveness"),
+    Rule(C.UNRESPONSIVE, "not/isnt/wasnt ~1 conscious/responsive/awake/alert"),
+    Rule(C.UNRESPONSIVE, "cant/couldnt ~1 get ~3 to ~1 wake/respond/answer/open"),
     Rule(
         C.UNRESPONSIVE,
         "not/isnt/wont/doesnt/wasnt ~1 respond/responsive/answer ~2 me?",
@@ -441,7 +516,13 @@ RULES: tuple[Rule, ...] = (
     Rule(C.PREGNANCY, "miscarry", event=True),
     Rule(C.PREGNANCY, "lose/losing ~2 the? ~1 baby"),
     Rule(C.PREGNANCY, "ectopic", event=True),
-    Rule(C.PREGNANCY, "water ~2 break/broke"),
+    Rule(C.PREGNANCY, "water/waters ~2 break/broke"),
+    Rule(
+        C.PREGNANCY,
+        "severe/bad/terrible/sharp/awful/horrible ~3 pain ~3 side/stomach/belly/"
+        "abdomen/abdominal/tummy/pelvis/pelvic/lower",
+        also=_PREG,
+    ),
     Rule(C.PREGNANCY, "baby ~3 not/isnt/stopped/hasnt/havent/doesnt/didnt ~2 move/moving/kick"),
     Rule(C.PREGNANCY, "cant/couldnt/havent/hasnt/dont/not ~2 feel ~3 baby ~2 move/kick"),
     Rule(C.PREGNANCY, "severe/bad/terrible/sharp ~3 cramp/pain ~4 <PREGNANT>"),
@@ -495,6 +576,7 @@ RULES: tuple[Rule, ...] = (
         unless=("should/do/would/when ~2 i/we ~3 call/need", "if"),
     ),
     Rule(C.OTHER, "ambulance ~3 come/coming/here/now"),
+    Rule(C.OTHER, "send ~2 help/someone/somebody/paramedics"),
     Rule(C.OTHER, "call/called/calling ~1 nine ~1 one ~1 one"),
     Rule(C.OTHER, "medical ~1 emergency"),
     Rule(C.OTHER, "be/is/its/having a/an ~1 real? ~1 emergency"),
