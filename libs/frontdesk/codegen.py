@@ -77,8 +77,13 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("generated code is up to date")
             return 0
+        # The package's BUILD file is written by hand (Pants); everything else is generated.
+        build_file = OUT_PACKAGE / "BUILD"
+        kept = build_file.read_bytes() if build_file.exists() else None
         shutil.rmtree(OUT_PACKAGE, ignore_errors=True)
         shutil.copytree(generated, OUT_PACKAGE)
+        if kept is not None:
+            build_file.write_bytes(kept)
     print(f"wrote {OUT_PACKAGE.relative_to(ROOT)}")
     return 0
 

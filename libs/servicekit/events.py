@@ -3,6 +3,8 @@
 publisher = EventPublisher(js, scrub)
 await publisher.event("call_completed", CallCompleted(...))   # frontdesk.events.call_completed
 await publisher.audit(AuditRecord(action="book", ...))         # frontdesk.audit.book
+
+Audit records are hash-chained per subject (``servicekit.audit``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from opentelemetry import propagate
 
+from frontdesk.v1 import events_pb2
+from servicekit.audit import AuditChainPublisher
 from servicekit.scrub import Scrubber, no_scrub, scrub_message
 
 TYPE_HEADER = "Frontdesk-Type"
@@ -22,11 +26,16 @@ class EventPublisher:
     def __init__(self, js: JetStreamContext, scrub: Scrubber = no_scrub) -> None:
         self._js = js
         self._scrub = scrub
+        self._audit_chain = AuditChainPublisher(js)
 
     async def _publish(self, subject: str, message: Message) -> None:
         clean = scrub_message(message, self._scrub)
         headers = {TYPE_HEADER: message.DESCRIPTOR.full_name}
         propagate.inject(headers)  # the event joins the trace of the turn that caused it
+        if isinstance(clean, events_pb2.AuditRecord):
+            # Chained after scrubbing: the hash covers exactly what is stored.
+            await self._audit_chain.publish(subject, clean, headers)
+            return
         await self._js.publish(subject, clean.SerializeToString(), headers=headers)
 
     async def event(self, kind: str, message: Message) -> None:

@@ -316,6 +316,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             turn_id=request.turn_id or f"turn-{session.turns}",
             timeout=self._tool_timeout,
             hold_seconds=self._hold_seconds,
+            verification_proof=session.verification_proof,
         )
         run = TurnRun(
             policy,
@@ -348,6 +349,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             emit(_turn_event(pending, last_say=True))
         session.dialogue = run.state
         session.turns += 1
+        session.verification_proof = tools.verification_proof
         self._remember_identity(session, run.state, tools)
         if run.state.outcome and not session.ended:
             session.ended = True

@@ -39,6 +39,10 @@ class CallSession:
     identity_verified: bool = False
     # What the call knows about the caller, for PHI redaction (names, date_of_birth, phones, …).
     known: dict[str, list[str]] = field(default_factory=dict)
+    # The scheduler's proof of this call's identity verification, sent with every patient-data
+    # request. A bearer secret: here and in the request only (not in the dialogue state, never
+    # logged; repr hides it).
+    verification_proof: str = field(default="", repr=False)
     dialogue: DialogueState = field(default_factory=DialogueState)
 
     def minimised(self, redact: Callable[[str], str]) -> CallSession:

@@ -31,6 +31,7 @@ from orchestrator.dialogue import (
     VerifiedIdentity,
 )
 from servicekit import BusClient
+from servicekit.errors import ResourceExhausted
 
 SCHEDULER = "frontdesk.scheduler_adapter."
 HANDOFF = "frontdesk.handoff."
@@ -94,6 +95,7 @@ class NatsTools:
         turn_id: str,
         timeout: float = 3.0,
         hold_seconds: int = HOLD_SECONDS,
+        verification_proof: str = "",
     ) -> None:
         self._bus = bus
         self._call_id = call_id
@@ -104,6 +106,9 @@ class NatsTools:
         self._hold_seconds = hold_seconds
         # Filled by VerifyIdentity: the record's identifiers, for the call's PHI redaction.
         self.known: common_pb2.KnownIdentity | None = None
+        # The scheduler's proof of this call's verification (from the session, or renewed by
+        # VerifyIdentity): attached to every request; the session keeps it, never a log.
+        self.verification_proof = verification_proof
 
     def _context(self, state: DialogueState) -> common_pb2.CallContext:
         return common_pb2.CallContext(
@@ -111,6 +116,7 @@ class NatsTools:
             clinic_id=self._clinic_id,
             verified_patient_id=state.verified_patient_id,
             actor="orchestrator",
+            verification_proof=self.verification_proof,
         )
 
     def _key(self, *parts: str) -> str:
@@ -126,18 +132,24 @@ class NatsTools:
         call = self._bus.call
         t = self._timeout
         if isinstance(tool, ToolVerifyIdentity):
-            verified = await call(
-                SCHEDULER + "VerifyIdentity",
-                scheduler_pb2.VerifyIdentityRequest(
-                    context=context,
-                    full_name=tool.full_name,
-                    date_of_birth=tool.date_of_birth.isoformat(),
-                ),
-                scheduler_pb2.VerifyIdentityResponse,
-                timeout=t,
-            )
+            try:
+                verified = await call(
+                    SCHEDULER + "VerifyIdentity",
+                    scheduler_pb2.VerifyIdentityRequest(
+                        context=context,
+                        full_name=tool.full_name,
+                        date_of_birth=tool.date_of_birth.isoformat(),
+                        caller_number=self._caller_number,
+                    ),
+                    scheduler_pb2.VerifyIdentityResponse,
+                    timeout=t,
+                )
+            except ResourceExhausted:
+                # Too many failed attempts for this number or record, across calls.
+                return VerifiedIdentity(False, "", locked_out=True)
             if verified.verified:
                 self.known = verified.known
+                self.verification_proof = verified.proof
             return VerifiedIdentity(verified.verified, verified.patient_id)
         if isinstance(tool, ToolFindSlots):
             found = await call(

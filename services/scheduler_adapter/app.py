@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from google.protobuf.message import Message
+from pydantic import Field
 
 from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
+from scheduler_adapter.engine import DatabaseTimeouts
 from scheduler_adapter.server import build_servicer
+from scheduler_adapter.verification import LockoutPolicy
 from servicekit import EventPublisher, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.settings import PROJECT_ROOT
@@ -30,6 +34,17 @@ class SchedulerSettings(ServiceSettings):
     )
     # Add the demo slots and patients to every clinic at start (local runs and tests only).
     scheduler_seed_demo: bool = False
+    # Bounds on the database, in seconds: connecting (and waiting for a lock or a pooled
+    # connection), and one statement's run time.
+    scheduler_db_connect_timeout: float = Field(default=5.0, gt=0)
+    scheduler_db_statement_timeout: float = Field(default=5.0, ge=0)
+    # How long a verification proof is accepted after VerifyIdentity (longer than any call).
+    scheduler_proof_ttl_seconds: int = Field(default=3600, gt=0)
+    # Failed verifications allowed per caller number and per patient record within the window,
+    # across calls; over either, VerifyIdentity is refused and the caller goes to staff.
+    scheduler_verify_max_failures_per_number: int = Field(default=5, ge=1)
+    scheduler_verify_max_failures_per_patient: int = Field(default=5, ge=1)
+    scheduler_verify_failure_window_seconds: int = Field(default=3600, gt=0)
 
 
 class JetStreamSinks:
@@ -56,6 +71,16 @@ def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
         audit=sinks,
         events=sinks,
         seed_demo_data=settings.scheduler_seed_demo,
+        timeouts=DatabaseTimeouts(
+            connect_s=settings.scheduler_db_connect_timeout,
+            statement_s=settings.scheduler_db_statement_timeout,
+        ),
+        lockout=LockoutPolicy(
+            max_failures_per_number=settings.scheduler_verify_max_failures_per_number,
+            max_failures_per_patient=settings.scheduler_verify_max_failures_per_patient,
+            window=timedelta(seconds=settings.scheduler_verify_failure_window_seconds),
+        ),
+        proof_ttl=timedelta(seconds=settings.scheduler_proof_ttl_seconds),
     )
 
     async def close() -> None:

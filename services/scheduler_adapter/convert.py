@@ -56,6 +56,7 @@ def caller(context: common_pb2.CallContext, *, need_call_id: bool = False) -> Ca
         clinic_id=clinic_id,
         verified_patient_id=context.verified_patient_id.strip(),
         actor=context.actor,
+        verification_proof=context.verification_proof.strip(),
     )
 
 

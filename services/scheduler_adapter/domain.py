@@ -51,8 +51,11 @@ class Caller:
 
     call_id: str
     clinic_id: str
+    # A claim only; the proof decides (``verification.proof_denial``).
     verified_patient_id: str = ""
     actor: str = ""
+    # The secret VerifyIdentity issued on this call; kept out of repr so it is never logged.
+    verification_proof: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,13 @@ class PatientIdentity:
 
 @dataclass(frozen=True)
 class Verification:
+    """VerifyIdentity's answer from a backend.
+
+    ``named`` holds the ids of the clinic's records whose name matches the name said, whatever
+    their date of birth: a failed attempt counts against each of them (lockouts).
+    """
+
     verified: bool
     patient_id: str = ""
     identity: PatientIdentity | None = field(default=None)
+    named: tuple[str, ...] = ()

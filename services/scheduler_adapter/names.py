@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 _DROPPED = re.compile(r"[^a-z0-9 ]")
@@ -40,3 +41,17 @@ def name_matches(said: str, first_name: str, last_name: str) -> bool:
     if not first or not last or len(tokens) < len(first) + len(last):
         return False
     return tokens[: len(first)] == first and tokens[len(tokens) - len(last) :] == last
+
+
+def record_name_matches(
+    said: str, first_name: str, last_name: str, aliases: Iterable[str] = ()
+) -> bool:
+    """Whether the name as said is the record's name or one of the other names it answers to
+    (an alias is a full name, "Jim Smith"; its last word is the last name)."""
+    if name_matches(said, first_name, last_name):
+        return True
+    for alias in aliases:
+        words = alias.split()
+        if len(words) >= 2 and name_matches(said, " ".join(words[:-1]), words[-1]):
+            return True
+    return False

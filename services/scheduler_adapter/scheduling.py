@@ -1,17 +1,27 @@
 """Who may do what, and what gets recorded: the policy between the servicer and a backend.
 
-``SchedulingService`` refuses patient data unless the call's verified patient is the patient
-asked about (``PermissionDenied``), writes one ``AuditRecord`` for every read or write of
-patient data (VerifyIdentity, ListAppointments, Book, Cancel, Reschedule) whatever the outcome,
-and publishes ``AppointmentChanged`` when a booking really changed (not on idempotent replays)::
+``SchedulingService`` answers ``VerifyIdentity`` with a *proof* (``verification``) when the
+name and date of birth match one record, refuses attempts over the lockout limits, and refuses
+patient data (``PermissionDenied``) unless the request carries a proof this scheduler issued
+for this call, clinic and patient, unexpired. The client's ``verified_patient_id`` is a claim,
+never trusted. It writes one ``AuditRecord`` for every read or write of patient data
+(VerifyIdentity, ListAppointments, Book, Cancel, Reschedule) whatever the outcome, refusals
+included with the reason, and publishes ``AppointmentChanged`` when a booking really changed
+(not on idempotent replays)::
 
-    service = SchedulingService(backend, audit=audit_sink, events=event_sink, clock=utc_now)
+    service = SchedulingService(backend, audit=audit_sink, events=event_sink, clock=utc_now,
+                                verifications=SqlVerificationStore(backend))
+    outcome = await service.verify_identity(caller, "Maria Lopez", date(1980, 3, 3), "+1555…")
+    caller = replace(caller, verification_proof=outcome.proof)
     appointment = await service.book(caller, patient_id, slot_id, idempotency_key="k1")
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from frontdesk.v1 import events_pb2
 from scheduler_adapter.backend import SchedulerBackend
@@ -27,9 +37,45 @@ from scheduler_adapter.domain import (
     utc_now,
 )
 from scheduler_adapter.sinks import AuditSink, EventSink
-from servicekit.errors import NotFound, PermissionDenied, ServiceError
+from scheduler_adapter.verification import (
+    LOCKED_OUT,
+    LockoutPolicy,
+    ProofRecord,
+    new_proof,
+    number_counter,
+    patient_counter,
+    proof_denial,
+    proof_hash,
+)
+from servicekit.errors import NotFound, PermissionDenied, ResourceExhausted, ServiceError
 
 APPOINTMENT_CHANGED = "appointment_changed"
+DEFAULT_PROOF_TTL = timedelta(hours=1)
+# Expired proofs and old failures are deleted at most this often (on a successful verification).
+PURGE_EVERY = timedelta(minutes=10)
+
+
+class VerificationStore(Protocol):
+    """Issued proofs and failure counters (``verification_store.SqlVerificationStore``)."""
+
+    async def issue(self, record: ProofRecord) -> None: ...
+
+    async def find(self, proof_hash: str) -> ProofRecord | None: ...
+
+    async def record_failure(self, counters: Sequence[str], at: datetime) -> None: ...
+
+    async def failure_counts(self, counters: Sequence[str], since: datetime) -> dict[str, int]: ...
+
+    async def purge(self, now: datetime, failures_before: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """VerifyIdentity's result: the backend's answer plus, when verified, the proof."""
+
+    verification: Verification
+    proof: str = field(default="", repr=False)
+    expires_at: datetime | None = None
 
 
 def audit_result(error: ServiceError | None) -> str:
@@ -40,6 +86,8 @@ def audit_result(error: ServiceError | None) -> str:
         return "denied"
     if isinstance(error, NotFound):
         return "not_found"
+    if isinstance(error, ResourceExhausted):
+        return "locked_out"
     return "failed"
 
 
@@ -52,11 +100,19 @@ class SchedulingService:
         audit: AuditSink,
         events: EventSink,
         clock: Clock = utc_now,
+        *,
+        verifications: VerificationStore,
+        lockout: LockoutPolicy | None = None,
+        proof_ttl: timedelta = DEFAULT_PROOF_TTL,
     ) -> None:
         self._backend = backend
         self._audit_sink = audit
         self._events = events
         self._clock = clock
+        self._verifications = verifications
+        self._lockout = lockout or LockoutPolicy()
+        self._proof_ttl = proof_ttl
+        self._purged_at: datetime | None = None
 
     @property
     def backend(self) -> SchedulerBackend:
@@ -73,34 +129,89 @@ class SchedulingService:
     # --- patient data ---------------------------------------------------------------------------
 
     async def verify_identity(
-        self, caller: Caller, full_name: str, date_of_birth: date
-    ) -> Verification:
+        self, caller: Caller, full_name: str, date_of_birth: date, caller_number: str = ""
+    ) -> VerifyOutcome:
+        """Checks the name and date of birth; refuses (``ResourceExhausted``) when the caller
+        number or a record with that name is over the failure limit, whether or not this
+        attempt is right (so a refused attempt reveals nothing)."""
+        now = self._clock()
         try:
             result = await self._backend.verify_identity(caller.clinic_id, full_name, date_of_birth)
         except ServiceError as error:
-            await self._audit(caller, "verify_identity", "patient", "", "", audit_result(error))
+            await self._audit(
+                caller,
+                "verify_identity",
+                "patient",
+                "",
+                "",
+                audit_result(error),
+                detail=error.message,
+            )
             raise
-        await self._audit(
-            caller,
-            "verify_identity",
-            "patient",
-            result.patient_id,
-            result.patient_id,
-            "ok" if result.verified else "not_found",
+        number = number_counter(caller.clinic_id, caller_number) if caller_number else ""
+        patients = [patient_counter(caller.clinic_id, p) for p in result.named]
+        counts = await self._verifications.failure_counts(
+            [c for c in (number, *patients) if c], now - self._lockout.window
         )
-        return result
+        number_failures = counts.get(number, 0)
+        patient_failures = max((counts.get(c, 0) for c in patients), default=0)
+        # The one record the attempt was about, when the name points at one.
+        target = result.patient_id or (result.named[0] if len(result.named) == 1 else "")
+        if self._lockout.refuses(number_failures, patient_failures):
+            which = (
+                "caller number"
+                if number_failures >= self._lockout.max_failures_per_number
+                else "patient record"
+            )
+            await self._audit(
+                caller,
+                "verify_identity",
+                "patient",
+                "",
+                target,
+                "locked_out",
+                detail=f"{which} over the failure limit",
+            )
+            raise ResourceExhausted(LOCKED_OUT)
+        if not result.verified:
+            await self._verifications.record_failure([c for c in (number, *patients) if c], now)
+            await self._audit(caller, "verify_identity", "patient", "", target, "not_found")
+            return VerifyOutcome(result)
+        proof = new_proof()
+        expires_at = now + self._proof_ttl
+        await self._verifications.issue(
+            ProofRecord(
+                proof_hash=proof_hash(proof),
+                clinic_id=caller.clinic_id,
+                call_id=caller.call_id,
+                patient_id=result.patient_id,
+                issued_at=now,
+                expires_at=expires_at,
+            )
+        )
+        await self._audit(
+            caller, "verify_identity", "patient", result.patient_id, result.patient_id, "ok"
+        )
+        await self._purge(now)
+        return VerifyOutcome(result, proof, expires_at)
 
     async def list_appointments(
         self, caller: Caller, patient_id: str, include_inactive: bool
     ) -> list[Appointment]:
         try:
-            self._require_verified(caller, patient_id)
+            await self._require_proof(caller, patient_id)
             appointments = await self._backend.list_appointments(
                 caller.clinic_id, patient_id, include_inactive
             )
         except ServiceError as error:
             await self._audit(
-                caller, "list_appointments", "appointment", "", patient_id, audit_result(error)
+                caller,
+                "list_appointments",
+                "appointment",
+                "",
+                patient_id,
+                audit_result(error),
+                detail=error.message,
             )
             raise
         await self._audit(caller, "list_appointments", "appointment", "", patient_id, "ok")
@@ -110,12 +221,20 @@ class SchedulingService:
         self, caller: Caller, patient_id: str, slot_id: str, idempotency_key: str
     ) -> Appointment:
         try:
-            self._require_verified(caller, patient_id)
+            await self._require_proof(caller, patient_id)
             booking = await self._backend.book(
                 caller.clinic_id, caller.call_id, patient_id, slot_id, idempotency_key
             )
         except ServiceError as error:
-            await self._audit(caller, "book", "slot", slot_id, patient_id, audit_result(error))
+            await self._audit(
+                caller,
+                "book",
+                "slot",
+                slot_id,
+                patient_id,
+                audit_result(error),
+                detail=error.message,
+            )
             raise
         appointment = booking.appointment
         await self._audit(
@@ -129,13 +248,19 @@ class SchedulingService:
         self, caller: Caller, patient_id: str, appointment_id: str, idempotency_key: str
     ) -> Appointment:
         try:
-            self._require_verified(caller, patient_id)
+            await self._require_proof(caller, patient_id)
             cancellation = await self._backend.cancel(
                 caller.clinic_id, patient_id, appointment_id, idempotency_key
             )
         except ServiceError as error:
             await self._audit(
-                caller, "cancel", "appointment", appointment_id, patient_id, audit_result(error)
+                caller,
+                "cancel",
+                "appointment",
+                appointment_id,
+                patient_id,
+                audit_result(error),
+                detail=error.message,
             )
             raise
         await self._audit(caller, "cancel", "appointment", appointment_id, patient_id, "ok")
@@ -154,7 +279,7 @@ class SchedulingService:
         idempotency_key: str,
     ) -> Rescheduling:
         try:
-            self._require_verified(caller, patient_id)
+            await self._require_proof(caller, patient_id)
             result = await self._backend.reschedule(
                 caller.clinic_id,
                 caller.call_id,
@@ -165,7 +290,13 @@ class SchedulingService:
             )
         except ServiceError as error:
             await self._audit(
-                caller, "reschedule", "appointment", appointment_id, patient_id, audit_result(error)
+                caller,
+                "reschedule",
+                "appointment",
+                appointment_id,
+                patient_id,
+                audit_result(error),
+                detail=error.message,
             )
             raise
         await self._audit(caller, "reschedule", "appointment", appointment_id, patient_id, "ok")
@@ -176,16 +307,21 @@ class SchedulingService:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _require_verified(caller: Caller, patient_id: str) -> None:
-        if not caller.verified_patient_id:
-            raise PermissionDenied(
-                "the caller's identity is not verified on this call; verify it first"
-            )
-        if caller.verified_patient_id != patient_id:
-            raise PermissionDenied(
-                "this call is verified for a different patient than the one asked about"
-            )
+    async def _require_proof(self, caller: Caller, patient_id: str) -> None:
+        record = (
+            await self._verifications.find(proof_hash(caller.verification_proof))
+            if caller.verification_proof
+            else None
+        )
+        reason = proof_denial(record, caller, patient_id, self._clock())
+        if reason:
+            raise PermissionDenied(reason)
+
+    async def _purge(self, now: datetime) -> None:
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        await self._verifications.purge(now, now - self._lockout.window)
 
     async def _audit(
         self,
@@ -195,6 +331,7 @@ class SchedulingService:
         resource_id: str,
         patient_id: str,
         result: str,
+        detail: str = "",
     ) -> None:
         record = events_pb2.AuditRecord(
             actor=caller.actor,
@@ -205,6 +342,7 @@ class SchedulingService:
             call_id=caller.call_id,
             clinic_id=caller.clinic_id,
             result=result,
+            detail=detail,
         )
         record.time.FromDatetime(self._clock())
         await self._audit_sink.record(record)

@@ -184,3 +184,46 @@ class IdempotencyRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- verification: proofs, failed attempts, names a record also answers to ---------------------
+# New tables only (created on start by ``create_all``), so ``SCHEMA_VERSION`` stays: an older
+# database gains them without a migration.
+
+
+class VerificationProofRow(Base):
+    """A proof ``VerifyIdentity`` issued. Only its SHA-256 is stored: the secret itself went to
+    the caller, so a copy of this table cannot be replayed."""
+
+    __tablename__ = "verification_proofs"
+    __table_args__ = (Index("ix_verification_proofs_expires", "expires_at"),)
+
+    proof_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(String(128))
+    patient_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class VerificationFailureRow(Base):
+    """One failed verification against one counter: a caller number or a patient record.
+
+    ``counter`` is a SHA-256 of (clinic, kind, value): counting needs no phone number kept.
+    """
+
+    __tablename__ = "verification_failures"
+    __table_args__ = (Index("ix_verification_failures_counter_at", "counter", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    counter: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PatientAliasRow(Base):
+    """Another name the patient's record answers to (a nickname, a former or married name)."""
+
+    __tablename__ = "patient_aliases"
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -28,9 +28,12 @@ from frontdesk.v1 import scheduler_pb2, scheduler_pb2_grpc
 from frontdesk.v1.common_pb2 import Appointment as AppointmentPb
 from scheduler_adapter import convert
 from scheduler_adapter.domain import Clock, SlotQuery, utc_now
-from scheduler_adapter.scheduling import SchedulingService
+from scheduler_adapter.engine import DatabaseTimeouts
+from scheduler_adapter.scheduling import DEFAULT_PROOF_TTL, SchedulingService
 from scheduler_adapter.sinks import AuditSink, EventSink
 from scheduler_adapter.sql_backend import SqlBackend
+from scheduler_adapter.verification import LockoutPolicy
+from scheduler_adapter.verification_store import SqlVerificationStore
 from servicekit.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 3
@@ -136,13 +139,18 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         who = convert.caller(request.context)
         full_name = convert.require(request.full_name, "full_name")
         date_of_birth = convert.iso_date(request.date_of_birth, "date_of_birth")
-        result = await self._service.verify_identity(who, full_name, date_of_birth)
-        if not result.verified or result.identity is None:
+        outcome = await self._service.verify_identity(
+            who, full_name, date_of_birth, request.caller_number.strip()
+        )
+        result = outcome.verification
+        if not result.verified or result.identity is None or outcome.expires_at is None:
             return scheduler_pb2.VerifyIdentityResponse(verified=False)
         return scheduler_pb2.VerifyIdentityResponse(
             verified=True,
             patient_id=result.patient_id,
             known=convert.known_identity_pb(result.identity, full_name),
+            proof=outcome.proof,
+            proof_expire_time=convert.timestamp(outcome.expires_at),
         )
 
     async def ListAppointments(
@@ -166,18 +174,31 @@ def build_servicer(
     events: EventSink,
     clock: Clock = utc_now,
     seed_demo_data: bool = False,
+    timeouts: DatabaseTimeouts | None = None,
+    lockout: LockoutPolicy | None = None,
+    proof_ttl: timedelta = DEFAULT_PROOF_TTL,
 ) -> SchedulerServicer:
     """A servicer on the SQL backend at ``database_url``, with every clinic's config synced.
 
     ``seed_demo_data`` also adds demo slots (three weeks from now) and the demo patients to
     every clinic (idempotent; for ``frontdesk up`` and tests, never for a real clinic).
+    Verification proofs and failure counters live in the same database.
     """
     # Imported here: seed pulls in demo data that a production server does not need.
     from scheduler_adapter.seed import seed_demo
 
-    backend = SqlBackend.open(database_url, clock)
+    backend = SqlBackend.open(database_url, clock, timeouts)
     for clinic in clinics:
         backend.sync_clinic(clinic)
         if seed_demo_data:
             seed_demo(backend, clinic, clock())
-    return SchedulerServicer(SchedulingService(backend, audit, events, clock))
+    service = SchedulingService(
+        backend,
+        audit,
+        events,
+        clock,
+        verifications=SqlVerificationStore(backend),
+        lockout=lockout,
+        proof_ttl=proof_ttl,
+    )
+    return SchedulerServicer(service)

@@ -28,11 +28,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, and_, create_engine, delete, event, exists, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, Select, and_, delete, exists, inspect, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
 from clinic import Clinic
 from scheduler_adapter.domain import (
@@ -49,7 +48,8 @@ from scheduler_adapter.domain import (
     Verification,
     utc_now,
 )
-from scheduler_adapter.names import name_matches
+from scheduler_adapter.engine import DatabaseTimeouts, database_error, make_engine
+from scheduler_adapter.names import record_name_matches
 from scheduler_adapter.schema import (
     SCHEMA_VERSION,
     AppointmentRow,
@@ -58,6 +58,7 @@ from scheduler_adapter.schema import (
     ClinicRow,
     HoldRow,
     IdempotencyRow,
+    PatientAliasRow,
     PatientRow,
     ProviderRow,
     SchemaVersionRow,
@@ -84,26 +85,6 @@ class SchemaMismatch(RuntimeError):
     """The database was made by another version of the scheduler's schema."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``: SQLite (file or ``:memory:``) or PostgreSQL (psycopg 3)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
-        if parsed.database in (None, "", ":memory:"):
-            # One shared connection, or every new connection would see an empty database.
-            kwargs["poolclass"] = StaticPool
-        engine = create_engine(parsed, **kwargs)
-        event.listen(engine, "connect", _sqlite_foreign_keys)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def _fingerprint(*parts: str) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -115,18 +96,25 @@ def _new_id(prefix: str) -> str:
 class SqlBackend:
     """``SchedulerBackend`` on a SQLAlchemy engine. See the module docstring."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock = utc_now, timeouts: DatabaseTimeouts | None = None
+    ) -> None:
         self._engine = engine
         self._clock = clock
+        # What the engine was opened with, for the messages of timeout errors.
+        self._timeouts = timeouts or DatabaseTimeouts()
         self._lock: contextlib.AbstractContextManager[Any] = (
             threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
         self.ensure_schema()
 
     @classmethod
-    def open(cls, url: str, clock: Clock = utc_now) -> SqlBackend:
+    def open(
+        cls, url: str, clock: Clock = utc_now, timeouts: DatabaseTimeouts | None = None
+    ) -> SqlBackend:
         """A backend on a new engine for ``url`` (tables created if missing)."""
-        return cls(make_engine(url), clock)
+        timeouts = timeouts or DatabaseTimeouts()
+        return cls(make_engine(url, timeouts), clock, timeouts)
 
     @property
     def engine(self) -> Engine:
@@ -175,9 +163,20 @@ class SqlBackend:
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(self._locked, work, *args)
 
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Runs ``work(*args)`` in a worker thread under this backend's lock and error mapping
+        (for stores that share its database, e.g. ``verification_store``)."""
+        return await self._run(work, *args)
+
     def _locked(self, work: Callable[..., T], *args: Any) -> T:
         with self._lock:
-            return work(*args)
+            try:
+                return work(*args)
+            except (DBAPIError, PoolTimeout) as error:
+                translated = database_error(error, self._timeouts)
+                if translated is None:
+                    raise
+                raise translated from error
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -637,16 +636,37 @@ class SqlBackend:
 
     def _verify_identity(self, clinic_id: str, full_name: str, date_of_birth: date) -> Verification:
         with Session(self._engine) as session:
-            candidates = session.scalars(
-                select(PatientRow).where(
-                    PatientRow.clinic_id == clinic_id, PatientRow.date_of_birth == date_of_birth
-                )
+            # Every record of the clinic is compared by name (not only those born that day):
+            # a wrong date of birth for a real name counts against that record (lockouts).
+            rows = session.execute(
+                select(
+                    PatientRow.id,
+                    PatientRow.first_name,
+                    PatientRow.last_name,
+                    PatientRow.date_of_birth,
+                ).where(PatientRow.clinic_id == clinic_id)
             ).all()
-        matches = [p for p in candidates if name_matches(full_name, p.first_name, p.last_name)]
-        # Two records with one name and birth date cannot be told apart: verify neither.
-        if len(matches) != 1:
-            return Verification(verified=False)
-        patient = matches[0]
+            aliases: dict[str, list[str]] = {}
+            for patient_id, alias in session.execute(
+                select(PatientAliasRow.patient_id, PatientAliasRow.name)
+                .join(PatientRow, PatientRow.id == PatientAliasRow.patient_id)
+                .where(PatientRow.clinic_id == clinic_id)
+            ):
+                aliases.setdefault(patient_id, []).append(alias)
+            named = [
+                row
+                for row in rows
+                if record_name_matches(
+                    full_name, row.first_name, row.last_name, aliases.get(row.id, ())
+                )
+            ]
+            matches = [row for row in named if row.date_of_birth == date_of_birth]
+            named_ids = tuple(row.id for row in named)
+            # Two records with one name and birth date cannot be told apart: verify neither.
+            if len(matches) != 1:
+                return Verification(verified=False, named=named_ids)
+            patient = session.get(PatientRow, matches[0].id)
+            assert patient is not None
         return Verification(
             verified=True,
             patient_id=patient.id,
@@ -657,6 +677,7 @@ class SqlBackend:
                 emails=tuple(v for v in (patient.email,) if v),
                 mrns=tuple(v for v in (patient.mrn,) if v),
             ),
+            named=named_ids,
         )
 
     # --- ListAppointments -----------------------------------------------------------------------

@@ -7,6 +7,7 @@
     frontdesk eval [SECTION...]
     frontdesk slo generate [--check]
     frontdesk slo report --prometheus URL [--html FILE] [--minutes 60]
+    frontdesk audit verify [--nats nats://127.0.0.1:4222] [--stream audit]
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -73,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     slo_report.add_argument(
         "--minutes", type=float, default=60.0, help="period the charts cover (default 60)"
     )
+
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify",
+        help="check the audit stream's hash chains; names any altered, removed or reordered record",
+    )
+    verify.add_argument("--nats", help="NATS URL (default: the running stack's, else local)")
+    verify.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    verify.add_argument("--stream", default="audit")
     return parser
 
 
@@ -93,6 +104,23 @@ def _slo(args: argparse.Namespace) -> int:
     if args.slo_command == "generate":
         return slo.generate(check=args.check)
     return slo.report(args.prometheus, html_file=args.html, minutes=args.minutes)
+
+
+def _nats_url(args: argparse.Namespace) -> str:
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+
+    if args.nats:
+        return str(args.nats)
+    try:
+        return StackFile.load(args.state_dir).nats_url
+    except StackNotRunning:
+        return "nats://127.0.0.1:4222"
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from frontdesk.cli.audit import verify_command
+
+    return asyncio.run(verify_command(_nats_url(args), args.stream))
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -177,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "eval": _eval,
         "slo": _slo,
+        "audit": _audit,
     }
     try:
         return handlers[args.command](args)

@@ -145,16 +145,24 @@ class CallContext(_message.Message):
     CLINIC_ID_FIELD_NUMBER: _builtins.int
     VERIFIED_PATIENT_ID_FIELD_NUMBER: _builtins.int
     ACTOR_FIELD_NUMBER: _builtins.int
+    VERIFICATION_PROOF_FIELD_NUMBER: _builtins.int
     call_id: _builtins.str
     """The call this request belongs to (the telephony gateway's call id)."""
     clinic_id: _builtins.str
     """The clinic (tenant) the call belongs to."""
     verified_patient_id: _builtins.str
     """The patient whose identity was verified on this call; empty before
-    verification. Services refuse patient data for any other patient.
+    verification. A claim only: the scheduler checks verification_proof and
+    refuses a request whose claim disagrees with it.
     """
     actor: _builtins.str
     """The service making the request, for audit records (e.g. "orchestrator")."""
+    verification_proof: _builtins.str
+    """The secret Scheduler.VerifyIdentity returned on this call. Every read or
+    write of patient data needs it: the scheduler accepts only a proof it
+    issued, for this call and clinic, for the patient asked about, unexpired.
+    A bearer secret: never log, trace or publish it.
+    """
     def __init__(
         self,
         *,
@@ -162,10 +170,11 @@ class CallContext(_message.Message):
         clinic_id: _builtins.str = ...,
         verified_patient_id: _builtins.str = ...,
         actor: _builtins.str = ...,
+        verification_proof: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "call_id", b"call_id", "clinic_id", b"clinic_id", "verified_patient_id", b"verified_patient_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "call_id", b"call_id", "clinic_id", b"clinic_id", "verification_proof", b"verification_proof", "verified_patient_id", b"verified_patient_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -358,6 +358,8 @@ class AuditRecord(_message.Message):
     CLINIC_ID_FIELD_NUMBER: _builtins.int
     RESULT_FIELD_NUMBER: _builtins.int
     TIME_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    CHAIN_FIELD_NUMBER: _builtins.int
     actor: _builtins.str
     """The service that touched the data."""
     action: _builtins.str
@@ -368,9 +370,15 @@ class AuditRecord(_message.Message):
     call_id: _builtins.str
     clinic_id: _builtins.str
     result: _builtins.str
-    """"ok", "denied", "not_found"."""
+    """"ok", "denied", "not_found", "locked_out", "failed"."""
+    detail: _builtins.str
+    """Why a request was refused, in words (never PHI, never a secret)."""
     @_builtins.property
     def time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def chain(self) -> Global___AuditChain:
+        """The record's place in its subject's hash chain (set by the publisher)."""
+
     def __init__(
         self,
         *,
@@ -383,11 +391,46 @@ class AuditRecord(_message.Message):
         clinic_id: _builtins.str = ...,
         result: _builtins.str = ...,
         time: _timestamp_pb2.Timestamp | None = ...,
+        detail: _builtins.str = ...,
+        chain: Global___AuditChain | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["chain", b"chain", "time", b"time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor", b"actor", "call_id", b"call_id", "clinic_id", b"clinic_id", "patient_id", b"patient_id", "resource_id", b"resource_id", "resource_type", b"resource_type", "result", b"result", "time", b"time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor", b"actor", "call_id", b"call_id", "chain", b"chain", "clinic_id", b"clinic_id", "detail", b"detail", "patient_id", b"patient_id", "resource_id", b"resource_id", "resource_type", b"resource_type", "result", b"result", "time", b"time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AuditRecord: _TypeAlias = AuditRecord  # noqa: Y015
+
+@_typing.final
+class AuditChain(_message.Message):
+    """Links an audit record to the previous record of the same stream subject,
+    so that an altered, removed or reordered record is detected
+    (`frontdesk audit verify`).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    PREV_HASH_FIELD_NUMBER: _builtins.int
+    HASH_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    """Position in the subject's chain: 0 for the first record, then +1."""
+    prev_hash: _builtins.str
+    """Hex SHA-256 of the previous record of the subject ("" for index 0)."""
+    hash: _builtins.str
+    """Hex SHA-256 of this record's deterministic serialization with hash empty."""
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        prev_hash: _builtins.str = ...,
+        hash: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hash", b"hash", "index", b"index", "prev_hash", b"prev_hash"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuditChain: _TypeAlias = AuditChain  # noqa: Y015

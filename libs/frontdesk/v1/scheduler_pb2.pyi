@@ -300,10 +300,15 @@ class VerifyIdentityRequest(_message.Message):
     CONTEXT_FIELD_NUMBER: _builtins.int
     FULL_NAME_FIELD_NUMBER: _builtins.int
     DATE_OF_BIRTH_FIELD_NUMBER: _builtins.int
+    CALLER_NUMBER_FIELD_NUMBER: _builtins.int
     full_name: _builtins.str
     """The name the caller gave, as transcribed."""
     date_of_birth: _builtins.str
     """ISO 8601 date (YYYY-MM-DD)."""
+    caller_number: _builtins.str
+    """The number the call comes from (E.164), for counting failed attempts per
+    number across calls; empty when withheld (then only the per-record limit applies).
+    """
     @_builtins.property
     def context(self) -> _common_pb2.CallContext: ...
     def __init__(
@@ -312,10 +317,11 @@ class VerifyIdentityRequest(_message.Message):
         context: _common_pb2.CallContext | None = ...,
         full_name: _builtins.str = ...,
         date_of_birth: _builtins.str = ...,
+        caller_number: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "date_of_birth", b"date_of_birth", "full_name", b"full_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caller_number", b"caller_number", "context", b"context", "date_of_birth", b"date_of_birth", "full_name", b"full_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -323,17 +329,31 @@ Global___VerifyIdentityRequest: _TypeAlias = VerifyIdentityRequest  # noqa: Y015
 
 @_typing.final
 class VerifyIdentityResponse(_message.Message):
+    """A refused attempt (too many failed verifications for the caller number or
+    the patient record within the window) is the error RESOURCE_EXHAUSTED.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     VERIFIED_FIELD_NUMBER: _builtins.int
     PATIENT_ID_FIELD_NUMBER: _builtins.int
     KNOWN_FIELD_NUMBER: _builtins.int
+    PROOF_FIELD_NUMBER: _builtins.int
+    PROOF_EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     verified: _builtins.bool
     patient_id: _builtins.str
     """Set when verified."""
+    proof: _builtins.str
+    """Set when verified: the secret to pass as CallContext.verification_proof
+    on every later request about this patient on this call. Never log it.
+    """
     @_builtins.property
     def known(self) -> _common_pb2.KnownIdentity:
         """The record's names and phone, for the call's PHI redaction (set when verified)."""
+
+    @_builtins.property
+    def proof_expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When the proof stops being accepted; verify again after it."""
 
     def __init__(
         self,
@@ -341,10 +361,12 @@ class VerifyIdentityResponse(_message.Message):
         verified: _builtins.bool = ...,
         patient_id: _builtins.str = ...,
         known: _common_pb2.KnownIdentity | None = ...,
+        proof: _builtins.str = ...,
+        proof_expire_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["known", b"known"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["known", b"known", "proof_expire_time", b"proof_expire_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["known", b"known", "patient_id", b"patient_id", "verified", b"verified"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["known", b"known", "patient_id", b"patient_id", "proof", b"proof", "proof_expire_time", b"proof_expire_time", "verified", b"verified"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -90,7 +90,11 @@ class SchedulerServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Book(self, request, context):
-        """Books a slot for the verified patient. Idempotent per idempotency_key.
+        """Methods that read or write a patient's data (Book, Cancel, Reschedule,
+        ListAppointments) need context.verification_proof from VerifyIdentity on
+        the same call, for the same patient: otherwise PERMISSION_DENIED, audited.
+
+        Books a slot for the verified patient. Idempotent per idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -37,7 +37,12 @@ class SchedulerStub:
     HoldSlot: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.HoldSlotRequest, _scheduler_pb2.Hold]
     """Holds a slot for a short time while the caller confirms."""
     Book: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.BookRequest, _common_pb2.Appointment]
-    """Books a slot for the verified patient. Idempotent per idempotency_key."""
+    """Methods that read or write a patient's data (Book, Cancel, Reschedule,
+    ListAppointments) need context.verification_proof from VerifyIdentity on
+    the same call, for the same patient: otherwise PERMISSION_DENIED, audited.
+
+    Books a slot for the verified patient. Idempotent per idempotency_key.
+    """
     Cancel: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.CancelRequest, _common_pb2.Appointment]
     """Cancels one of the verified patient's appointments. Idempotent."""
     Reschedule: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.RescheduleRequest, _scheduler_pb2.RescheduleResponse]
@@ -55,7 +60,12 @@ class SchedulerAsyncStub(SchedulerStub):
     HoldSlot: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.HoldSlotRequest, _scheduler_pb2.Hold]  # type: ignore[assignment]
     """Holds a slot for a short time while the caller confirms."""
     Book: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.BookRequest, _common_pb2.Appointment]  # type: ignore[assignment]
-    """Books a slot for the verified patient. Idempotent per idempotency_key."""
+    """Methods that read or write a patient's data (Book, Cancel, Reschedule,
+    ListAppointments) need context.verification_proof from VerifyIdentity on
+    the same call, for the same patient: otherwise PERMISSION_DENIED, audited.
+
+    Books a slot for the verified patient. Idempotent per idempotency_key.
+    """
     Cancel: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.CancelRequest, _common_pb2.Appointment]  # type: ignore[assignment]
     """Cancels one of the verified patient's appointments. Idempotent."""
     Reschedule: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.RescheduleRequest, _scheduler_pb2.RescheduleResponse]  # type: ignore[assignment]
@@ -88,7 +98,12 @@ class SchedulerServicer(metaclass=_abc_1.ABCMeta):
         request: _scheduler_pb2.BookRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_common_pb2.Appointment, _abc.Awaitable[_common_pb2.Appointment]]:
-        """Books a slot for the verified patient. Idempotent per idempotency_key."""
+        """Methods that read or write a patient's data (Book, Cancel, Reschedule,
+        ListAppointments) need context.verification_proof from VerifyIdentity on
+        the same call, for the same patient: otherwise PERMISSION_DENIED, audited.
+
+        Books a slot for the verified patient. Idempotent per idempotency_key.
+        """
 
     @_abc_1.abstractmethod
     def Cancel(

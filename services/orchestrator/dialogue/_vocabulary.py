@@ -112,6 +112,9 @@ class ToolVerifyIdentity:
 class VerifiedIdentity:
     verified: bool
     patient_id: str = ""
+    # The scheduler refused to check: too many failed attempts for this caller number or
+    # patient record across calls. The caller goes to staff, as after failed verification.
+    locked_out: bool = False
 
 
 @dataclass(frozen=True)

@@ -662,6 +662,10 @@ class RulesPolicy:
             turn.say(f"Thanks{', ' + first if first else ''}. I found your record.")
             self._continue(turn)
             return
+        if result.locked_out:
+            turn.note("verification refused after too many failed attempts")
+            self._handoff(turn, "identity_failed", "routine", "")
+            return
         failures = turn.verify_failures + 1
         turn.verify_failures = failures
         turn.volunteered = Volunteered()  # ask for both again, not reuse what did not match

@@ -43,10 +43,31 @@ def servicer(
     servicer.close()
 
 
-def ctx(call_id: str = "call-1", verified: str = "") -> common_pb2.CallContext:
+def ctx(call_id: str = "call-1", verified: str = "", proof: str = "") -> common_pb2.CallContext:
     return common_pb2.CallContext(
-        call_id=call_id, clinic_id="demo", verified_patient_id=verified, actor="orchestrator"
+        call_id=call_id,
+        clinic_id="demo",
+        verified_patient_id=verified,
+        actor="orchestrator",
+        verification_proof=proof,
     )
+
+
+async def verified_ctx(
+    servicer: SchedulerServicer,
+    name: str = "Maria Lopez",
+    born: str = "1980-03-03",
+    call_id: str = "call-1",
+) -> common_pb2.CallContext:
+    """The context of a call that has verified ``name``: it carries the scheduler's proof."""
+    response = await servicer.VerifyIdentity(
+        scheduler_pb2.VerifyIdentityRequest(
+            context=ctx(call_id), full_name=name, date_of_birth=born
+        ),
+        None,
+    )
+    assert response.verified and response.proof
+    return ctx(call_id, verified=response.patient_id, proof=response.proof)
 
 
 async def find(servicer: SchedulerServicer, **fields: object) -> list[common_pb2.Slot]:
@@ -68,7 +89,8 @@ async def test_a_whole_call_verify_find_hold_book_list_reschedule_cancel(
     assert verified.known.date_of_birth == "1980-03-03"
     assert list(verified.known.phones) == ["+15550100201"]
     assert list(verified.known.mrns) == ["MRN-100001"]
-    me = ctx(verified=MARIA)
+    assert len(verified.proof) >= 40 and verified.proof_expire_time.seconds > 0
+    me = ctx(verified=MARIA, proof=verified.proof)
 
     slots = await find(
         servicer, appointment_type="checkup", part_of_day=scheduler_pb2.PART_OF_DAY_AFTERNOON
@@ -163,7 +185,10 @@ async def test_repeating_a_book_with_its_key_returns_it_without_a_new_event(
 ) -> None:
     slot = (await find(servicer))[0]
     request = scheduler_pb2.BookRequest(
-        context=ctx(verified=MARIA), patient_id=MARIA, slot_id=slot.slot_id, idempotency_key="k"
+        context=await verified_ctx(servicer),
+        patient_id=MARIA,
+        slot_id=slot.slot_id,
+        idempotency_key="k",
     )
     first = await servicer.Book(request, None)
     second = await servicer.Book(request, None)
@@ -213,7 +238,10 @@ async def test_patient_data_needs_the_calls_verified_patient(
     ]
     # Nothing was booked or cancelled.
     listed = await servicer.ListAppointments(
-        scheduler_pb2.ListAppointmentsRequest(context=ctx(verified=MARIA), patient_id=MARIA), None
+        scheduler_pb2.ListAppointmentsRequest(
+            context=await verified_ctx(servicer), patient_id=MARIA
+        ),
+        None,
     )
     assert [a.appointment_id for a in listed.appointments] == ["appt-demo-seed-1"]
 
@@ -225,7 +253,9 @@ async def test_cancelling_someone_elses_appointment_is_denied(
     with pytest.raises(PermissionDenied, match="another patient"):
         await servicer.Cancel(
             scheduler_pb2.CancelRequest(
-                context=ctx(verified=james), patient_id=james, appointment_id="appt-demo-seed-1"
+                context=await verified_ctx(servicer, "James Smith", "1975-07-14"),
+                patient_id=james,
+                appointment_id="appt-demo-seed-1",
             ),
             None,
         )
@@ -262,7 +292,7 @@ async def test_identity_mismatch_is_an_answer_and_bad_dates_are_errors(
 async def test_missing_fields_are_invalid_arguments_naming_the_field(
     servicer: SchedulerServicer,
 ) -> None:
-    me = ctx(verified=MARIA)
+    me = await verified_ctx(servicer)
     cases = [
         (servicer.FindSlots, scheduler_pb2.FindSlotsRequest(), "context.clinic_id"),
         (servicer.HoldSlot, scheduler_pb2.HoldSlotRequest(context=me), "slot_id"),
@@ -297,7 +327,7 @@ async def test_missing_fields_are_invalid_arguments_naming_the_field(
 
 
 async def test_unknown_things_are_not_found(servicer: SchedulerServicer) -> None:
-    me = ctx(verified=MARIA)
+    me = await verified_ctx(servicer)
     with pytest.raises(NotFound):
         await servicer.HoldSlot(scheduler_pb2.HoldSlotRequest(context=me, slot_id="nope"), None)
     with pytest.raises(NotFound):
