@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,3 +141,29 @@ def test_anything_alone_is_still_any_time() -> None:
 )
 def test_part_of_day_only(said: str, part: str) -> None:
     assert part_of_day_only(said, NOW, NY) == part
+
+
+def test_a_birth_date_and_a_greeting_are_not_preferences() -> None:
+    from orchestrator.understanding.dates import find_birth_date
+
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    zone = now.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    assert parse_preference("good morning, I need an appointment", now, zone) is None
+    said = "hi this is Jane Doe, born March 3rd 1980, do you have anything Tuesday"
+    preference = parse_preference(said, now, zone)
+    assert preference is not None and preference.start_after.date() == date(2026, 12, 1)
+    born = find_birth_date(said, now.date())
+    assert born is not None and born.born == date(1980, 3, 3)
+    assert find_birth_date("it's Sam Carter, 4/12/1990", now.date()).born == date(1990, 4, 12)  # type: ignore[union-attr]
+    assert find_birth_date("thursday the 3rd", now.date()) is None
+
+
+def test_not_before_noon_is_the_afternoon() -> None:
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    zone = now.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    preference = parse_preference("I want a checkup but I can't make it before noon", now, zone)
+    assert preference is not None and preference.part_of_day == "afternoon"
+    tuesday = parse_preference("tuesday, nothing before 2", now, zone)
+    assert tuesday is not None and tuesday.start_after.hour == 14

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from orchestrator.understanding.identity import (
+    introduced_name,
     is_partial_name,
     name_before_date,
     parse_dob,
@@ -142,3 +143,27 @@ def test_name_before_date(said: str, name: str) -> None:
 def test_name_before_date_then_parse_name_keeps_hyphens() -> None:
     said = "This is Mary-Ann Thompson, born October tenth nineteen ninety"
     assert parse_name(name_before_date(said)) == "Mary-Ann Thompson"
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("yeah my name's Jane Doe", "Jane Doe"),
+        ("it's Doe, Jane", "Jane Doe"),
+        ("Doe, Jane", "Jane Doe"),
+        ("Jane Doe, D O E", "Jane Doe"),
+        ("Jane Dough, D O E", "Jane Doe"),  # the spelling corrects what was heard
+        ("Aisha Khan, that's A-I-S-H-A", "Aisha Khan"),
+        ("José García", "José García"),
+        ("zoë müller", "Zoë Müller"),
+        ("my name is Siobhán O'Connor", "Siobhán O'Connor"),
+    ],
+)
+def test_name_forms(said: str, name: str) -> None:
+    assert parse_name(said) == name
+
+
+def test_accented_names_volunteered_or_alone() -> None:
+    assert introduced_name("my name is José García and I need an appointment") == "José García"
+    assert introduced_name("hi this is Zoë Müller calling about my bill") == "Zoë Müller"
+    assert partial_name("it's Zoë") == "Zoë"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from namematch import fold, spelled_words, without_spelling
 from orchestrator.understanding.numbers import Number, group_numbers, is_number_word, tokenize
 
 MONTHS: dict[str, int] = {
@@ -23,7 +24,7 @@ MONTHS: dict[str, int] = {
 # Words that introduce a name, dropped from the front of the answer.
 _NAME_LEADS = re.compile(
     r"^(?:(?:yes|yeah|yep|sure|okay|ok|um+|uh+|er+|hi|hello|hey|so|well|oh|alright|right)\s+)*"
-    r"(?:(?:my\s+)?(?:full\s+|first\s+and\s+last\s+)?name\s+is|this\s+is|it\s+is|it'?s|i\s+am|"
+    r"(?:(?:my\s+)?(?:full\s+|first\s+and\s+last\s+)?name(?:\s+is|'?s)|this\s+is|it\s+is|it'?s|i\s+am|"
     r"i'?m|the\s+name\s+is|the\s+patient\s+is|patient\s+is|call\s+me)?\s*"
 )
 _NAME_TAIL = re.compile(r"\s+(?:thanks|thank\s+you|please|speaking|here)$")
@@ -88,19 +89,52 @@ _NOT_NAME_WORDS = frozenset(
 )
 
 
+_NOT_LETTERS = re.compile(r"[^\w' \-]|[\d_]")
+
+
+def _letters_only(text: str) -> str:
+    """Lower case, letters of any script kept ("josé garcía"), other characters as spaces."""
+    return re.sub(r"\s+", " ", _NOT_LETTERS.sub(" ", text.lower().replace("\u2019", "'"))).strip()
+
+
 def parse_name(text: str) -> str | None:
-    """A full name (two to five words, letters only) from the caller's answer, title-cased."""
-    cleaned = re.sub(r"[^a-z' \-]", " ", text.lower().replace("\u2019", "'"))
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    """A full name (two to five words, letters of any script) from the caller's answer,
+    title-cased. "it's Doe, Jane" is read as "Jane Doe"; a spelling after the name ("Jane Doe,
+    D O E", "Aisha Khan, that's A-I-S-H-A") is dropped, and corrects the word it spells when
+    speech-to-text heard it differently ("Jane Dough, D O E" -> "Jane Doe")."""
+    spelled = spelled_words(text)
+    text = without_spelling(text)
+    lead = _NAME_LEADS.match(_letters_only(text.replace(",", " , ")))
+    if text.count(",") == 1:
+        before, after = text.split(",")
+        before_words = _NAME_LEADS.sub("", _letters_only(before), count=1).split()
+        if len(before_words) == 1 and 1 <= len(after.split()) <= 2:
+            text = f"{after} {before_words[0]}"  # "doe, jane": surname first
+        elif lead is not None:
+            text = text.replace(",", " ")
+    cleaned = _letters_only(text)
     cleaned = _NAME_LEADS.sub("", cleaned, count=1).strip()
     cleaned = _NAME_TAIL.sub("", cleaned).strip()
     words = [w.strip("'-") for w in cleaned.split()]
     words = [w for w in words if w]
     if not 2 <= len(words) <= 5:
         return None
-    if any(w in _NOT_NAME_WORDS or is_number_word(w) for w in words):
+    if any(fold(w) in _NOT_NAME_WORDS or is_number_word(w) for w in words):
         return None
+    for letters in spelled:
+        # the word it spells starts with the same letter and is a few edits away
+        near = [i for i, w in enumerate(words) if fold(w)[:1] == letters[:1]]
+        if near:
+            closest = min(near, key=lambda i: _distance(fold(words[i]), letters))
+            if _distance(fold(words[closest]), letters) <= max(3, len(letters) // 2):
+                words[closest] = letters
     return " ".join(_title(w) for w in words)
+
+
+def _distance(a: str, b: str) -> int:
+    from rapidfuzz.distance import Levenshtein
+
+    return int(Levenshtein.distance(a, b))
 
 
 # Words between a name and the date of birth that follows it: "jane doe, born on march 3rd",
@@ -127,8 +161,8 @@ def name_before_date(text: str) -> str:
 
 
 def _title(word: str) -> str:
-    # O'Brien, Smith-Jones: capitalise each part.
-    return re.sub(r"(^|['-])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word)
+    # O'Brien, Smith-Jones, García: capitalise each part, letters of any script.
+    return re.sub(r"(^|['-])(\w)", lambda m: m.group(1) + m.group(2).upper(), word)
 
 
 # Single words that answer something but are not a name.
@@ -142,15 +176,14 @@ _NOT_SINGLE_NAMES = frozenset(
 def partial_name(text: str) -> str | None:
     """The one name word of an answer that gives only a first (or last) name, title-cased:
     "it's Mary-Ann" -> "Mary-Ann"; None for full names and for words that are not names."""
-    lowered = text.lower().replace("\u2019", "'")
-    cleaned = re.sub(r"\s+", " ", re.sub(r"[^a-z' \-]", " ", lowered)).strip()
+    cleaned = _letters_only(text)
     cleaned = _NAME_TAIL.sub("", _NAME_LEADS.sub("", cleaned, count=1).strip()).strip()
     words = cleaned.split()
     if len(words) != 1:
         return None
     word = words[0].strip("'-")
     if (
-        not re.fullmatch(r"[a-z]+(?:['-][a-z]+)*", word)
+        not re.fullmatch(r"[^\W\d_]+(?:['-][^\W\d_]+)*", word)
         or len(word) < 2
         or word in _NOT_NAME_WORDS
         or word in _NOT_SINGLE_NAMES
@@ -175,7 +208,7 @@ def given_name(text: str) -> str | None:
     ("maria" -> "Maria"); None when the caller declines or says something else ("I'd rather
     not", "just put me through", "what?"). Stricter than ``parse_name``: nobody verifies this
     name, so a refusal must not be written down as one."""
-    cleaned = re.sub(r"[^a-z' \-]", " ", text.lower().replace("\u2019", "'"))
+    cleaned = _letters_only(text)
     if any(w.strip("'-") in _NOT_GIVEN_WORDS for w in cleaned.split()):
         return None
     return parse_name(text) or partial_name(text)
@@ -184,7 +217,7 @@ def given_name(text: str) -> str | None:
 # "my name is jane doe", "hi, this is jane doe calling": the caller introduces themselves.
 _INTRODUCTION = re.compile(
     r"\b(?:my name is|my name'?s|the name is|name is)\s+(?P<named>[^,.;!?]+)"
-    r"|\bthis is\s+(?P<calling>[a-z' \-]+?)\s+(?:calling|speaking|here)\b"
+    r"|\bthis is\s+(?P<calling>[^\W\d_][\w' \-]*?)\s+(?:calling|speaking|here)\b"
 )
 # Words that end the name in "my name is jane doe and i need ...".
 _AFTER_NAME = frozenset(
@@ -203,7 +236,7 @@ def introduced_name(text: str) -> str | None:
         return None
     words: list[str] = []
     for word in (match.group("named") or match.group("calling") or "").split():
-        if word.strip("'-") in _AFTER_NAME or not re.fullmatch(r"[a-z'\-]+", word):
+        if word.strip("'-") in _AFTER_NAME or not re.fullmatch(r"[^\W\d_][\w'\-]*", word):
             break
         words.append(word)
     return given_name(" ".join(words[:4])) if len(words) >= 2 else None
