@@ -751,6 +751,8 @@ _ORG_WORDS = frozenset(
         "general", "memorial", "university", "college", "school", "church", "bank", "county",
         "department", "office", "lab", "labs", "laboratory", "blue", "cross", "shield", "united",
         "national", "american", "street", "road", "avenue", "lane", "drive", "boulevard",
+        "line", "maps", "airport", "station", "mall", "market", "store", "hotel", "park",
+        "company", "inc", "corp", "services", "center", "institute", "foundation", "fund",
     ]
 )  # fmt: skip
 _TITLE_BEFORE = re.compile(r"\b(?:dr|doctor|nurse|prof|professor|np|pa)\.?[ \t]*$", _I)
