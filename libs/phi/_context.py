@@ -7,7 +7,9 @@ fallback that classifies un-cued number runs by length and shape.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 
 from ._patterns import Cand, valid_date_digits
 from ._spoken import NUM_RUN, NUM_WORD, TEEN, TENS_RE, UNIT, read_digits
@@ -97,6 +99,8 @@ def find_cued_ids(seg: str, runs: list[tuple[int, int, str]], out: list[Cand]) -
         digits, letters = _alnum_count(value)
         end = m.end()
         for r_start, r_end, r_digits in runs:
+            if entity in (Entity.ZIP, Entity.DATE):
+                break  # fixed lengths: a longer run is not this value
             if r_start <= m.start() < r_end and r_end > end:
                 end, digits = r_end, max(digits, len(r_digits))
                 break
@@ -113,6 +117,10 @@ def find_cued_ids(seg: str, runs: list[tuple[int, int, str]], out: list[Cand]) -
             )
         elif entity is Entity.ZIP:
             ok = digits in (5, 9)
+            if not ok:  # "zip is nine oh two one oh p.o. box": the value is the number run
+                run = next((r for r in runs if r[0] == m.start() and len(r[2]) in (5, 9)), None)
+                if run is not None:
+                    ok, end = True, run[1]
         elif entity is Entity.DATE:
             ok = 4 <= digits <= 8 and letters == 0
         else:
@@ -213,19 +221,25 @@ def _breaks_sequence(seg: str, start: int, end: int) -> bool:
     )
 
 
-_WRITTEN_DATE = re.compile(r"\d{1,4}/\d{1,2}/\d{2,4}")
+# A written date, or a written year closing a spoken date ("june sixth, 2018, three nine six").
+_WRITTEN_DATE = re.compile(r"\d{1,4}/\d{1,2}/\d{2,4}|\b(?:19|20)\d\d\b(?=[ \t]*,)")
 
 
-def _pieces(seg: str) -> list[tuple[int, int]]:
-    """Number runs, with a written date cut out of the run around it ("7/2/36, 312 then ...")."""
+def _pieces(seg: str, dates: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Number runs, cut where a date starts or ends inside them ("7/2/36, 312 then ...",
+    "february tenth nineteen sixty one, seven seven six ...")."""
     out: list[tuple[int, int]] = []
     for m in RUN.finditer(seg):
         start, end = m.start(), m.end()
-        d = _WRITTEN_DATE.search(seg, start, end) if "/" in m.group(0) else None
-        if d is None or (d.start() == start and d.end() == end):
+        cuts = sorted(
+            {p for a, b in dates for p in (a, b) if start < p < end}
+            | {p for d in _WRITTEN_DATE.finditer(seg, start, end) for p in d.span()}
+        )
+        if not cuts:
             out.append((start, end))
             continue
-        for a, b in ((start, d.start()), (d.start(), d.end()), (d.end(), end)):
+        bounds = [start, *cuts, end]
+        for a, b in itertools.pairwise(bounds):
             while a < b and not seg[a].isalnum():
                 a += 1
             while b > a and not seg[b - 1].isalnum():
@@ -247,7 +261,7 @@ def _phone_tail(seg: str, prev: tuple[int, int, str], start: int, end: int, digi
     )
 
 
-def number_runs(seg: str) -> list[tuple[int, int, str]]:
+def number_runs(seg: str, dates: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     """All number runs in a segment as (start, end, digits).
 
     Groups said with pauses or fillers between them ("eight four three, uh, six four one...
@@ -258,16 +272,22 @@ def number_runs(seg: str) -> list[tuple[int, int, str]]:
         return []
     runs: list[tuple[int, int, str]] = []
     joinable = False
-    for start, end in _pieces(seg):
+    for start, end in _pieces(seg, dates):
         digits = read_digits(seg[start:end])
         if not digits:
             continue
-        breaks = _breaks_sequence(seg, start, end)
+        # A piece of a date is never a group of a longer number.
+        breaks = any(a <= start and end <= b for a, b in dates) or _breaks_sequence(seg, start, end)
         if breaks and runs and joinable and _phone_tail(seg, runs[-1], start, end, digits):
             breaks = False  # "five five five, uh, twelve thirty four": a group, not 12:34
         if runs and joinable and not breaks:
             p_start, p_end, p_digits = runs[-1]
-            if start - p_end <= _MAX_GAP and _GAP.fullmatch(seg, p_end, start):
+            # A number said again ("..., again that's three five six ...") starts a new run.
+            if (
+                len(p_digits) < 10
+                and start - p_end <= _MAX_GAP
+                and _GAP.fullmatch(seg, p_end, start)
+            ):
                 runs[-1] = (p_start, end, p_digits + digits)
                 continue
         runs.append((start, end, digits))
@@ -357,16 +377,22 @@ _REL = (
     r"|aunt|uncle|niece|nephew|friend|fianc[eé]e?|spouse|stepson|stepdaughter|stepmother|stepfather"
     r"|mother-in-law|father-in-law|roommate|neighbou?r|caregiver|client|twins?|toddler|infant|newborn)"
 )
+_AGE_ADJ = (
+    r"(?:(?:little|baby|older|younger|big|eldest|oldest|youngest|teenage|elderly|grown|adult"
+    r"|late|sick|new)\s+)?"
+)
 NAME_CUES = re.compile(
-    r"\b(?=[mhtnfilpugcoskaswd])(?:(?P<strong>my\s+name\s+is|my\s+name's|(?:his|her|their|the)\s+name\s+is|name\s+is|name's"
-    r"|names\s+is|(?:my|the|his|her|their)\s+names|(?:first|last|full|middle|maiden|sur|given|family)\s*name(?:\s+is|'s|:)?"
+    r"\b(?=[mhtnfilpugcoskaswdj])(?:(?P<strong>my\s+name\s+is|my\s+name's|(?:his|her|their|the)\s+name\s+is|name\s+is|name's"
+    r"|names\s+is|(?:my|the|his|her|their)\s+names|name\s+es|me\s+llamo|mi\s+nombre\s+es"
+    r"|je\s+m'appelle|ich\s+hei(?:ss|ß)e|(?:first|last|full|middle|maiden|sur|given|family)\s*name(?:\s+is|'s|:)?"
     r"|patient(?:'s)?\s+name(?:\s+is|:)?|(?:the\s+)?patient(?:\s+is|\s+named|:)|named|goes\s+by"
     r"|under\s+the\s+name(?:\s+of)?|under\s+the\s+last\s+name|on\s+behalf\s+of|name\s+on\s+the"
     r"\s+(?:account|file|chart|appointment|card)\s+is|calling\s+for|known\s+as"
     rf"|(?:my|our|his|her)\s+{_REL}(?:'s\s+name\s+is|\s+is\s+named|\s+named|\s+called))"
     r"|(?P<weak>this\s+is|(?:just\s+)?call\s+me|it's|its|it\s+is|i'm|i\s+am|im|hi|hello|hey"
-    r"|(?:this|it)\s+was|hey\s+there|he's|she's|he\s+is|she\s+is"
-    rf"|(?:for|with|about|and)\s+(?:my|our|his|her)\s+{_REL},?|(?:my|our|his|her)\s+{_REL},?"
+    r"|(?:this|it)\s+was|hey\s+there|he's|she's|he\s+is|she\s+is|soy|habla"
+    rf"|(?:for|with|about|and)\s+(?:my|our|his|her)\s+{_AGE_ADJ}{_REL},?"
+    rf"|(?:my|our|his|her)\s+{_AGE_ADJ}{_REL},?"
     r"|(?:appointment|appt|booking|visit|checkup|reservation|refill|prescription|message|records?)"
     r"\s+(?:for|under)|speaking\s+with|talking\s+to|ask\s+for|looking\s+for)"
     r"|(?P<title>mr|mrs|ms|miss|mx|mister|missus)\.?"
@@ -389,6 +415,31 @@ def _norm(word: str) -> str:
     return w.replace("'", "")
 
 
+_CALENDAR = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "today",
+        "tomorrow",
+    ]
+)
 _HESITATIONS = frozenset(["uh", "um", "umm", "uhh", "er", "erm", "hmm", "ah", "eh", "mm"])
 # Lower-case particles inside surnames ("van den Hoek", "da Cruz", "Ó Briain" folds to "O").
 PARTICLES = frozenset(
@@ -416,6 +467,7 @@ def _take_name(
     # name ("James Smith" at a clinic with "Dr. James Okafor") still is.
     all_allowed = True
     particles = 0
+    lead = -1
     while count < 3 + particles:
         m = _NAME_TOKEN.match(seg, pos)
         if m is None:
@@ -442,6 +494,11 @@ def _take_name(
                 pos += 1
             continue
         if len(word) == 1 and count == 0:
+            nxt = _NAME_TOKEN.match(seg, m.end())
+            if lead < 0 and w in PARTICLES and nxt is not None and len(nxt.group(1)) > 1:
+                lead = m.start(1)  # "last name Ó Déadaigh"
+                pos = m.end()
+                continue
             break
         staff_first_name = count == 0 and w in allow
         if staff_first_name:
@@ -452,11 +509,16 @@ def _take_name(
         if count == 0:
             if w in first_stop or (need_cap and not word[0].isupper()):
                 return None
+            if first_stop is not FUNCTION and len(w) > 5 and w.endswith("ing") and word.islower():
+                return None  # "I'm shaking", "it's bleeding": a verb, not a name
             # After a staff first name the surname decides, whatever its case ("Priya smith").
             first_cap = word[0].isupper() and not staff_first_name
-            start = m.start(1)
+            start = m.start(1) if lead < 0 else lead
         else:
-            if w in cont_stop or (first_cap and not word[0].isupper()):
+            # In cased text a capitalised word after a capitalised first name is a surname even
+            # when it is also a word ("Aimée Parent", "Jane Little"); not a day or a month.
+            surname = first_cap and word[0].isupper() and w not in FUNCTION and w not in _CALENDAR
+            if (w in cont_stop and not surname) or (first_cap and not word[0].isupper()):
                 break
         all_allowed = all_allowed and w in allow
         end = m.end(1)
@@ -536,6 +598,11 @@ _SPEAKING = re.compile(
 )
 
 
+# A form read aloud: "name Kyano van Haeften, DOB ...", "patient name: ..." (segment start or
+# after a comma).
+_NAME_FIELD = re.compile(r"(?:^|[,;:.][ \t]*)(?:patient[ \t]+|full[ \t]+)?name[ \t]*:?[ \t]+", _I)
+
+
 def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -> None:
     """Person names after cue phrases, titles, relations, and spelled-out names."""
     cased = _CASED.search(seg) is not None
@@ -547,6 +614,12 @@ def find_names(seg: str, out: list[Cand], strict: bool, allow: frozenset[str]) -
             ) and (not cased or all(w[0].isupper() for w in words)):
                 out.append((m.start(1), m.end(1), Entity.NAME, C, 2))
     cues = list(NAME_CUES.finditer(seg))
+    for field in _NAME_FIELD.finditer(seg):
+        span = _take_name(
+            seg, field.end(), first_stop=FUNCTION, cont_stop=FUNCTION, need_cap=False, allow=allow
+        )
+        if span is not None:
+            out.append((span[0], span[1], Entity.NAME, C, 2))
     if strict:
         cues.extend(EXTRA_CUES.finditer(seg))
     for cue in cues:
@@ -670,12 +743,21 @@ _CUE_WORDS = frozenset(
 
 
 def _bare_name(
-    seg: str, start: int, words: str, *, cased: bool, allow: frozenset[str]
+    seg: str,
+    start: int,
+    words: str,
+    *,
+    cased: bool,
+    allow: frozenset[str],
+    strip: bool = True,
 ) -> tuple[int, int] | None:
-    """The name inside ``words`` (at ``start``): drop leading ordinary words, then every
-    remaining word must look like a name (not a common word; capitalised in cased text)."""
+    """The name inside ``words`` (at ``start``): drop leading ordinary words (when ``strip``),
+    then every remaining word must look like a name (not a common word; capitalised in cased
+    text)."""
     toks = list(re.finditer(r"[A-Za-z][A-Za-z'\-]*", words))
-    while toks and (_norm(toks[0].group(0)) in COMMON or _norm(toks[0].group(0)) in TITLES):
+    while (
+        strip and toks and (_norm(toks[0].group(0)) in COMMON or _norm(toks[0].group(0)) in TITLES)
+    ):
         toks.pop(0)
     if not toks or len(toks) - sum(_norm(t.group(0)) in PARTICLES for t in toks[1:-1]) > 3:
         return None
@@ -704,6 +786,35 @@ def _bare_name(
 _ANSWER_END = re.compile(r"[\s.,!?]*")
 
 
+_CLAUSE_START = re.compile(r"(?:^|[,;:.!?][ \t]*|\b(?:and|so|okay|ok|yes|yeah|um|uh)[ \t]+)$", _I)
+
+
+def _name_suffix(seg: str, start: int, words: str, *, cased: bool) -> tuple[int, str] | None:
+    """The uncommon words ending ``words`` (the name before a date of birth). Lower-case text
+    needs two of them, or one that opens its clause ("yes, jose, born ..."): one uncommon
+    word after ordinary ones is as likely a verb ("my chart says 12/9/70")."""
+    toks = list(_WORD.finditer(words))
+    k = len(toks)
+    while k and (
+        _norm(toks[k - 1].group(0)) not in COMMON
+        or (0 < k - 1 < len(toks) - 1 and _norm(toks[k - 1].group(0)) in PARTICLES)
+    ):
+        if (
+            cased
+            and not toks[k - 1].group(0)[0].isupper()
+            and _norm(toks[k - 1].group(0)) not in PARTICLES
+        ):
+            break
+        k -= 1
+    name = toks[k:]
+    if not name:
+        return None
+    first = start + name[0].start()
+    if not cased and len(name) < 2 and not _CLAUSE_START.search(seg, max(0, first - 12), first):
+        return None
+    return first, words[name[0].start() : name[-1].end()]
+
+
 def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str], strict: bool) -> None:
     """Names said without a cue where a name is expected: right before a date of birth, or
     opening an identity answer ("Keisha Dimitriou, and my cell is ...")."""
@@ -721,7 +832,10 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str], strict: bo
         before = _words_before_dob(seg, max(0, d_start - 90), d_start)
         if before is None:
             continue
-        span = _bare_name(seg, before[0], before[1], cased=cased, allow=allow)
+        name = _name_suffix(seg, before[0], before[1], cased=cased)
+        if name is None:
+            continue
+        span = _bare_name(seg, name[0], name[1], cased=cased, allow=allow, strip=False)
         if span is not None:
             out.append((span[0], span[1], Entity.NAME, C, 2))
     m = _NAME_AT_START.match(seg)
@@ -731,7 +845,7 @@ def find_bare_names(seg: str, out: list[Cand], allow: frozenset[str], strict: bo
         # strict: an answer that is nothing but two or three uncommon words ("keisha dimitriou")
         or (strict and " " in m.group(1).strip() and _ANSWER_END.fullmatch(seg, m.end(1)))
     ):
-        span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow)
+        span = _bare_name(seg, m.start(1), m.group(1), cased=cased, allow=allow, strip=False)
         # One capitalised word opening a sentence is as likely a verb ("Reschedule.").
         if span is not None and (
             " " in seg[span[0] : span[1]] or _IDENTITY_NEXT.match(seg, span[1])

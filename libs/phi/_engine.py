@@ -240,7 +240,7 @@ class Engine:
         cands.extend(dates)
         find_ages(seg, cands)
         find_addresses(seg, cands)
-        runs = number_runs(seg)
+        runs = number_runs(seg, [(d[0], d[1]) for d in dates])
         find_cued_ids(seg, runs, cands)
         find_runs(seg, runs, cands, strict)
         find_names(seg, cands, strict, self._allow_words)

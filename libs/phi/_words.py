@@ -412,6 +412,14 @@ FUNCTION: frozenset[str] = frozenset(
 
 COMMON: frozenset[str] = FUNCTION | frozenset(
     [
+        "know",
+        "think",
+        "mean",
+        "guess",
+        "remember",
+        "forget",
+        "believe",
+        "understand",
         "throat",
         "tooth",
         "teeth",

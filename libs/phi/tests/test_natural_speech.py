@@ -203,3 +203,45 @@ def test_a_first_or_quoted_group(text: str, expected: str) -> None:
 def test_an_answer_that_is_only_a_name_in_lower_case(text: str, expected: str) -> None:
     assert phi.redact(text).text == expected
     assert phi.redact(text, strict=False).text == text  # normal mode needs a cue
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "it's about my little boy Lucas, he was born 5/3/16",
+            "it's about my little boy [NAME], he was born [DATE]",
+        ),
+        (
+            "please call me back, it's Aimée Parent, I'm so worried",
+            "please call me back, it's [NAME], I'm so worried",
+        ),
+        ("last name Ó Déadaigh, first name Fionna", "last name [NAME], first name [NAME]"),
+        ("name Kyano van Haeften, DOB 4/27/79", "name [NAME], DOB [DATE]"),
+        (
+            "sí, hola, my name es Raul da Cunha, para una cita",
+            "sí, hola, my name es [NAME], para una cita",
+        ),
+        ("sorry I'm shaking, okay", "sorry I'm shaking, okay"),
+        ("I don't know my chart number", "I don't know my chart number"),
+        (
+            "i was born in 1970 i think my chart says 12/9/70",
+            "i was born in [DATE] i think my chart says [DATE]",
+        ),
+    ],
+)
+def test_more_places_a_name_stands(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
+
+
+def test_a_date_is_not_the_first_group_of_the_phone_after_it() -> None:
+    text = (
+        "Jean Gomez, october thirteenth, 1943, eight eight nine, hmm, five nine nine then"
+        " four three two nine."
+    )
+    assert phi.redact(text).text == "[NAME], [DATE], [PHONE]."
+    twice = (
+        "call me at three five six, nine four nine, one oh oh six, again that's"
+        " three five six, nine four nine, one oh oh six"
+    )
+    assert phi.redact(twice).text == "call me at [PHONE], again that's [PHONE]"
