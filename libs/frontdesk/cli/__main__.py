@@ -8,6 +8,7 @@
     frontdesk slo generate [--check]
     frontdesk slo report --prometheus URL [--html FILE] [--minutes 60]
     frontdesk audit verify [--nats nats://127.0.0.1:4222] [--stream audit]
+    frontdesk compliance report --month YYYY-MM --out FILE.html [--nats URL]
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -84,6 +85,18 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--nats", help="NATS URL (default: the running stack's, else local)")
     verify.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     verify.add_argument("--stream", default="audit")
+
+    compliance = commands.add_parser("compliance", help="compliance reports")
+    compliance_commands = compliance.add_subparsers(dest="compliance_command", required=True)
+    report = compliance_commands.add_parser(
+        "report",
+        help="one self-contained HTML page for a month: PHI access, redactions, leaks, audit "
+        "chain, handoff completeness",
+    )
+    report.add_argument("--month", required=True, help="YYYY-MM (UTC)")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--nats", help="NATS URL (default: the running stack's, else local)")
+    report.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     return parser
 
 
@@ -121,6 +134,12 @@ def _audit(args: argparse.Namespace) -> int:
     from frontdesk.cli.audit import verify_command
 
     return asyncio.run(verify_command(_nats_url(args), args.stream))
+
+
+def _compliance(args: argparse.Namespace) -> int:
+    from frontdesk.cli.compliance import report_command
+
+    return asyncio.run(report_command(_nats_url(args), args.month, args.out))
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -206,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "eval": _eval,
         "slo": _slo,
         "audit": _audit,
+        "compliance": _compliance,
     }
     try:
         return handlers[args.command](args)
