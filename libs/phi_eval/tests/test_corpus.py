@@ -20,6 +20,10 @@ HELDOUT_FAMILIES = {
     "code_switch",
     "voicemail",
     "dictation",
+    "teen",
+    "interpreter",
+    "repeat_back",
+    "long_pauses",
 }
 
 

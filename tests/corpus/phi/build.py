@@ -39,6 +39,11 @@ HELDOUT = (
     "code_switch",
     "voicemail",
     "dictation",
+    # round 3
+    "teen",
+    "interpreter",
+    "repeat_back",
+    "long_pauses",
 )
 STAFF = (
     "Dr. Priya Patel",
@@ -414,6 +419,36 @@ STYLES: dict[str, list[str]] = {
         "patient name {NAME}, record number {MRN}",
         "name {NAME}, DOB {DOB}, SSN {SSN}",
         "provider {STAFF}, visit {DAY} {TIME}",
+    ],
+    # Round 3, written after round 2 was measured and used; measured once, at the very end.
+    "teen": [
+        "yo hi, um, it's {FIRST}, like {NAME}, my mom said to call",
+        "my cell's {PHONE} lol, text me",
+        "i'm {FIRST}, born {DOB}, is that enough",
+        "we live at {ADDR} in {TOWN} i think",
+        "can i like come in {DAY} after school, {TIME} maybe",
+    ],
+    "interpreter": [
+        "she says her name is {NAME} and she was born on {DOB}",
+        "he says his phone is {PHONE}",
+        "the lady says, {NAME}, {DOB}, and she lives at {ADDR} in {TOWN}",
+        "he is asking if {STAFF} can see him {DAY}",
+        "she says the social security is {SSN}",
+        "okay, he says he is {NAME}, with the record number {MRN}",
+    ],
+    "repeat_back": [
+        "yes, {NAME}, that's right",
+        "no, it's {PHONE}, you had one digit wrong",
+        "correct, {DOB}",
+        "right, {ADDR}, and it's in {TOWN}, not the city",
+        "yes {DAY} at {TIME} with {STAFF} is perfect",
+    ],
+    "long_pauses": [
+        "my number is -- {PHONE} -- okay",
+        "the name is [pause] {NAME} [pause] sorry the line is bad",
+        "born... {DOB}... yes",
+        "the address... {ADDR}... {TOWN}",
+        "social... {SSN}... that's it",
     ],
 }
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "next Tuesday", "tomorrow")
