@@ -245,3 +245,16 @@ def test_a_date_is_not_the_first_group_of_the_phone_after_it() -> None:
         " three five six, nine four nine, one oh oh six"
     )
     assert phi.redact(twice).text == "call me at [PHONE], again that's [PHONE]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yes it's me, Keisha", "yes it's me, [NAME]"),
+        ("okay so it's under Dimitriou", "okay so it's under [NAME]"),
+        ("it's under the name Okafor", "it's under the name [NAME]"),
+        ("it's me again", "it's me again"),
+    ],
+)
+def test_it_is_me_and_under_a_name(text: str, expected: str) -> None:
+    assert phi.redact(text).text == expected
