@@ -453,7 +453,11 @@ class Call:
                 elif isinstance(event, model.TransferTo):
                     self._close_reply(reply)
                     self._transferred = True
-                    data = {"reason": event.reason, "urgency": event.urgency}
+                    data = {
+                        "reason": event.reason,
+                        "urgency": event.urgency,
+                        "summary": event.summary,
+                    }
                     self._emit(
                         model.TransferCall(
                             event.target,

@@ -105,6 +105,7 @@ def turn_event(event: orchestrator_pb2.TurnEvent) -> model.TurnEvent | None:
             handoff_id=t.handoff_id,
             reason=_enum_word(common_pb2.HandoffReason.Name(t.reason), "HANDOFF_REASON_"),
             urgency=_enum_word(common_pb2.Urgency.Name(t.urgency), "URGENCY_"),
+            summary=t.summary,
         )
     if kind == "end":
         return model.CallEnd(

@@ -157,6 +157,7 @@ class TransferTo:
     handoff_id: str
     reason: str  # "caller_request", "emergency", ... ("" when unspecified)
     urgency: str  # "routine", "soon", "urgent" ("" when unspecified)
+    summary: str = ""  # the handoff summary, PHI redacted by the orchestrator
 
 
 @dataclass(frozen=True)

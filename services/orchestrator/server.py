@@ -344,7 +344,10 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             if isinstance(output, Say):
                 pending = output
             else:
-                emit(_turn_event(output, last_say=False))
+                reply = _turn_event(output, last_say=False)
+                if isinstance(output, Transfer):
+                    reply.transfer.summary = self._handoff_summary(session, run, tools, output)
+                emit(reply)
         if pending is not None:
             emit(_turn_event(pending, last_say=True))
         session.dialogue = run.state
@@ -355,6 +358,24 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             session.ended = True
             await self._publish_completed(session)
         return replies
+
+    def _handoff_summary(
+        self, session: CallSession, run: TurnRun, tools: NatsTools, transfer: Transfer
+    ) -> str:
+        """The handoff's summary for the telephony side: redacted with everything the call
+        knows, the verified patient id included."""
+        summary = tools.handoff_summaries.get(transfer.handoff_id, "")
+        if not summary:
+            return ""
+        known = {key: list(values) for key, values in session.known.items()}
+        for key, value in (
+            ("names", run.state.caller_name),
+            ("date_of_birth", run.state.date_of_birth),
+            ("other_ids", run.state.verified_patient_id),
+        ):
+            if value and value not in known.setdefault(key, []):
+                known[key].append(value)
+        return self._redact(summary, known)
 
     def _redactor(self, known: Mapping[str, list[str]]) -> Callable[[str], str]:
         return lambda text: self._redact(text, known)

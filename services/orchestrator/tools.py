@@ -109,6 +109,8 @@ class NatsTools:
         # The scheduler's proof of this call's verification (from the session, or renewed by
         # VerifyIdentity): attached to every request; the session keeps it, never a log.
         self.verification_proof = verification_proof
+        # Summaries of the handoffs this turn created, by handoff id (PHI: redact before use).
+        self.handoff_summaries: dict[str, str] = {}
 
     def _context(self, state: DialogueState) -> common_pb2.CallContext:
         return common_pb2.CallContext(
@@ -262,6 +264,7 @@ class NatsTools:
                 handoff_pb2.CreateHandoffResponse,
                 timeout=t,
             )
+            self.handoff_summaries[created.packet.handoff_id] = tool.summary
             return HandoffTicket(
                 handoff_id=created.packet.handoff_id,
                 target=created.target.address,

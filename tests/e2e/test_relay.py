@@ -22,6 +22,7 @@ from callsim.client import Call
 from callsim.runner import Runner, Target
 from callsim.scenario import load_paths
 from frontdesk.v1 import common_pb2, orchestrator_pb2, orchestrator_pb2_grpc
+from servicekit.settings import PROJECT_ROOT
 from servicekit.testing import NatsServer, free_port
 
 from .conftest import SCENARIOS
@@ -248,3 +249,54 @@ async def test_a_socket_dropped_mid_booking_is_an_abandoned_call(
     finally:
         engine.dispose()
     assert booked == 0
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def open_clinic_relay(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[str]:
+    """A stack (on its own NATS) whose demo clinic is open around the clock, so a handoff is a
+    live transfer whatever the day the test runs (closed, it would be a callback)."""
+    clinics = tmp_path / "clinics"
+    clinics.mkdir()
+    demo = (PROJECT_ROOT / "deploy" / "local" / "clinics" / "demo.yaml").read_text()
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    hours = "hours:\n" + "".join(
+        f'  {day}: [{{opens: "00:00", closes: "23:59"}}]\n' for day in days
+    )
+    (clinics / "demo.yaml").write_text(
+        demo[: demo.index("hours:")] + hours + demo[demo.index("providers:") :]
+    )
+    port = free_port()
+    async with Stack.start(
+        nats_server.url,
+        state_dir=tmp_path,
+        clinics_dir=clinics,
+        gateway={"relay_port": port, "twilio_auth_token": TOKEN},
+    ):
+        yield f"ws://127.0.0.1:{port}/relay"
+
+
+async def test_a_handoff_ends_the_session_with_the_redacted_summary(
+    open_clinic_relay: str,
+) -> None:
+    url = open_clinic_relay
+    async with Call.open_relay(
+        url,
+        call_id="handoff-1",
+        from_number="+15555550199",
+        to_number=DEMO_NUMBER,
+        auth_token=TOKEN,
+    ) as call:
+        await call.reply()
+        for line in ("my name is Maria Lopez and I want to talk to a real person", "Maria Lopez"):
+            if call.over:
+                break
+            await call.say(line)
+            await call.reply()
+        await call.drain(2.0)
+    assert call.transfer is not None and call.end is not None
+    data = call.transfer.data
+    assert data["reasonCode"] == "live-agent-handoff"
+    assert data["transferTarget"].startswith("sip:") and data["handoffId"]
+    assert data["reason"] == "caller_request" and data["outcome"] == "handoff"
+    assert "person" in data["summary"]
+    assert "Maria" not in data["summary"] and "Lopez" not in data["summary"], data["summary"]

@@ -278,10 +278,15 @@ class TransferTo(_message.Message):
     HANDOFF_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     URGENCY_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
     target: _builtins.str
     handoff_id: _builtins.str
     reason: _common_pb2.HandoffReason.ValueType
     urgency: _common_pb2.Urgency.ValueType
+    summary: _builtins.str
+    """The handoff summary with the caller's identifiers redacted, for the telephony side's
+    handoff data (ConversationRelay's end.handoffData).
+    """
     def __init__(
         self,
         *,
@@ -289,10 +294,11 @@ class TransferTo(_message.Message):
         handoff_id: _builtins.str = ...,
         reason: _common_pb2.HandoffReason.ValueType = ...,
         urgency: _common_pb2.Urgency.ValueType = ...,
+        summary: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["handoff_id", b"handoff_id", "reason", b"reason", "target", b"target", "urgency", b"urgency"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handoff_id", b"handoff_id", "reason", b"reason", "summary", b"summary", "target", b"target", "urgency", b"urgency"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
