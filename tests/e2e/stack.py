@@ -111,7 +111,8 @@ class Stack:
                 "scheduler_seed_demo": True,
             },
             "handoff": {"handoff_database_url": f"sqlite:///{state_dir / 'handoff.db'}"},
-            "gateway": gateway or {},
+            # Any free port for the ConversationRelay endpoint: stacks run side by side in tests.
+            "gateway": {"relay_port": -1, **(gateway or {})},
             "orchestrator": orchestrator or {},
         }
         try:
