@@ -93,7 +93,8 @@ _RECENT_UNITS = frozenset(["minute", "minutes", "min", "mins", "second", "second
 _LAST = frozenset(
     ["year", "month", "summer", "winter", "spring", "fall", "autumn", "christmas", "time",
      "january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december", "thanksgiving", "easter", "visit", "appointment"]
+     "october", "november", "december", "thanksgiving", "easter", "visit", "appointment",
+     "period"]
 )  # fmt: skip
 _LAST_WEAK = frozenset(["night", "week", "weekend", "monday", "tuesday", "wednesday",
                         "thursday", "friday", "saturday", "sunday", "evening"])  # fmt: skip
@@ -499,7 +500,10 @@ def context(tokens: list[str], start: int, end: int, *, event: bool, habit: bool
         or (event and not _having(tokens, start) and any(t in _EVENT_ADMIN for t in tokens))
     )
     habitual = habit and not current and _habitual(tokens, wide_left, wide_right)
-    hypothetical = _hypothetical(tokens, start, wide_left) or any(
-        t in _HYPO_AFTER for t in tokens[end : min(wide_right, end + 4)]
+    hypothetical = (
+        _hypothetical(tokens, start, wide_left)
+        or any(t in _HYPO_AFTER for t in tokens[end : min(wide_right, end + 4)])
+        # "I'll die if I have to wait another week": a condition, not a sign.
+        or (tokens[end : end + 1] == ["if"] and tokens[end - 1] in ("die", "dead", "out"))
     )
     return Context(negated, historical, hypothetical, habitual)

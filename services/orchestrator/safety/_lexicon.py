@@ -51,7 +51,7 @@ IRREGULAR = {
     "tightness": "tight", "tighter": "tight", "squeezing": "squeeze", "pressing": "press",
     "numbness": "numb", "weakness": "weak", "heaviness": "heavy", "droopy": "droop",
     "saggy": "sag", "unconscious": "unconscious", "painful": "pain", "hurts": "hurt",
-    "hurting": "hurt", "achy": "ache", "aching": "ache", "bleeds": "bleed", "bloody": "bloody",
+"hurting": "hurting", "achy": "ache", "aching": "ache", "bleeds": "bleed", "bloody": "bloody",
     "puking": "puke", "vomitting": "vomit", "throwing": "throw", "coughing": "cough",
     "gasping": "gasp", "wheezy": "wheeze", "convulsing": "convulse", "seizing": "seize",
     "confused": "confuse", "confusion": "confuse", "disoriented": "disorient",
@@ -59,7 +59,7 @@ IRREGULAR = {
     "suicidal": "suicide", "suicides": "suicide", "anaphylactic": "anaphylaxis",
     "epi": "epipen", "epipens": "epipen", "swelling": "swell", "swelled": "swell",
     "killing": "kill", "killed": "kill", "kills": "kill", "ending": "end", "ended": "end",
-    "harming": "harm", "harmed": "harm", "cutting": "cut", "cuts": "cut", "wanna": "want",
+    "harming": "harm", "harmed": "harm","cutting": "cutting", "cuts": "cut", "wanna": "want",
     "wants": "want", "wanted": "want", "wished": "wish", "wishing": "wish",
     # Speech-to-text spellings of "seizure"; the plural stays apart ("she has seizures" is a
     # condition, "she's having a seizure" an event).
@@ -88,8 +88,8 @@ CLASSES: dict[str, frozenset[str]] = {
     for name, words in {
         "CHEST": "chest sternum breastbone",
         "PAIN": (
-            "pain hurt ache pressure tight tighten squeeze crush heavy burn stab sharp kill "
-            "agony agonizing throb weight elephant clench constrict vise vice grip band fire "
+            "pain hurt hurting ache pressure tight tighten squeeze crush heavy burn stab sharp "
+            "kill agony agonizing throb weight elephant clench constrict vise vice grip band fire "
             "discomfort press"
         ),
         "STRONG_PAIN": "pain pressure squeeze crush tight stab clench constrict",
@@ -143,7 +143,8 @@ CLASSES: dict[str, frozenset[str]] = {
             "pill tablet capsule medication medicine med drug tylenol advil ibuprofen aspirin "
             "acetaminophen xanax valium ambien oxy oxycodone percocet vicodin hydrocodone "
             "fentanyl gummy vitamin painkiller antidepressant benadryl melatonin heroin "
-            "cocaine edibles insulin sleeping prescription adderall lithium"
+            "cocaine edibles insulin sleeping prescription adderall lithium patch patches "
+            "morphine methadone opioid opioids"
         ),
         "CHEM": (
             "bleach antifreeze cleaner detergent pod drano poison pesticide insecticide "
@@ -153,7 +154,7 @@ CLASSES: dict[str, frozenset[str]] = {
         ),
         "REFLEXIVE": "myself himself herself themselves themself yourself",
         "SELF_HARM_VERB": "kill harm off",
-        "SELF_HURT_VERB": "hurt cut burn starve",
+        "SELF_HURT_VERB": "hurt cut burn starve hurting cutting burning starving",
         "INTENT": (
             "want plan think thinking going gonna might urge urges wish tempted considering "
             "about keep kept started start been will"
@@ -171,6 +172,17 @@ CLASSES: dict[str, frozenset[str]] = {
         ),
     }.items()
 }
+
+
+def _add_plurals(lemmas: dict[str, str], classes: dict[str, frozenset[str]]) -> None:
+    """Every class word's plural reads as the word ("antidepressants", "cashews")."""
+    for words in classes.values():
+        for word in words:
+            for form in inflections(word, "n"):
+                lemmas.setdefault(form, word)
+
+
+_add_plurals(LEMMAS, CLASSES)
 
 # Before tokenising: ages become "newborn" (under three months), "baby" or "child" (under 18),
 # so infant rules read one word; idioms become "_" so no rule sees them.
@@ -289,6 +301,7 @@ _IDIOMS = (
     r"(heat|hot) flash",
     r"(cpr|first aid|stroke awareness) (class|course|training)",
     r"losing my mind",
+    r"(would|d|id) rather die than",
     r"(pass|passing|passed) out (from|of) (hunger|boredom|tiredness|exhaustion|laughing|"
     r"laughter|excitement)",
     r"(running|ran) out of breath (running|from running|after)",

@@ -124,9 +124,14 @@ _INJURY = ("break/broke/broken/fracture/sprain/sprained/cast/surgery/tendon/pinc
 
 RULES: tuple[Rule, ...] = (
     # --- cardiac ------------------------------------------------------------------------
-    Rule(C.CARDIAC, "<CHEST> ~5 <PAIN>"),
-    Rule(C.CARDIAC, "<PAIN> ~3 <CHEST>"),
-    Rule(C.CARDIAC, "<PAIN> ~2 in/on/across/around/through ~4 <CHEST>"),
+    # Heartburn named beside a burning chest is the stomach; any other chest pain is not.
+    Rule(C.CARDIAC, "<CHEST> ~5 <PAIN>", unless=("heartburn/reflux/indigestion/gerd/acid",)),
+    Rule(C.CARDIAC, "<PAIN> ~3 <CHEST>", unless=("heartburn/reflux/indigestion/gerd/acid",)),
+    Rule(
+        C.CARDIAC,
+        "<PAIN> ~2 in/on/across/around/through ~4 <CHEST>",
+        unless=("heartburn/reflux/indigestion/gerd/acid",),
+    ),
     Rule(C.CARDIAC, "heart ~2 <STRONG_PAIN>"),
     Rule(C.CARDIAC, "heart/hard attack", event=True),
     Rule(C.CARDIAC, "heartattack", event=True),
@@ -237,8 +242,8 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BLEEDING, "<BLEED> ~6 wont/cant/doesnt/isnt/not/wouldnt ~1 stop/stopping/quit"),
     Rule(
         C.BLEEDING,
-        "cut/gash/slice/sliced/slash/slashed/wound/stab ~8 gush/pour/spurt/squirt/everywhere/"
-        "soak/pool",
+        "cut/cutting/gash/slice/sliced/slash/slashed/wound/stab ~8 gush/pour/spurt/squirt/"
+        "everywhere/soak/pool",
     ),
     Rule(C.BLEEDING, "wont/cant/doesnt/couldnt ~1 stop ~2 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~2 a? lot"),
@@ -297,6 +302,15 @@ RULES: tuple[Rule, ...] = (
     Rule(C.OVERDOSE, "empty ~3 bottle/pack/box", also=("<PILL>",)),
     Rule(C.OVERDOSE, "bottle ~2 empty", also=("<INGEST_ANY>/take",)),
     Rule(C.OVERDOSE, "how ~1 many/much ~3 took/taken/swallowed/ate/drank"),
+    # Someone who took a drug and cannot be roused: poisoning whatever the amount.
+    Rule(
+        C.OVERDOSE,
+        "took/taken/swallowed/used/ate/popped ~4 <PILL>",
+        also=(
+            "sleepy/drowsy/woozy/unresponsive/blue/confuse/slur/limp/pinpoint/groggy",
+            "wont ~1 wake",
+        ),
+    ),
     Rule(
         C.OVERDOSE,
         "<PILL>/<CHEM> ~6 ate/swallowed/took/drank/eaten ~1 some/them/it/one/a/any",
@@ -402,8 +416,15 @@ RULES: tuple[Rule, ...] = (
         also=("wish/want/hope/hoping/pray/praying/go/rather/prefer",),
         habit=False,
     ),
-    Rule(C.SUICIDAL, "cut ~1 again", habit=False),
-    Rule(C.SUICIDAL, "cut/go ~3 deeper", habit=False),
+    Rule(C.SUICIDAL, "cut/cutting ~1 again", habit=False),
+    Rule(C.SUICIDAL, "cut/cutting/go ~3 deeper", habit=False),
+    Rule(C.SUICIDAL, "hurting/cutting/burning/starving/harming ~1 <REFLEXIVE>", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "think/thinking/thought ~3 about/of ~1 die/death/suicide",
+        habit=False,
+        unless=("cancer/disease/illness/surgery/flying/plane/operation",),
+    ),
     Rule(C.SUICIDAL, "dont/doesnt ~1 feel ~1 like ~1 live/living/alive/be ~1 alive?", habit=False),
     Rule(
         C.SUICIDAL, "no ~2 reason/point ~2 to? ~1 live/living/go/going/keep/be/exist", habit=False

@@ -158,3 +158,31 @@ def test_empty_and_punctuation_only() -> None:
     detector = RedFlagDetector()
     assert detector.find("") is None
     assert detector.find(" ,,, ?! ") is None
+
+
+@pytest.mark.parametrize(
+    ("said", "emergency"),
+    [
+        # A bare past event is taken as just now; the same event named for an errand is not.
+        ("my husband had a seizure", True),
+        ("my husband had a seizure and I need his records faxed to the neurologist", False),
+        ("my brother had a heart attack at 45 so I want my cholesterol checked", False),
+        # A self-correction takes the sign back, an unsure "I don't know" does not.
+        ("I have chest pain, sorry, no, I don't, I have heartburn", False),
+        ("I can barely breathe, sorry, I don't, I don't know what to do", True),
+        # A condition is not a sign.
+        ("I feel like I'm going to die if I have to wait another week", False),
+        ("I feel like I'm going to die", True),
+        # Heartburn named beside a burning chest; crushing pain is not heartburn.
+        ("I have heartburn and a burning feeling in my chest after spicy food", False),
+        ("crushing pain in my chest and it's going down my arm", True),
+        # Pills counted as a number, doses and times left alone.
+        ("I took like twenty of my anxiety pills", True),
+        ("I took 500 mg of tylenol for my headache", False),
+        # "hurting herself" is ongoing self-harm; "hurt myself lifting boxes" an accident.
+        ("she's hurting herself and won't stop", True),
+        ("I hurt myself lifting boxes at work, my back is sore", False),
+    ],
+)
+def test_context_beyond_negation(said: str, emergency: bool) -> None:
+    assert (find_red_flag(said) is not None) is emergency
