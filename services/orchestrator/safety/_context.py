@@ -71,7 +71,7 @@ _PSEUDO_AFTER = frozenset(
      "look", "sound", "seem", "normal", "usual", "going", "gonna", "see", "right", "bad",
      "myself", "herself", "himself", "sleep", "waste", "cry", "blame", "let", "hear", "call",
      "able", "help", "helping", "work", "working", "improve", "improving", "ease", "easing",
-     "change", "changing"]
+     "change", "changing", "make", "go", "come", "start", "keep", "talk", "act", "find"]
 )  # fmt: skip
 _PSEUDO_FEEL = frozenset(["good", "well", "right", "ok", "okay", "great", "myself", "safe"])
 # "dont think he is breathing": the negated belief reaches over one new subject.
@@ -201,7 +201,12 @@ def _is_break(tokens: list[str], i: int) -> bool:
         following = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token == "just":
             return True
-        return following in _NEW_SUBJECT or token in ("now", "still")
+        # "and her face is lopsided" starts a clause too: a possessive opens a new subject.
+        return (
+            following in _NEW_SUBJECT
+            or token in ("now", "still")
+            or (token == "and" and following in ("my", "his", "her", "their", "our", "your"))
+        )
     return True
 
 

@@ -235,7 +235,7 @@ _LITTLE = re.compile(r"\b(little|baby|younger|kid) (sister|brother|cousin|one|bo
 # A count of pills said as a number ("took like twenty of my pills") reads as "many"; doses
 # and times ("500 mg", "10 minutes") are left alone.
 _MANY = re.compile(
-    r"(?<![\d.])\b([5-9]|[1-9]\d{1,2}|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"(?<![\d.])\b([5-9]|[1-9]\d|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|fifty|hundred|dozen)\b(?! ?(mg|milligrams?|ml|mcg|units?|times?|minutes?|mins?|"
     r"hours?|hrs?|days?|weeks?|months?|years?|am|pm|oclock|percent|degrees?|pounds?|lbs?|kg))"
 )

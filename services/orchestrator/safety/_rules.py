@@ -193,6 +193,16 @@ RULES: tuple[Rule, ...] = (
         unless=_INJURY,
     ),
     Rule(C.STROKE, "<LIMB> ~3 go/gone/went ~1 numb/dead/limp/weak", unless=_INJURY),
+    Rule(C.STROKE, "<LIMB> ~3 dangle/dangling/limp/floppy/flop", unless=_INJURY),
+    Rule(
+        C.STROKE,
+        "cant/couldnt ~1 lift/move/raise/feel ~1 it/them",
+        unless=_INJURY,
+        also=("arm/leg/hand/side/foot",),
+    ),
+    Rule(
+        C.STROKE, "<LIMB>/body ~3 not/isnt/stopped/wont ~1 work/working/move/moving", unless=_INJURY
+    ),
     Rule(C.STROKE, "sudden/suddenly ~4 <NUMB>", unless=_INJURY),
     Rule(C.STROKE, "<NUMB> ~3 sudden/suddenly", unless=_INJURY),
     Rule(C.STROKE, "left/right side ~3 <NUMB>", unless=_INJURY),
@@ -255,7 +265,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BLEEDING, "<VOMIT> ~2 up? ~2 <BLEED>"),
     Rule(C.BLEEDING, "<BLEED> ~3 in ~2 vomit/puke/spit/phlegm/mucus/sputum"),
     Rule(C.BLEEDING, "<VOMIT> ~5 coffee ~1 ground/grounds"),
-    Rule(C.BLEEDING, "<BLEED> ~2 from ~2 ear/ears"),
+    Rule(C.BLEEDING, "<BLEED> ~3 from/out ~3 ear/ears"),
     Rule(C.BLEEDING, "been/was/got/get/be/is/be ~1 stab"),
     Rule(C.BLEEDING, "stab ~1 wound/him/her/me/them/himself/herself"),
     Rule(C.BLEEDING, "gunshot/gunshots"),
@@ -277,6 +287,8 @@ RULES: tuple[Rule, ...] = (
     Rule(C.ANAPHYLAXIS, "throat/lip/lips/face/mouth/eye/eyes/tongue ~3 <SWELL>", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "<SWELL> ~3 throat/lip/lips/face/mouth/eye/eyes", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "wheeze", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "hoarse/raspy/hoarseness", also=_ALLERGY),
+    Rule(C.ANAPHYLAXIS, "voice ~3 change/changed/funny/weird/strange/different", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "<DIFF> ~2 swallow/swallowing/talk/talking", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "hive ~4 all over", also=("dizzy/faint/lightheaded/<DIFF>/wheeze",)),
     Rule(
@@ -363,7 +375,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         C.SUICIDAL,
         "end/ending ~1 it/things/everything",
-        also=("think/thinking/want/plan/going/gonna/ready/ways/way/how/about",),
+        also=("think/thinking/want/plan/going/gonna/ready/ways/way/how/about/tonight/done/today",),
         habit=False,
     ),
     Rule(C.SUICIDAL, "want/wish/ready/rather/deserve ~3 die/dead", habit=False),
@@ -446,6 +458,12 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "nobody/noone/one/anyone ~2 miss ~1 me", habit=False),
     Rule(
         C.SUICIDAL,
+        "jump/step/walk/throw ~3 in ~1 front ~1 of ~2 train/bus/car/truck/traffic",
+        habit=False,
+    ),
+    Rule(C.SUICIDAL, "gun/rope/noose/razor/blade", also=("<REFLEXIVE>",), habit=False),
+    Rule(
+        C.SUICIDAL,
         "easier/better ~3 if ~3 wasnt/werent/was/were/not ~1 here/around/alive/gone",
         habit=False,
     ),
@@ -518,6 +536,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.UNRESPONSIVE, "faint/collapse", event=True),
     Rule(C.UNRESPONSIVE, "keel/keeled ~1 over"),
+    Rule(C.UNRESPONSIVE, "wont/cant/couldnt/isnt/not ~1 come ~1 to/round/around"),
     Rule(C.UNRESPONSIVE, "out ~1 cold"),
     Rule(C.UNRESPONSIVE, "knock/knocked ~1 out/unconscious"),
     Rule(C.UNRESPONSIVE, "lose/lost ~1 consciousness"),
