@@ -19,7 +19,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,6 +150,13 @@ class PrometheusClient:
         return sum(1 for item in self.query("up == 1"))
 
 
+def _spawn(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
 @dataclass
 class LocalPrometheus:
     """A Prometheus process with its own data folder, listening on 127.0.0.1."""
@@ -170,7 +177,14 @@ class LocalPrometheus:
         evaluation_interval: str = "15s",
         port: int = 0,
         timeout: float = 30.0,
+        spawn: Callable[[list[str], Path], subprocess.Popen[bytes]] | None = None,
     ) -> LocalPrometheus:
+        """Writes the configuration, starts Prometheus and waits until it is ready.
+
+        ``spawn(argv, log_path)`` starts the process (``frontdesk up`` passes its own, which
+        ties the child's life to the supervisor); by default a plain child logging to
+        ``workdir/prometheus.log``.
+        """
         workdir.mkdir(parents=True, exist_ok=True)
         config_path = workdir / "prometheus.yml"
         config_path.write_text(
@@ -185,23 +199,14 @@ class LocalPrometheus:
             )
         )
         port = port or _free_port()
-        log = open(workdir / "prometheus.log", "ab")  # noqa: SIM115 - the child keeps it
-        try:
-            process = subprocess.Popen(
-                [
-                    str(binary("prometheus")),
-                    f"--config.file={config_path}",
-                    f"--storage.tsdb.path={workdir / 'data'}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    "--web.enable-lifecycle",
-                    "--storage.tsdb.retention.time=1d",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        finally:
-            log.close()
+        argv = [
+            str(binary("prometheus")),
+            f"--config.file={config_path}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=1d",
+        ]
+        process = (spawn or _spawn)(argv, workdir / "prometheus.log")
         url = f"http://127.0.0.1:{port}"
         server = cls(process, url, workdir, PrometheusClient(url))
         try:

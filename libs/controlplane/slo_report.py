@@ -52,7 +52,7 @@ def target_text(slo: SLO) -> str:
         return f">= {slo.objective:.1%}"
     if isinstance(slo, ZeroSLO):
         return "0 events"
-    return f"<= {slo.maximum:.2f} per unit"
+    return f"<= {slo.maximum:.2f} per {slo.unit}"
 
 
 def measure_one(spec: Spec, slo: SLO, client: PrometheusClient) -> Row:
@@ -144,7 +144,7 @@ def chart_query(slo: SLO) -> tuple[str, str, float]:
         return f"1 - ({slo.error_ratio_query('5m')})", "ratio", slo.objective
     if isinstance(slo, ZeroSLO):
         return slo.increase_query("5m"), "events", 0.0
-    return slo.value_query("5m"), "per unit", slo.maximum
+    return slo.value_query("5m"), f"per {slo.unit}", slo.maximum
 
 
 def charts(

@@ -154,8 +154,9 @@ class ZeroSLO(_Objective):
     def increase_query(self, window: str) -> str:
         # A labelled counter is born at its first increment, so increase() alone misses the first
         # event of each new series: count series that did not exist a window ago too.
+        # No series at all (no leak since the process started) reads 0, not "no data".
         return (
-            f"sum(increase({_with_range(self.counter, window)}))"
+            f"(sum(increase({_with_range(self.counter, window)})) or vector(0))"
             f" + (sum({self.counter} unless {self.counter} offset {window}) or vector(0))"
         )
 
@@ -164,6 +165,8 @@ class PerUnitSLO(_Objective):
     kind: Literal["per_unit"]
     counter: str
     per: str
+    # What one unit of ``per`` is, for people: "call".
+    unit: str = "unit"
     maximum: float = Field(gt=0)
 
     _selectors = field_validator("counter", "per")(_selector)

@@ -1,6 +1,7 @@
 """The ``frontdesk`` command: run the local stack, check it, call it, simulate callers.
 
     frontdesk up [--state-dir .frontdesk] [--only gateway,orchestrator] [--log-format text]
+                 [--observe]
     frontdesk status [--state-dir .frontdesk]
     frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
     frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
@@ -32,7 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="start NATS and the services; Ctrl-C stops them")
     up.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     up.add_argument("--only", help="comma-separated services to start (default: all six)")
-    up.add_argument("--log-format", choices=("text", "json"), default="text")
+    up.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        default="json",
+        help="services' log lines (they go to files: JSON by default)",
+    )
+    up.add_argument(
+        "--observe",
+        action="store_true",
+        help="also run a local Prometheus scraping every service, with the SLO rules loaded",
+    )
     up.add_argument("--start-timeout", type=float, default=60.0, help="seconds (default 60)")
     up.add_argument("--stop-timeout", type=float, default=20.0, help="seconds (default 20)")
 
@@ -155,6 +166,7 @@ def _up(args: argparse.Namespace) -> int:
         only=only,
         log_format=args.log_format,
         start_timeout=args.start_timeout,
+        observe=args.observe,
         stop_timeout=args.stop_timeout,
     )
     return supervise(options)

@@ -32,11 +32,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from frontdesk.cli import health
 from frontdesk.cli.processes import alive, pick_port, spawn, tail, terminate, wait_for_port
 from frontdesk.cli.stackfile import ServiceRecord, StackFile, StackNotRunning
+
+if TYPE_CHECKING:
+    from controlplane.prometheus import LocalPrometheus
 from servicekit.settings import DEFAULT_GRPC_PORTS, PROJECT_ROOT
 
 SERVICES: tuple[str, ...] = tuple(DEFAULT_GRPC_PORTS)
@@ -62,6 +65,8 @@ class StackOptions:
     stop_timeout: float = 20.0
     # Inherited environment; FRONTDESK_NATS_URL there means "use that NATS, start none".
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Also run a local Prometheus scraping every service, with the SLO rules loaded.
+    observe: bool = False
 
 
 @dataclass
@@ -121,6 +126,7 @@ class Stack:
         self.nats_url = ""
         self.services: dict[str, RunningService] = {}
         self.databases = database_urls(self.state_dir, options.environ)
+        self.prometheus: LocalPrometheus | None = None
 
     # --- start -------------------------------------------------------------------------------
 
@@ -149,6 +155,8 @@ class Stack:
             )
             self.services[name] = RunningService(name, process, grpc_port, metrics_port, log_path)
         self._wait_until_serving(should_stop)
+        if self.options.observe:
+            self._start_prometheus()
         state = self.state_file()
         state.write(self.state_dir)
         return state
@@ -184,6 +192,23 @@ class Stack:
                 f"nats-server did not start: {error}\n--- {self.state_dir / 'logs' / 'nats.log'}:"
                 f"\n{tail(self.state_dir / 'logs' / 'nats.log')}"
             ) from error
+
+    def _start_prometheus(self) -> None:
+        from controlplane.prometheus import LocalPrometheus, PrometheusError
+
+        targets = {name: [f"{HOST}:{s.metrics_port}"] for name, s in self.services.items()}
+        try:
+            self.prometheus = LocalPrometheus.start(
+                self.state_dir / "prometheus",
+                targets,
+                scrape_interval="5s",
+                evaluation_interval="5s",
+                spawn=lambda argv, log_path: spawn(
+                    argv, env=self.options.environ, log_path=log_path, cwd=self.state_dir
+                ),
+            )
+        except PrometheusError as error:
+            raise StackError(f"--observe: {error}") from error
 
     def _child_env(self, grpc_port: int, metrics_port: int) -> dict[str, str]:
         env = dict(self.options.environ)
@@ -266,6 +291,8 @@ class Stack:
         by_pid = {s.process.pid: s.name for s in self.services.values()}
         killed = terminate([s.process for s in self.services.values()], self.options.stop_timeout)
         notes += [f"{by_pid[pid]} (pid {pid}) did not stop in time: killed" for pid in killed]
+        if self.prometheus is not None:
+            self.prometheus.stop()
         if self.nats_process is not None:
             killed = terminate([self.nats_process], 10.0)
             notes += [f"nats-server (pid {pid}) did not stop in time: killed" for pid in killed]
@@ -366,6 +393,11 @@ def supervise(options: StackOptions, out: TextIO = sys.stdout) -> int:
             state = stack.start(lambda: bool(requested))
             say(stack_table(state))
             say(f"NATS: {state.nats_url}" + ("" if state.nats_pid else " (external)"))
+            if stack.prometheus is not None:
+                say(
+                    f"Prometheus: {stack.prometheus.url} (SLO rules loaded; "
+                    f"frontdesk slo report --prometheus {stack.prometheus.url})"
+                )
             for name, url in state.databases.items():
                 say(f"{name} database: {url}")
             say(f"frontdesk is up ({StackFile.path(stack.state_dir)}); Ctrl-C stops it")
