@@ -64,13 +64,13 @@ def test_up_observe_runs_prometheus_over_every_service_with_the_slo_rules(tmp_pa
         client = PrometheusClient(found.group(1))
         try:
             # Every service scraped (the first scrape comes a few seconds after start).
-            _wait(lambda: client.targets_up() == len(SERVICES), 30, "every target up")
+            _wait(lambda: client.targets_up() == len(SERVICES), 90, "every target up")
             jobs = {item["metric"]["job"] for item in client.query("up == 1")}
             assert jobs == set(SERVICES)
             groups = httpx.get(f"{client.url}/api/v1/rules").json()["data"]["groups"]
             assert [group["name"] for group in groups] == ["frontdesk-slo"]
             # The recording rules run: one objective per budgeted SLO.
-            _wait(lambda: len(client.query("frontdesk:slo_objective:ratio")) == 6, 30, "rules")
+            _wait(lambda: len(client.query("frontdesk:slo_objective:ratio")) == 6, 60, "rules")
         finally:
             client.close()
     finally:
