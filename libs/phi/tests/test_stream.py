@@ -28,6 +28,10 @@ PIECES: list[tuple[str, str]] = [
     ("zip is {v}", "nine oh two one oh"),
     ("I'm {v} years old", "ninety two"),
     ("see Dr. Patel at {v}", "www.clinic-portal.com"),
+    ("hi this is {v} calling", "José García"),
+    ("my cell is {v}", "eight four three... six four one... four five oh seven"),
+    ("area code {v}", "seven two two, then four three four, uh, five five six seven"),
+    ("I live at 12 Elm Street in {v}", "Brookline"),
 ]
 FILLERS = [
     "thanks.",
