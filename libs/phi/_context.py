@@ -1021,7 +1021,9 @@ _STATE_WORDS = frozenset(
 
 
 _TOWN_AFTER_STREET = re.compile(
-    r"[ \t]*,?[ \t]*(?:(?:over|out|up|down|right|just|there)[ \t]+)?(?:in|near|by)[ \t]+"
+    r"[ \t]*,?[ \t]*(?:(?:and[ \t]+)?(?:it's|its|it[ \t]+is|that's|thats|that[ \t]+is"
+    r"|which[ \t]+is|which's)[ \t]+)?(?:(?:over|out|up|down|right|just|there)[ \t]+)?"
+    r"(?:in|near|by)[ \t]+"
     r"(?:(?:the[ \t]+)?(?:town|city|village)[ \t]+of[ \t]+)?",
     _I,
 )
