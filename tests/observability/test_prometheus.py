@@ -7,7 +7,8 @@ One test, in phases, on one stack and one Prometheus (scrape and rule evaluation
 2. measured: every scenario of ``tests/e2e/scenarios`` through callsim (what ``frontdesk
    simulate`` runs); the recording rules' SLIs must agree with what callsim measured:
    shares of turns under 0.3/0.7/1.2 s and containment within 3 points, handoff completeness
-   within 5 points, each latency percentile in the same or the next histogram bucket;
+   within 5 points, p50 and p95 in the same or a neighbouring histogram bucket, every
+   percentile on the same side of its threshold, handoff counts by completeness exact;
    the latency alerts' expressions are false;
 3. fault: a second orchestrator version with ``FRONTDESK_FAULT_TURN_DELAY_MS=1500`` takes over
    (the first one stops); the p95 latency SLI crosses 0.7 s, ``FrontdeskLatencyAboveTarget``'s
@@ -46,7 +47,7 @@ from servicekit.metrics import TURN_LATENCY_BUCKETS
 from servicekit.settings import PROJECT_ROOT
 from servicekit.testing import NatsServer
 
-from ..e2e.stack import Stack
+from ..e2e.stack import SERVICES, Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.slow]
 
@@ -125,23 +126,26 @@ def _check_agreement(client: PrometheusClient, results: Sequence[CallResult]) ->
         figures[f"share under {seconds}s: callsim"] = measured
         figures[f"share under {seconds}s: rules"] = recorded
         assert abs(measured - recorded) <= SHARE_TOLERANCE, (slo, measured, recorded)
-    for slo, measured_q in (
-        ("p50", summary.latency_p50),
-        ("p95", summary.latency_p95),
-        ("p99", summary.latency_p99),
+    for slo, measured_q, threshold in (
+        ("p50", summary.latency_p50, 0.3),
+        ("p95", summary.latency_p95, 0.7),
+        ("p99", summary.latency_p99, 1.2),
     ):
         recorded_q = client.scalar(
             f'frontdesk:slo_quantile_seconds:rate5m{{slo="turn-latency-{slo}"}}'
         )
         assert measured_q is not None and recorded_q is not None
         figures[f"{slo} callsim s"], figures[f"{slo} rules s"] = measured_q, recorded_q
-        # A histogram knows a percentile only to its bucket; the gateway measures a little less
-        # than the caller (no client-side transport), hence the next bucket down is fine too.
-        assert _bucket(recorded_q) - _bucket(measured_q) in (-1, 0, 1), (
-            slo,
-            measured_q,
-            recorded_q,
-        )
+        # Both on the same side of the objective's threshold.
+        assert (measured_q <= threshold) == (recorded_q <= threshold), (slo, measured_q, recorded_q)
+        if slo != "p99":
+            # A histogram knows a percentile only to its bucket; the gateway also counts keypad
+            # turns callsim does not time. p99 rests on a couple of turns: its side is enough.
+            assert abs(_bucket(recorded_q) - _bucket(measured_q)) <= 1, (
+                slo,
+                measured_q,
+                recorded_q,
+            )
     containment = 1 - client.scalar('frontdesk:slo_errors:ratio_rate5m{slo="containment"}')
     figures["containment callsim"], figures["containment rules"] = (
         summary.containment_rate or 0,
@@ -164,6 +168,45 @@ def _check_agreement(client: PrometheusClient, results: Sequence[CallResult]) ->
     # increase() extrapolates to the window's edges: a count is only approximate.
     assert abs(calls - len(results)) <= max(2, 0.1 * len(results))
     return figures
+
+
+def _check_owners(client: PrometheusClient, results: Sequence[CallResult]) -> None:
+    """Each contract metric comes from the service that owns it; every service exposes
+    process and bus metrics."""
+
+    def jobs(expr: str) -> set[str]:
+        return {item["metric"]["job"] for item in client.query(f"count by (job) ({expr})")}
+
+    for metric in (
+        "frontdesk_turn_latency_seconds_bucket",
+        "frontdesk_turns_total",
+        "frontdesk_calls_total",
+    ):
+        assert jobs(metric) == {"gateway"}, metric
+        # Recorded with the version the call is pinned to, for canary analysis.
+        versions = {
+            i["metric"]["orchestrator_version"]
+            for i in client.query(f"count by (orchestrator_version) ({metric})")
+        }
+        assert versions == {"e2e"}, (metric, versions)
+    assert jobs("frontdesk_handoffs_total") == {"handoff"}
+    assert jobs("frontdesk_phi_redactions_total") == {"phi_filter"}
+    assert jobs("process_cpu_seconds_total") == set(SERVICES)
+    assert jobs("faststream_received_messages_total") >= {
+        "orchestrator",
+        "scheduler_adapter",
+        "handoff",
+    }
+    # frontdesk_handoffs_total{complete} counts exactly the packets the callers' handoffs made.
+    by_complete = {
+        item["metric"]["complete"]: item["value"]
+        for item in client.query("sum by (complete) (frontdesk_handoffs_total)")
+    }
+    handoffs = [r.handoff for r in results if r.handoff is not None]
+    assert by_complete == {
+        "true": sum(1 for h in handoffs if h.completeness >= 1.0),
+        "false": sum(1 for h in handoffs if h.completeness < 1.0),
+    }
 
 
 def _dashboard_queries() -> list[tuple[str, str, str]]:
@@ -262,6 +305,7 @@ async def test_slis_alerts_dashboards_and_report_on_a_real_prometheus(
             # The warm-up call's end (and some of its turns) came after the series' first sample,
             # so the rules count it: compare with callsim's figures over both runs.
             figures = _check_agreement(client, [*warm, *results])
+            _check_owners(client, [*warm, *results])
             print("\nSLIs, callsim vs recording rules:", json.dumps(figures, indent=1))
             above = _alert_expr("FrontdeskLatencyAboveTarget", slo="turn-latency-p95")
             page = _alert_expr("FrontdeskSLOBurnRate", slo="turn-latency-p99", long_window="1h")
