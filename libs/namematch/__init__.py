@@ -172,9 +172,16 @@ def _part_match(said: Sequence[str], record: Sequence[str], spelled: frozenset[s
 
 
 def names_match(
-    said: str, first_name: str, last_name: str, *, nicknames: Iterable[str] = ()
+    said: str,
+    first_name: str,
+    last_name: str,
+    *,
+    nicknames: Iterable[str] = (),
+    sound_alike: bool = True,
 ) -> bool:
-    """Whether ``said`` names the record (see the module docstring)."""
+    """Whether ``said`` names the record (see the module docstring). ``sound_alike=False``
+    accepts only exact words after folding, spelled letters and nicknames (identity checks:
+    "Mario" is not "Maria", whatever the date of birth)."""
     parsed = _parse(said)
     first, last = name_tokens(first_name), name_tokens(last_name)
     if not first or not last:
@@ -199,5 +206,7 @@ def names_match(
                         continue
                     if first_kind == "fuzzy" and last_kind == "fuzzy":
                         continue  # at most one part may match by sound alone
+                    if not sound_alike and "fuzzy" in (first_kind, last_kind):
+                        continue
                     return True
     return False

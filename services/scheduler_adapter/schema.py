@@ -186,7 +186,7 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-# --- verification: proofs, failed attempts, names a record also answers to ---------------------
+# --- verification: proofs, failed attempts, nicknames a record answers to ---------------------
 # New tables only (created on start by ``create_all``), so ``SCHEMA_VERSION`` stays: an older
 # database gains them without a migration.
 
@@ -220,10 +220,10 @@ class VerificationFailureRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class PatientAliasRow(Base):
-    """Another name the patient's record answers to (a nickname, a former or married name)."""
+class PatientNicknameRow(Base):
+    """A first name the patient's record also answers to ("Bill" for William)."""
 
-    __tablename__ = "patient_aliases"
+    __tablename__ = "patient_nicknames"
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    nickname: Mapped[str] = mapped_column(String(100), primary_key=True)

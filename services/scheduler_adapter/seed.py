@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from clinic import Clinic
 from clinic._model import WEEKDAYS
-from scheduler_adapter.schema import AppointmentRow, PatientRow, SlotRow
+from scheduler_adapter.schema import AppointmentRow, PatientNicknameRow, PatientRow, SlotRow
 from scheduler_adapter.sql_backend import SqlBackend
 
 BLOCK = timedelta(minutes=30)
@@ -56,6 +56,8 @@ class DemoPatient:
     phone: str
     email: str
     mrn: str
+    # First names the record also answers to.
+    nicknames: tuple[str, ...] = ()
 
     def patient_id(self, clinic_id: str) -> str:
         return f"pat-{clinic_id}-{self.number}"
@@ -83,6 +85,7 @@ DEMO_PATIENTS: tuple[DemoPatient, ...] = (
         "+15550100202",
         "james.smith@example.com",
         "MRN-100002",
+        nicknames=("Jim", "Jimmy"),
     ),
     DemoPatient(
         "03",
@@ -281,6 +284,11 @@ def seed_demo(
             for p in new_patients
         )
         session.flush()
+        session.add_all(
+            PatientNicknameRow(patient_id=p.patient_id(clinic.id), nickname=nickname)
+            for p in new_patients
+            for nickname in p.nicknames
+        )
         appointments = _seed_appointments(session, clinic, slots, now)
     return SeedSummary(len(new_slots), len(new_patients), appointments)
 

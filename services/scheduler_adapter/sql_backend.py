@@ -34,6 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from clinic import Clinic
+from namematch import names_match
 from scheduler_adapter.domain import (
     Appointment,
     AppointmentStatus,
@@ -58,7 +59,7 @@ from scheduler_adapter.schema import (
     ClinicRow,
     HoldRow,
     IdempotencyRow,
-    PatientAliasRow,
+    PatientNicknameRow,
     PatientRow,
     ProviderRow,
     SchemaVersionRow,
@@ -126,21 +127,24 @@ class SqlBackend:
     # --- schema and configuration ------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        """Creates missing tables; raises SchemaMismatch if the stored version differs."""
-        with self._lock:
-            if inspect(self._engine).has_table(SchemaVersionRow.__tablename__):
-                with Session(self._engine) as session:
-                    versions = session.scalars(select(SchemaVersionRow.version)).all()
-                if versions and list(versions) != [SCHEMA_VERSION]:
-                    raise SchemaMismatch(
-                        f"the scheduler database {self._engine.url.render_as_string()} has "
-                        f"schema version {sorted(versions)}, this code needs {SCHEMA_VERSION}; "
-                        "migrate it or point the scheduler at a new database"
-                    )
-            Base.metadata.create_all(self._engine)
-            with Session(self._engine) as session, session.begin():
-                if session.get(SchemaVersionRow, SCHEMA_VERSION) is None:
-                    session.add(SchemaVersionRow(version=SCHEMA_VERSION))
+        """Creates missing tables; raises SchemaMismatch if the stored version differs, and
+        ``Unavailable`` when the database does not answer within the connect timeout."""
+        self._locked(self._ensure_schema)
+
+    def _ensure_schema(self) -> None:
+        if inspect(self._engine).has_table(SchemaVersionRow.__tablename__):
+            with Session(self._engine) as session:
+                versions = session.scalars(select(SchemaVersionRow.version)).all()
+            if versions and list(versions) != [SCHEMA_VERSION]:
+                raise SchemaMismatch(
+                    f"the scheduler database {self._engine.url.render_as_string()} has "
+                    f"schema version {sorted(versions)}, this code needs {SCHEMA_VERSION}; "
+                    "migrate it or point the scheduler at a new database"
+                )
+        Base.metadata.create_all(self._engine)
+        with Session(self._engine) as session, session.begin():
+            if session.get(SchemaVersionRow, SCHEMA_VERSION) is None:
+                session.add(SchemaVersionRow(version=SCHEMA_VERSION))
 
     def sync_clinic(self, clinic: Clinic) -> None:
         """Writes the clinic's time zone, providers and appointment types from its config."""
@@ -636,8 +640,6 @@ class SqlBackend:
 
     def _verify_identity(self, clinic_id: str, full_name: str, date_of_birth: date) -> Verification:
         with Session(self._engine) as session:
-            # Every record of the clinic is compared by name (not only those born that day):
-            # a wrong date of birth for a real name counts against that record (lockouts).
             rows = session.execute(
                 select(
                     PatientRow.id,
@@ -646,22 +648,38 @@ class SqlBackend:
                     PatientRow.date_of_birth,
                 ).where(PatientRow.clinic_id == clinic_id)
             ).all()
-            aliases: dict[str, list[str]] = {}
-            for patient_id, alias in session.execute(
-                select(PatientAliasRow.patient_id, PatientAliasRow.name)
-                .join(PatientRow, PatientRow.id == PatientAliasRow.patient_id)
+            nicknames: dict[str, list[str]] = {}
+            for patient_id, nickname in session.execute(
+                select(PatientNicknameRow.patient_id, PatientNicknameRow.nickname)
+                .join(PatientRow, PatientRow.id == PatientNicknameRow.patient_id)
                 .where(PatientRow.clinic_id == clinic_id)
             ):
-                aliases.setdefault(patient_id, []).append(alias)
-            named = [
+                nicknames.setdefault(patient_id, []).append(nickname)
+            # Name forms (order, spelled letters, accents, ue for ü, the record's nicknames)
+            # against the records born that day: the date of birth stays exact. No sound-alikes
+            # here: "Mario" is not "Maria", and twins must stay apart.
+            matches = [
                 row
                 for row in rows
-                if record_name_matches(
-                    full_name, row.first_name, row.last_name, aliases.get(row.id, ())
+                if row.date_of_birth == date_of_birth
+                and names_match(
+                    full_name,
+                    row.first_name,
+                    row.last_name,
+                    nicknames=nicknames.get(row.id, ()),
+                    sound_alike=False,
                 )
             ]
-            matches = [row for row in named if row.date_of_birth == date_of_birth]
-            named_ids = tuple(row.id for row in named)
+            # Every record whose name was said, whatever its date of birth: a failed attempt
+            # counts against each (lockouts). Exact after folding, cheap for a whole clinic.
+            named = {
+                row.id
+                for row in rows
+                if record_name_matches(
+                    full_name, row.first_name, row.last_name, nicknames.get(row.id, ())
+                )
+            } | {row.id for row in matches}
+            named_ids = tuple(sorted(named))
             # Two records with one name and birth date cannot be told apart: verify neither.
             if len(matches) != 1:
                 return Verification(verified=False, named=named_ids)

@@ -63,3 +63,13 @@ def test_spelling_and_folding() -> None:
     assert without_spelling("Aisha Khan, that's A-I-S-H-A") == "Aisha Khan"
     assert without_spelling("Jane Doe, D O E") == "Jane Doe"
     assert fold("Zoë Müller-Straße") == "zoe muller strasse"
+
+
+def test_identity_checks_can_refuse_sound_alikes() -> None:
+    assert names_match("jane dough", "Jane", "Doe")
+    assert not names_match("jane dough", "Jane", "Doe", sound_alike=False)
+    assert not names_match("mario lopez", "Maria", "Lopez", sound_alike=False)
+    # Spelled letters, German ue, accents and nicknames stay accepted.
+    assert names_match("jane doe d o e", "Jane", "Doe", sound_alike=False)
+    assert names_match("Zoe Mueller", "Zoë", "Müller", sound_alike=False)
+    assert names_match("bill smith", "William", "Smith", nicknames=("Bill",), sound_alike=False)

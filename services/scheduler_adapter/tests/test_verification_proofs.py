@@ -212,11 +212,38 @@ async def test_failures_per_patient_record_lock_out_across_numbers(
     assert (await verify(servicer, "call-later")).verified
 
 
-async def test_name_forms_verify_with_the_exact_date_of_birth_only(
-    servicer: SchedulerServicer,
+@pytest.mark.parametrize(
+    ("said", "born", "patient"),
+    [
+        ("Lopez, Maria", "1980-03-03", MARIA),
+        ("MARIA ELENA LOPEZ", "1980-03-03", MARIA),
+        ("Maria Lopez, L O P E Z", "1980-03-03", MARIA),
+        ("Jose Garcia", "1971-04-11", "pat-demo-10"),
+        ("José García", "1971-04-11", "pat-demo-10"),
+        ("Hannah Mueller", "1964-08-02", "pat-demo-11"),
+        ("Jim Smith", "1975-07-14", JAMES),
+        ("Mary Ann Thompson", "1990-10-10", "pat-demo-12"),
+    ],
+)
+async def test_name_forms_verify_with_the_exact_date_of_birth(
+    servicer: SchedulerServicer, said: str, born: str, patient: str
 ) -> None:
-    for said in ["Lopez, Maria", "MARIA ELENA LOPEZ", "maría lópez"]:
-        assert (await verify(servicer, f"call-{said}", said)).verified, said
-    accented = await verify(servicer, "call-jose", "Jose Garcia", "1971-04-11")
-    assert accented.verified and accented.patient_id == "pat-demo-10"
-    assert not (await verify(servicer, "call-x", "Lopez, Maria", "1980-03-04")).verified
+    verified = await verify(servicer, "call-1", said, born, number="")
+    assert verified.verified and verified.patient_id == patient
+
+
+@pytest.mark.parametrize(
+    ("said", "born"),
+    [
+        ("Lopez, Maria", "1980-03-04"),  # a day off
+        ("Maria Lopez", "1980-04-03"),  # month and day swapped
+        ("Mario Lopez", "1980-03-03"),  # one part only sounds alike
+        ("Maria Lopes", "1980-03-03"),
+        ("Jim Lopez", "1980-03-03"),  # James's nickname is not Maria's
+        ("Hannah Miller", "1964-08-02"),  # another surname
+    ],
+)
+async def test_a_near_name_or_a_wrong_date_never_verifies(
+    servicer: SchedulerServicer, said: str, born: str
+) -> None:
+    assert not (await verify(servicer, "call-1", said, born, number="")).verified
