@@ -48,6 +48,20 @@ _HUMAN = re.compile(
     r"(?:need|want|get me|give me|find me) (?:a |an )?(?:person|human|staff member))\b"
 )
 # Mentions, not requests: "my insurance agent told me to call", "the operator at the hospital".
+_ASKING = (
+    "talk",
+    "speak",
+    "connect",
+    "put",
+    "transfer",
+    "need",
+    "want",
+    "get",
+    "give",
+    "find",
+    "front desk please",
+    "someone",
+)
 _MENTION = re.compile(r"\b(?:told me|said|says|gave me|sent me|asked me|recommended)\b")
 
 
@@ -57,8 +71,10 @@ def asks_for_human(text: str) -> bool:
     match = _first_unnegated(_HUMAN, cleaned)
     if match is None:
         return False
-    # "the receptionist at my other doctor told me to call": a person reported, not asked for.
-    return not (_MENTION.search(cleaned[match.end() :]) and match.group(0) != "human")
+    # "the receptionist at my other doctor told me to call": a person reported, not asked
+    # for. "Can I talk to the receptionist, she told me to call back" still asks.
+    asked = match.group(0).startswith(_ASKING) or match.group(0) == "human"
+    return asked or not _MENTION.search(cleaned[match.end() :])
 
 
 _OUT_OF_SCOPE: tuple[tuple[str, str], ...] = (

@@ -23,6 +23,7 @@ from orchestrator.safety import asks_for_human, out_of_scope
         "I need a person",
         "get me a human",
         "my name is James Smith, I need a person",
+        "can I talk to the receptionist, she told me to call back",
     ],
 )
 def test_asks_for_human(said: str) -> None:
