@@ -59,6 +59,7 @@ class CallSession:
             self,
             caller_number="",
             known={},
+            verification_proof="",  # the call is over: nothing may use it any more
             identity_verified=self.identity_verified or bool(state.verified_patient_id),
             last_reply=[_redacted_reply(raw, redact) for raw in self.last_reply],
             dialogue=DialogueState(
