@@ -73,6 +73,8 @@ _PSEUDO_AFTER = frozenset(
      "able", "help", "helping", "work", "working", "improve", "improving", "ease", "easing",
      "change", "changing", "make", "go", "come", "start", "keep", "talk", "act", "find"]
 )  # fmt: skip
+_WHAT_NEXT = [["do"], ["should"], ["would"], ["to"]]
+_STATE_WORDS = frozenset(["okay", "ok", "fine", "alright", "sure", "well", "good", "right"])
 _PSEUDO_FEEL = frozenset(["good", "well", "right", "ok", "okay", "great", "myself", "safe"])
 # "dont think he is breathing": the negated belief reaches over one new subject.
 _BELIEF = frozenset(["think", "believe", "feel", "reckon", "guess"])
@@ -245,6 +247,9 @@ def negated_before(tokens: list[str], left: int, start: int) -> bool:
             crossed_subjects += 1
             if crossed_subjects > 1:
                 return False
+        if token in _STATE_WORDS:
+            # "I don't think I'm okay my chest hurts": the negation took "okay".
+            return False
     return False
 
 
@@ -454,12 +459,10 @@ def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
             if token == "case" and prev != "in":
                 continue
             return start - i <= 6
-        if token in ("what", "how") and tokens[i + 1 : i + 2] in (
-            ["do"],
-            ["should"],
-            ["would"],
-            ["to"],
-        ):
+        # "what should I do if she has a seizure"; "not sure what to do my husband collapsed"
+        # is panic, not a question about the future.
+        asks_what = token in ("what", "how") and tokens[i + 1 : i + 2] in _WHAT_NEXT
+        if asks_what and any(t in ("if", "when", "case") for t in tokens[i + 2 : start]):
             return True
         if token in _WORRY:
             # "worried about (her) having a stroke", "worried I could have a stroke": a fear

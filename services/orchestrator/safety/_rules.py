@@ -314,6 +314,11 @@ RULES: tuple[Rule, ...] = (
     Rule(C.OVERDOSE, "empty ~3 bottle/pack/box", also=("<PILL>",)),
     Rule(C.OVERDOSE, "bottle ~2 empty", also=("<INGEST_ANY>/take",)),
     Rule(C.OVERDOSE, "how ~1 many/much ~3 took/taken/swallowed/ate/drank"),
+    Rule(
+        C.OVERDOSE,
+        "took/taken/swallowed/popped ~2 all/every/whole ~2 of? ~1 them/one/lot",
+        also=("<PILL>",),
+    ),
     # Someone who took a drug and cannot be roused: poisoning whatever the amount.
     Rule(
         C.OVERDOSE,
@@ -458,6 +463,11 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "nobody/noone/one/anyone ~2 miss ~1 me", habit=False),
     Rule(
         C.SUICIDAL,
+        "dont/doesnt ~1 feel ~1 like ~4 alive/living/live/exist ~1 anymore?",
+        habit=False,
+    ),
+    Rule(
+        C.SUICIDAL,
         "jump/step/walk/throw ~3 in ~1 front ~1 of ~2 train/bus/car/truck/traffic",
         habit=False,
     ),
@@ -520,7 +530,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         C.UNRESPONSIVE,
         "not/isnt/wont/doesnt/wasnt ~1 respond/responsive/answer ~2 me?",
-        unless=("email/text/texts/message/messages/letter/call/calls/voicemail",),
+        unless=(
+            "respond/responding/answer/answering ~3 email/emails/text/texts/message/messages/"
+            "letter/letters/calls/voicemail/voicemails",
+        ),
     ),
     Rule(
         C.UNRESPONSIVE,

@@ -33,6 +33,10 @@ _JOINS = (
     (re.compile(r"\bwill not\b"), "wont"),
     (re.compile(r"\bai?nt\b"), "aint"),
     (re.compile(r"\b(?:(?:am|is|are|was|were|be) )?not able to\b"), "unable to"),
+    (
+        re.compile(r"\b(?:havent|hasnt|hadnt|wasnt|werent|isnt|arent|aint) (?:been )?able to\b"),
+        "unable to",
+    ),
     # "can't seem to get my words out", "can't really breathe": the ability is what is denied.
     (re.compile(r"\b(cant|couldnt) (?:seem to|really|quite|even|hardly|properly)\b"), r"\1"),
 )
