@@ -53,12 +53,12 @@ def _run_module(module: str, *args: str) -> str:
 
 def red_flags_section() -> str:
     """Emergency red flags on tests/corpus/red_flags: recall per category (with the right
-    script), false alarms per kind of hard negative, per style, for the dev, held-out and blind
-    splits (``python -m orchestrator.safety``)."""
+    script), false alarms per kind of hard negative, per style, for the dev, held-out and the
+    two blind splits (``python -m orchestrator.safety``)."""
     from servicekit.settings import PROJECT_ROOT
 
     corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
-    return _run_module("orchestrator.safety", str(corpus), "dev", "heldout", "blind")
+    return _run_module("orchestrator.safety", str(corpus), "dev", "heldout", "blind", "blind2")
 
 
 def intents_section() -> str:

@@ -1,5 +1,6 @@
 """``python -m orchestrator.safety CORPUS_DIR [SPLIT ...]``: the red-flag figures on the
-corpus (``dev.jsonl``, ``heldout.jsonl``); what ``frontdesk eval red_flags`` prints."""
+corpus (``dev.jsonl``, ``heldout.jsonl``, ``blind.jsonl``, ``blind2.jsonl``); what
+``frontdesk eval red_flags`` prints."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    corpus, splits = Path(argv[0]), argv[1:] or ["dev", "heldout"]
+    corpus, splits = Path(argv[0]), argv[1:] or ["dev", "heldout", "blind", "blind2"]
     detector = RedFlagDetector()
     reports = []
     for split in splits:

@@ -507,6 +507,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SEIZURE, "seize/convulse/fitting"),
     Rule(C.SEIZURE, "epileptic ~1 fit"),
     Rule(C.SEIZURE, "stiff ~5 jerk/jerking/shake/shaking/twitch/twitching"),
+    Rule(C.SEIZURE, "shake/shaking/jerk/jerking/twitch/twitching ~5 on ~1 the ~1 floor/ground"),
     Rule(C.SEIZURE, "jerk/jerking/shake/shaking ~5 stiff"),
     Rule(
         C.SEIZURE,
@@ -549,6 +550,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.UNRESPONSIVE, "faint/collapse", event=True),
     Rule(C.UNRESPONSIVE, "keel/keeled ~1 over"),
+    Rule(
+        C.UNRESPONSIVE,
+        "not/isnt/wont/stopped ~1 talk/talking/speak/speaking/answer ~2 me?",
+        also=("fall/fell/floor/ground/collapse/collapsed/hit/slump",),
+    ),
     Rule(C.UNRESPONSIVE, "wont/cant/couldnt/isnt/not ~1 come ~1 to/round/around"),
     Rule(C.UNRESPONSIVE, "out ~1 cold"),
     Rule(C.UNRESPONSIVE, "knock/knocked ~1 out/unconscious"),

@@ -19,7 +19,7 @@ from orchestrator.safety.evaluation import (
 )
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "red_flags"
-SPLITS = ("dev", "heldout", "blind")
+SPLITS = ("dev", "heldout", "blind", "blind2")
 MEDICAL = [c.value for c in Category if c is not Category.OTHER]
 
 
@@ -44,8 +44,9 @@ def test_heldout_meets_the_bar(detector: RedFlagDetector) -> None:
 
 def test_splits_are_by_style_and_large_enough() -> None:
     styles = {split: {e.style for e in load(split)} for split in SPLITS}
-    assert not styles["dev"] & styles["heldout"]
-    assert not styles["dev"] & styles["blind"] and not styles["heldout"] & styles["blind"]
+    for i, first in enumerate(SPLITS):
+        for second in SPLITS[i + 1 :]:
+            assert not styles[first] & styles[second], (first, second)
     everything = [e for split in SPLITS for e in load(split)]
     assert len({e.style for e in everything}) >= 10
     assert sum(e.red_flag for e in everything) >= 300
