@@ -45,6 +45,8 @@ class SchedulerSettings(ServiceSettings):
     scheduler_verify_max_failures_per_number: int = Field(default=5, ge=1)
     scheduler_verify_max_failures_per_patient: int = Field(default=5, ge=1)
     scheduler_verify_failure_window_seconds: int = Field(default=3600, gt=0)
+    # Per patient record the window is longer: guessing one person's birth date must be slow.
+    scheduler_verify_patient_failure_window_seconds: int = Field(default=86400, gt=0)
 
 
 class JetStreamSinks:
@@ -79,6 +81,9 @@ def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
             max_failures_per_number=settings.scheduler_verify_max_failures_per_number,
             max_failures_per_patient=settings.scheduler_verify_max_failures_per_patient,
             window=timedelta(seconds=settings.scheduler_verify_failure_window_seconds),
+            patient_window=timedelta(
+                seconds=settings.scheduler_verify_patient_failure_window_seconds
+            ),
         ),
         proof_ttl=timedelta(seconds=settings.scheduler_proof_ttl_seconds),
     )

@@ -151,7 +151,10 @@ class SchedulingService:
         number = number_counter(caller.clinic_id, caller_number) if caller_number else ""
         patients = [patient_counter(caller.clinic_id, p) for p in result.named]
         counts = await self._verifications.failure_counts(
-            [c for c in (number, *patients) if c], now - self._lockout.window
+            [number] if number else [], now - self._lockout.window
+        )
+        counts.update(
+            await self._verifications.failure_counts(patients, now - self._lockout.patient_window)
         )
         number_failures = counts.get(number, 0)
         patient_failures = max((counts.get(c, 0) for c in patients), default=0)
@@ -321,7 +324,7 @@ class SchedulingService:
         if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
             return
         self._purged_at = now
-        await self._verifications.purge(now, now - self._lockout.window)
+        await self._verifications.purge(now, now - self._lockout.longest_window)
 
     async def _audit(
         self,

@@ -98,18 +98,26 @@ class LockoutPolicy:
             per patient record only).
         max_failures_per_patient: per patient record whose name was said with a wrong date of
             birth (guessing one person's birth date from many numbers).
-        window: how far back failures count.
+        window: how far back failures per caller number count.
+        patient_window: how far back failures per patient record count. Longer than
+            ``window``: at 5 a day, guessing a birth date within even one year takes months,
+            where 5 an hour would take days.
     """
 
     max_failures_per_number: int = 5
     max_failures_per_patient: int = 5
     window: timedelta = timedelta(hours=1)
+    patient_window: timedelta = timedelta(hours=24)
 
     def __post_init__(self) -> None:
         if self.max_failures_per_number < 1 or self.max_failures_per_patient < 1:
             raise ValueError("the failure limits must be at least 1")
-        if self.window <= timedelta(0):
-            raise ValueError("the lockout window must be positive")
+        if self.window <= timedelta(0) or self.patient_window <= timedelta(0):
+            raise ValueError("the lockout windows must be positive")
+
+    @property
+    def longest_window(self) -> timedelta:
+        return max(self.window, self.patient_window)
 
     def refuses(self, number_failures: int, patient_failures: int) -> bool:
         """Whether an attempt is refused, given the failures already counted in the window

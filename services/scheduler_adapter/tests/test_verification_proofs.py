@@ -38,7 +38,7 @@ def servicer(
         events=RecordingEventSink(),
         clock=clock,
         seed_demo_data=True,
-        lockout=LockoutPolicy(3, 4, timedelta(minutes=30)),
+        lockout=LockoutPolicy(3, 4, timedelta(minutes=30), timedelta(hours=24)),
         proof_ttl=timedelta(minutes=20),
     )
     yield servicer
@@ -208,7 +208,11 @@ async def test_failures_per_patient_record_lock_out_across_numbers(
         await verify(servicer, "call-hidden", number="")
     # Other patients are not.
     assert (await verify(servicer, "call-james", "James Smith", "1975-07-14")).verified
-    clock.advance(minutes=31)
+    # The record stays locked for the patient window (a day), not the number window.
+    clock.advance(hours=23, minutes=59)
+    with pytest.raises(ResourceExhausted):
+        await verify(servicer, "call-next-day", number="+15550100201")
+    clock.advance(minutes=2)
     assert (await verify(servicer, "call-later")).verified
 
 
