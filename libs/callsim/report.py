@@ -19,17 +19,34 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
+def _per_call(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def table(results: Sequence[CallResult]) -> str:
-    """One line per call: scenario, run, PASS/FAIL, outcome, turns, median latency, first
+    """One line per call: scenario, run, PASS/FAIL, whether the end state is right, outcome
+    (``contained`` is containment), turns, misunderstanding turns, median latency, first
     failure."""
-    header = ["SCENARIO", "RUN", "RESULT", "OUTCOME", "TURNS", "P50", "PROBLEM"]
+    header = [
+        "SCENARIO",
+        "RUN",
+        "RESULT",
+        "END",
+        "OUTCOME",
+        "TURNS",
+        "MISUNDERSTOOD",
+        "P50",
+        "PROBLEM",
+    ]
     rows = [
         [
             r.scenario,
             str(r.run),
             "PASS" if r.passed else "FAIL",
+            "right" if r.end_state_right else "WRONG",
             r.outcome,
             str(sum(1 for t in r.turns if t.kind != "greeting")),
+            str(r.misunderstood_turns),
             _seconds(percentile(r.latencies, 50)),
             (r.failures[0] + (f" (+{len(r.failures) - 1} more)" if len(r.failures) > 1 else ""))
             if r.failures
@@ -51,6 +68,11 @@ def summary_text(summary: Summary) -> str:
         [
             f"calls: {summary.calls}, passed: {summary.passed}",
             f"task success: {_share(summary.task_success_rate)}",
+            f"right end state: {summary.end_state_right}/{summary.calls}"
+            f" ({_share(summary.end_state_rate)})",
+            f"misunderstanding turns: {summary.misunderstanding_turns}"
+            f" ({_per_call(summary.misunderstanding_per_call)} per call;"
+            f" {summary.misunderstood_twice} call(s) with two or more)",
             f"containment: {_share(summary.containment_rate)} (outcomes: {outcomes})",
             f"handoff completeness: {_share(summary.handoff_completeness)}"
             f" over {summary.handoffs} handoff(s)",

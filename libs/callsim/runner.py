@@ -38,6 +38,7 @@ from callsim.endstate import (
     handoff_problems,
 )
 from callsim.scenario import Scenario, Step
+from callsim.scoring import misunderstanding_turns
 
 # Assumed speaking rate, for Interrupt.duration_until_interrupt_ms.
 MS_PER_WORD = 350
@@ -78,11 +79,22 @@ class CallResult:
     end: dict[str, object] = field(default_factory=dict)
     handoff: HandoffFacts | None = None
     failures: list[str] = field(default_factory=list)
+    # The failures about what the call left behind (outcome, appointments, handoff, a call that
+    # broke), also in ``failures``; a wording expectation missed is not one of them.
+    end_state_problems: list[str] = field(default_factory=list)
     duration: float = 0.0
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    @property
+    def end_state_right(self) -> bool:
+        return not self.end_state_problems
+
+    @property
+    def misunderstood_turns(self) -> int:
+        return misunderstanding_turns([t.reply for t in self.turns if t.kind != "greeting"])
 
     @property
     def latencies(self) -> list[float]:
@@ -335,15 +347,21 @@ class Runner:
                 result.transfer = call.transfer
                 result.end = dict(call.end.data) if isinstance(call.end, EndInfo) else {}
                 if call.closed is not None and call.closed.error:
-                    result.failures.append(f"the call failed: {call.closed.error}")
+                    result.end_state_problems.append(f"the call failed: {call.closed.error}")
         except grpc.aio.AioRpcError as error:
-            result.failures.append(f"gateway: {error.code().name}: {error.details()}")
+            result.end_state_problems.append(f"gateway: {error.code().name}: {error.details()}")
         except (OSError, InvalidHandshake) as error:
-            result.failures.append(f"relay: {error}")
+            result.end_state_problems.append(f"relay: {error}")
         result.duration = time.monotonic() - started
-        result.failures += check_expectations(scenario, result)
+        result.failures += result.end_state_problems
+        expectations = check_expectations(scenario, result)
+        result.failures += expectations
+        result.end_state_problems += [p for p in expectations if p.startswith("outcome is ")]
         result.failures += problems
+        result.end_state_problems += problems
+        failures_before = len(result.failures)
         await self._check_end_state(scenario, result, before, handoff)
+        result.end_state_problems += result.failures[failures_before:]
         return result
 
     async def _check_end_state(

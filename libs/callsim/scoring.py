@@ -8,6 +8,11 @@ Definitions:
 - containment rate: calls whose outcome is ``contained`` / all calls;
 - handoff completeness: the mean ``completeness`` (0..1) of the handoff packets the calls created;
 - task success: calls that met every expectation of their scenario / all calls;
+- right end state: calls whose outcome, appointment changes and handoff (what the clinic's
+  database and queue hold afterwards) are what the scenario expects / all calls, whatever was
+  said on the way;
+- misunderstanding turns: assistant replies that say the caller was not understood (they open
+  with one of ``MISUNDERSTANDING_MARKERS``, the rules policy's re-ask wordings), per call;
 - turn latency: seconds from a final prompt sent to the first text token of its reply; p50,
   p95, p99 by linear interpolation between closest ranks (numpy's default "linear" method).
 """
@@ -20,9 +25,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# How the assistant says it did not understand (``orchestrator.rules``: the first miss, the
+# second with the keypad menu, the third's handoff line, an answer to a read-back that was not a
+# clear yes). A reply containing one of them is a misunderstanding turn.
+MISUNDERSTANDING_MARKERS = (
+    "didn't catch that",
+    "still not sure what you mean",
+    "having trouble understanding",
+    "booked anything yet",
+    "cancelled anything yet",
+    "moved anything yet",
+)
+
+
+def misunderstanding_turns(replies: Sequence[str]) -> int:
+    """How many replies say the caller was not understood."""
+    return sum(
+        1 for reply in replies if any(m in reply.casefold() for m in MISUNDERSTANDING_MARKERS)
+    )
+
 
 class Scored(Protocol):
     """What scoring reads from one call's result."""
+
+    @property
+    def end_state_right(self) -> bool: ...
+
+    @property
+    def misunderstood_turns(self) -> int: ...
 
     @property
     def outcome(self) -> str: ...
@@ -72,6 +102,11 @@ class Summary:
     latency_p50: float | None = None
     latency_p95: float | None = None
     latency_p99: float | None = None
+    end_state_right: int = 0
+    end_state_rate: float | None = None
+    misunderstanding_turns: int = 0
+    misunderstanding_per_call: float | None = None
+    misunderstood_twice: int = 0  # calls with two or more misunderstanding turns
 
 
 def summarize(results: Sequence[Scored]) -> Summary:
@@ -79,6 +114,8 @@ def summarize(results: Sequence[Scored]) -> Summary:
     completeness = [r.handoff_completeness for r in results if r.handoff_completeness is not None]
     latencies = [latency for result in results for latency in result.latencies]
     passed = sum(1 for result in results if result.passed)
+    right = sum(1 for result in results if result.end_state_right)
+    misses = [result.misunderstood_turns for result in results]
     return Summary(
         calls=len(results),
         passed=passed,
@@ -91,4 +128,9 @@ def summarize(results: Sequence[Scored]) -> Summary:
         latency_p50=percentile(latencies, 50),
         latency_p95=percentile(latencies, 95),
         latency_p99=percentile(latencies, 99),
+        end_state_right=right,
+        end_state_rate=rate(right, len(results)),
+        misunderstanding_turns=sum(misses),
+        misunderstanding_per_call=mean([float(m) for m in misses]),
+        misunderstood_twice=sum(1 for m in misses if m >= 2),
     )

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callsim.scoring import mean, percentile, rate, summarize
+from callsim.scoring import mean, misunderstanding_turns, percentile, rate, summarize
 
 values = st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), min_size=2, max_size=60)
 
@@ -53,6 +53,8 @@ class Result:
     passed: bool
     handoff_completeness: float | None = None
     latencies: list[float] = field(default_factory=list)
+    end_state_right: bool = True
+    misunderstood_turns: int = 0
 
 
 def test_summary_counts_outcomes_success_completeness_and_latency() -> None:
@@ -77,8 +79,38 @@ def test_summary_counts_outcomes_success_completeness_and_latency() -> None:
     assert summary.latency_p99 == pytest.approx(0.496)
 
 
+def test_summary_counts_right_end_states_and_misunderstandings_apart_from_task_success() -> None:
+    results = [
+        Result("contained", False, end_state_right=True, misunderstood_turns=1),
+        Result("handoff", True, end_state_right=True, misunderstood_turns=0),
+        Result("contained", False, end_state_right=False, misunderstood_turns=3),
+        Result("handoff", False, end_state_right=True, misunderstood_turns=2),
+    ]
+    summary = summarize(results)
+    assert summary.passed == 1 and summary.end_state_right == 3
+    assert summary.end_state_rate == pytest.approx(3 / 4)
+    assert summary.misunderstanding_turns == 6
+    assert summary.misunderstanding_per_call == pytest.approx(1.5)
+    assert summary.misunderstood_twice == 2
+
+
+@pytest.mark.parametrize(
+    ("replies", "count"),
+    [
+        (["Sorry, I didn't catch that. What day?", "Which one works for you?"], 1),
+        (["I'm sorry, I'm still not sure what you mean. Or press 1"], 1),
+        (["I haven't booked anything yet. I have you down for a checkup"], 1),
+        (["Of course. I haven't booked anything. You're welcome to call us back"], 0),
+        (["You're all set.", "Goodbye!"], 0),
+    ],
+)
+def test_misunderstanding_turns_are_the_re_ask_replies(replies: list[str], count: int) -> None:
+    assert misunderstanding_turns(replies) == count
+
+
 def test_summary_of_no_calls_has_no_figures() -> None:
     summary = summarize([])
     assert summary.calls == 0
     assert summary.task_success_rate is None and summary.containment_rate is None
     assert summary.handoff_completeness is None and summary.latency_p50 is None
+    assert summary.end_state_rate is None and summary.misunderstanding_per_call is None

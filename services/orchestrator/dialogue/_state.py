@@ -149,6 +149,7 @@ class Request:
     target: dict[str, Any] | None = None  # the existing appointment to move or cancel
     widen: int = 0  # 0 as asked, 1 any time, 2 any provider too
     taken: list[str] = field(default_factory=list)  # slot ids found taken meanwhile
+    retaking: bool = False  # the chosen slot was just taken: offer the nearest other one
     readback: str = ""  # what the caller is asked to agree to
     readback_unheard: bool = False  # the caller talked over it
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from orchestrator.understanding.intents import clauses, is_question
 from orchestrator.understanding.yes_no import classify
 
 Consent = Literal["yes", "no", "defer", "unsure"]
@@ -39,22 +38,54 @@ _DEFER = re.compile(
 )
 
 
+# Refusing the change itself, whatever else is said ("oh no no, please don't cancel it").
+_REFUSAL = re.compile(
+    r"\b(?:(?:dont|do not|please dont|not|never) (?:cancel|book|move|change|reschedule|do) "
+    r"(?:it|that|this|anything)|keep (?:it|that|my appointment|the appointment)|leave it|"
+    r"changed my mind|change my mind|on second thought|second thoughts|forget it|never ?mind|"
+    r"not (?:that|this) one|no no)\b"
+)
+_LEADING_FILLERS = re.compile(r"^(?:(?:oh|ah|um+|uh+|er+|well|so|hmm+)\s+)+")
+# A question: a question mark, a question word opening a clause, or an auxiliary before a
+# pronoun ("is it", "can you"); not any clause starting "is" ("yes, is good").
+_ASKS = re.compile(
+    r"(?:^|\b(?:and|but|so|yes|yeah|ok|okay|sure|wait|actually|um+|uh+)\s+)"
+    r"(?:what|whats|when|where|who|which|why|how|(?:is|are|was|will|would|can|could|do|does|did|"
+    r"should|shall|may) (?:it|that|this|there|he|she|they|you|i|we|the|a|an|my)\b)"
+)
+
+
 def _clean(text: str) -> str:
     lowered = text.lower().replace("\u2019", "'").replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9?]+", " ", lowered).split())
 
 
-def read_consent(text: str) -> Consent:
-    """See the module docstring."""
-    said = _clean(text)
-    answer = classify(text)
-    if _DEFER.search(said) and answer != "no":
+# The words for each change; a yes that names another change ("yes, please change it" to "shall
+# I cancel it?") agrees to something that was not read back.
+_ACTIONS = {
+    "book": re.compile(r"\b(?:book|schedule|make)\b"),
+    "cancel": re.compile(r"\b(?:cancel\w*|call off|delete|remove)\b"),
+    "reschedule": re.compile(r"\b(?:move|change|reschedul\w*|switch|push|rebook)\b"),
+}
+
+
+def read_consent(text: str, action: str = "") -> Consent:
+    """See the module docstring. ``action`` is the change read back ("book", "cancel",
+    "reschedule"); a yes that names only a different one is "unsure"."""
+    said = _LEADING_FILLERS.sub("", _clean(text))
+    if action in _ACTIONS:
+        others = [a for a, words in _ACTIONS.items() if a != action and words.search(said)]
+        if others and not _ACTIONS[action].search(said):
+            return "unsure"
+    answer = classify(said)
+    if _REFUSAL.search(said) or said.split()[:1] in (["no"], ["nope"], ["nah"]):
+        return "no"
+    if _DEFER.search(said):
         return "defer"
+    if "?" in said or _ASKS.search(said):
+        return "unsure"  # a question is never an answer, not even "wait, how long is it?"
     if answer == "no":
         return "no"
-    if answer != "yes":
-        return "unsure"
-    asks = "?" in said or any(is_question(clause) for clause in clauses(text))
-    if asks or _HEDGE.search(said) or _CONDITION.search(said):
+    if answer != "yes" or _HEDGE.search(said) or _CONDITION.search(said):
         return "unsure"
     return "yes"

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -87,6 +88,7 @@ from orchestrator.dialogue import (
 )
 from orchestrator.rules import ladder
 from orchestrator.rules.consent import read_consent
+from orchestrator.rules.names import after_repair, name_in, strip_lead_ins
 from orchestrator.rules.reasons import visit_type_for
 from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
 from orchestrator.rules.volunteered import read_volunteered
@@ -362,7 +364,7 @@ class RulesPolicy:
                     turn.note(f"out of scope: {topic.replace('_', ' ')}")
                     self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {heard!r}.")
                     return
-            if not text.strip():
+            if not re.search(r"\w", text):
                 # Only a greeting, or a name and date of birth before any request: kept; ask.
                 first = turn.caller_name.split()[0] if turn.caller_name else ""
                 turn.say(f"Thank you, {first}." if first else "Hello!", self._prompt(turn))
@@ -431,11 +433,15 @@ class RulesPolicy:
         again, never read as the wanted day); returns the rest of the text for the phase's
         own question (``rules.volunteered``)."""
         offered = read_volunteered(text, turn.clinic.local(turn.now).date())
-        if offered.name and not turn.caller_name:
-            turn.caller_name = offered.name
+        rest = offered.rest
+        name = offered.name or name_in(rest, turn.clinic)
+        if name is not None:
+            rest = _without_words(rest, name)
+        if name and not turn.caller_name:
+            turn.caller_name = name
         if offered.date_of_birth and not turn.verified_patient_id:
             turn.volunteered.date_of_birth = offered.date_of_birth.isoformat()
-        return offered.rest
+        return rest
 
     def _info_question(self, turn: _Turn, text: str) -> bool:
         """A question about hours or an FAQ topic, asked while booking details are collected."""
@@ -512,6 +518,9 @@ class RulesPolicy:
             self._start(turn, intent or "", text)
             return True
         if turn.phase == Phase.ANYTHING_ELSE and intent is None and faq is None:
+            if _closes(text) and not visit_type_for(text, turn.clinic):
+                self._goodbye(turn)  # "that will be all, thank you": nothing more is asked
+                return True
             answer = classify(text)
             if answer == "no":
                 self._goodbye(turn)
@@ -615,10 +624,20 @@ class RulesPolicy:
     # --- identity -----------------------------------------------------------------------
 
     def _on_name(self, turn: _Turn, text: str) -> bool:
+        text = strip_lead_ins(text)
         born = parse_dob(text, turn.clinic.local(turn.now).date())
         # "john smith, born march third 1980": the name is before the date
         said = name_before_date(text) if born is not None else text
-        name = parse_name(said)
+        name = parse_name(said) or name_in(said, turn.clinic)
+        if name is None and born is not None and not said.strip():
+            # A date of birth before the name (or to correct the one that did not match):
+            # kept, and checked with the name already given, or the name asked for.
+            if turn.caller_name and turn.verify_failures:
+                self._verify(turn, born)
+                return True
+            turn.volunteered.date_of_birth = born.isoformat()
+            turn.say("Thank you. And the patient's first and last name, please?")
+            return True
         if name is None:
             # Only one name word: a first name to keep while asking for the last name, or the
             # last name that completes the first name given just before.
@@ -643,7 +662,9 @@ class RulesPolicy:
         return True
 
     def _on_dob(self, turn: _Turn, text: str) -> bool:
-        born = parse_dob(text, turn.clinic.local(turn.now).date())
+        today = turn.clinic.local(turn.now).date()
+        # "April eleventh, sorry, April eleventh 1971": the date after the correction.
+        born = parse_dob(after_repair(text), today) or parse_dob(text, today)
         if born is None:
             return False
         self._verify(turn, born)
@@ -686,7 +707,13 @@ class RulesPolicy:
         """Appointment type, provider and preferred time named in ``text``; True if any."""
         found = False
         if types:
-            code = visit_type_for(text, turn.clinic)
+            # A visit type already settled changes only when another is named outright, not
+            # on a symptom word said in passing ("I'll be driving her").
+            code = (
+                catalog.match_appointment_type(text, turn.clinic)
+                if turn.req.visit_type
+                else visit_type_for(text, turn.clinic)
+            )
             if code:
                 turn.req.visit_type = code
                 found = True
@@ -781,6 +808,11 @@ class RulesPolicy:
     def _on_slots(self, turn: _Turn, slots: list[SlotOption]) -> None:
         taken = set(turn.req.taken)
         offers = [slot_data(s) for s in slots if s.slot_id not in taken][:OFFER_COUNT]
+        if offers and turn.req.retaking:
+            # The caller had chosen; one alternative, the nearest, is easier to agree to
+            # than a new list.
+            offers = offers[:1]
+        turn.req.retaking = False
         if offers:
             turn.req.offers = offers
             turn.note(f"offered {len(offers)} slot(s)")
@@ -899,7 +931,7 @@ class RulesPolicy:
         """The answer to the read-back: only a plain yes commits (``rules.consent``); anything
         hedged, conditional or questioning is not understood as consent (the ladder then says
         nothing has changed and reads it back again)."""
-        consent = read_consent(text)
+        consent = read_consent(text, turn.intent)
         if consent == "yes":
             if turn.req.readback_unheard:
                 turn.req.readback_unheard = False
@@ -921,6 +953,16 @@ class RulesPolicy:
             if consent == "no":
                 turn.note("the caller decided not to cancel")
                 turn.say("Okay, I won't cancel it.", self._anything_else(turn))
+                return True
+            if parse_preference(text, turn.now, turn.zone) is not None:
+                # A day named in answer to "shall I cancel it?" asks to move it instead.
+                turn.intent = "reschedule"
+                turn.tried("reschedule")
+                target = turn.target()
+                turn.req.visit_type = target["slot"]["appointment_type"]
+                turn.req.provider = str(target["slot"].get("provider_id", ""))
+                self._collect_booking_details(turn, text, types=False)
+                self._find(turn, "I won't cancel it. Let me look for a new time instead.")
                 return True
             return False
         if self._collect_booking_details(turn, text, types=turn.intent == "book"):
@@ -1305,6 +1347,7 @@ class RulesPolicy:
             if chosen:
                 turn.req.taken.append(chosen["slot_id"])
             turn.req.hold_id = ""
+            turn.req.retaking = True
             turn.note("the chosen slot was taken")
             self._find(turn, "I'm sorry, that time was just taken. Let me find other times.")
             return
@@ -1333,6 +1376,24 @@ def _request_intent(text: str, clinic: Clinic, faq_matched: bool) -> str | None:
     if intent is None and not faq_matched and visit_type_for(text, clinic):
         return "book"  # a reason for a visit ("my knee hurts") is a request for one
     return intent
+
+
+_CLOSING = re.compile(
+    r"\b(?:thank|thanks|thankyou|cheers|bye|by|goodbye|all|done|finished|everything|nothing|"
+    r"its all|is all|that will be|thatll be)\b"
+)
+
+
+def _closes(text: str) -> bool:
+    """ "That will be all, thank you", "is all, thanks", "thanks by": an answer to "anything
+    else?" that asks for nothing (the caller's request words are checked before this)."""
+    return _CLOSING.search(catalog.normalise(text)) is not None
+
+
+def _without_words(text: str, name: str) -> str:
+    """``text`` without the words of ``name`` (any case), so they are not read as a request."""
+    words = {w.lower() for w in name.split()}
+    return " ".join(w for w in text.split() if w.strip(",.;:!?").lower() not in words)
 
 
 def _rejects(text: str) -> bool:

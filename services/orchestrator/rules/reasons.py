@@ -30,7 +30,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "vaccine",
         re.compile(
             r"\b(?:shots?|jabs?|vaccines?|vaccinations?|vaccinated|immuni[sz]\w*|boosters?|"
-            r"tetanus|flu ?shot|covid ?shot|inoculat\w*)\b"
+            r"tetanus|flu ?shot|covid ?shot|inoculat\w*|injections?)\b"
         ),
     ),
     (
@@ -67,10 +67,13 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_CONTRACTIONS = re.compile(r"\b(i|you|he|she|we|they|it)[\u2019']ll\b", re.IGNORECASE)
+
+
 def reason_kind(text: str) -> str | None:
     """The generic kind of visit a reason points to ("sick", "vaccine", "follow up",
     "checkup"), or None."""
-    said = catalog.normalise(text)
+    said = catalog.normalise(_CONTRACTIONS.sub(r"\1 will", text))  # "i'll" is not "ill"
     for kind, pattern in _KINDS:
         if pattern.search(said):
             return kind
@@ -78,9 +81,13 @@ def reason_kind(text: str) -> str | None:
 
 
 def visit_type_for(text: str, clinic: Clinic) -> str | None:
-    """The clinic's appointment type code for the visit the text names or describes."""
+    """The clinic's appointment type code for the visit the text names or describes. A
+    purpose (a shot, a follow-up, a checkup) outranks a symptom word among the clinic's
+    synonyms: "my flu jab" is a vaccination even where "flu" means a sick visit."""
     code = catalog.match_appointment_type(text, clinic)
-    if code:
-        return code
     kind = reason_kind(text)
-    return catalog.match_appointment_type(kind, clinic) if kind else None
+    reasoned = catalog.match_appointment_type(kind, clinic) if kind else None
+    sick = catalog.match_appointment_type("sick", clinic)
+    if reasoned and kind != "sick" and (code is None or code == sick):
+        return reasoned
+    return code or reasoned

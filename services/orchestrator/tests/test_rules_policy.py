@@ -327,7 +327,7 @@ def test_single_offer_accepted_with_yes_and_ambiguous_yes_asks_which() -> None:
     assert call.say("yeah that works") == (ToolHoldSlot("s1"),)
 
 
-def test_slot_taken_race_offers_alternatives_without_the_taken_slot() -> None:
+def test_slot_taken_race_offers_the_nearest_alternative_without_the_taken_slot() -> None:
     call = Call()
     call.verify("book a checkup next tuesday")
     call.result("ToolFindSlots", TUESDAY_SLOTS)
@@ -342,13 +342,21 @@ def test_slot_taken_race_offers_alternatives_without_the_taken_slot() -> None:
     actions = call.result(
         "ToolFindSlots", (*TUESDAY_SLOTS, slot("s4", "dr-patel", "checkup", 18, 9))
     )
-    assert [o["slot_id"] for o in call.state.request.offers] == ["s2", "s3", "s4"]
-    assert "2:30 PM" not in spoken(actions)
+    # The caller had chosen: one alternative, the nearest, to say yes or no to.
+    assert [o["slot_id"] for o in call.state.request.offers] == ["s2"]
+    assert "2:30 PM" not in spoken(actions) and "Would that work for you?" in spoken(actions)
     # The hold can fail the same way.
-    call.say("the first one")
+    call.say("yes")
     actions = call.result("ToolHoldSlot", error="FAILED_PRECONDITION")
     assert isinstance(last(actions), ToolFindSlots)
     assert call.state.request.taken == ["s1", "s2"]
+    call.result("ToolFindSlots", (*TUESDAY_SLOTS, slot("s4", "dr-patel", "checkup", 18, 9)))
+    assert [o["slot_id"] for o in call.state.request.offers] == ["s3"]
+    # Asking for other times lists them again, as many as there are.
+    call.say("none of those")
+    call.say("wednesday")
+    call.result("ToolFindSlots", (*TUESDAY_SLOTS, slot("s4", "dr-patel", "checkup", 18, 9)))
+    assert [o["slot_id"] for o in call.state.request.offers] == ["s3", "s4"]
 
 
 def test_declined_read_back_asks_what_to_change_and_a_new_time_in_the_no_searches() -> None:

@@ -103,7 +103,9 @@ _NEXT_WEEK = re.compile(r"\bnext week\b")
 _THIS_WEEK = re.compile(
     r"\b(?:this week|later this week|rest of (?:the|this) week|end of the week)\b"
 )
-_WEEK_AFTER = re.compile(r"\b(?:the )?week after next\b")
+_WEEK_AFTER = re.compile(
+    r"\b(?:the )?week after next\b|(?<=day )after next\b"
+)  # "friday after next"
 _DAY_OF_MONTH = re.compile(r"\b(?:the )?(\d{1,2})(?:st|nd|rd|th)\b")
 _DATE_WORDS = frozenset(
     {*WEEKDAYS, *MONTHS, "next", "this", "tomorrow", "today", "day", "after", "in", "week",
