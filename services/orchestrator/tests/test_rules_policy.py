@@ -1611,3 +1611,93 @@ def test_a_reason_alone_is_a_request_for_a_visit() -> None:
     call.start()
     call.say("hi um my back has been killing me since saturday")
     assert call.state.intent == "book" and call.state.request.visit_type == "sick-visit"
+
+
+def test_a_closing_answer_to_anything_else_ends_the_call() -> None:
+    for said in ("That will be all, thank you.", "is all, thanks", "thanks by"):
+        call = Call()
+        call.start()
+        call.say("what are your hours")
+        actions = call.say(said)
+        assert isinstance(last(actions), EndCall) and call.state.outcome == "contained"
+
+
+def test_a_birth_date_given_before_the_name_is_kept() -> None:
+    call = Call()
+    call.start()
+    call.say("i need to book an appointment")
+    actions = call.say("March third nineteen eighty")
+    assert "first and last name" in spoken(actions) and call.state.misunderstood == 0
+    actions = call.say("Jane Doe")
+    assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))
+
+
+def test_a_corrected_birth_date_is_read_after_the_correction() -> None:
+    call = Call()
+    call.start()
+    call.say("i need to book an appointment")
+    call.say("Jane Doe")
+    actions = call.say("March fourth, sorry, March third nineteen eighty")
+    assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))
+
+
+def test_after_a_failed_check_a_new_birth_date_is_checked_with_the_same_name() -> None:
+    call = Call()
+    call.start()
+    call.say("i need to book an appointment")
+    call.say("Jane Doe")
+    call.say("March fourth nineteen eighty")
+    call.result("ToolVerifyIdentity", VerifiedIdentity(False))
+    actions = call.say("March third nineteen eighty, I said the wrong day")
+    assert last(actions) == ToolVerifyIdentity("Jane Doe", date(1980, 3, 3))
+
+
+def test_a_name_in_running_speech_is_kept_and_not_asked_for_again() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("hi this is Jane Doe I wanted to cancel my appointment")
+    assert call.state.caller_name == "Jane Doe" and call.state.phase == "ask_dob"
+    assert "first and last name" not in spoken(actions)
+
+
+def test_a_providers_name_is_not_taken_for_the_callers() -> None:
+    call = Call()
+    call.start()
+    call.say("I'd like a checkup with Dr. Priya Patel")
+    assert call.state.caller_name == "" and call.state.phase == "ask_name"
+
+
+@pytest.mark.parametrize("reply", ["Yes, please change it.", "yes move it to friday"])
+def test_a_yes_to_another_change_than_the_one_read_back_is_not_consent(reply: str) -> None:
+    call = Call()
+    call.verify("i have to cancel my appointment")
+    call.result("ToolListAppointments", APPOINTMENTS[:1])
+    actions = call.say(reply)
+    assert not any(isinstance(a, ToolCancel) for a in actions)
+
+
+def test_a_day_named_at_a_cancel_read_back_moves_the_appointment_instead() -> None:
+    call = Call()
+    call.verify("i have to cancel my appointment")
+    call.result("ToolListAppointments", APPOINTMENTS[:1])
+    actions = call.say("next week wednesday in the afternoon")
+    tool = last(actions)
+    assert isinstance(tool, ToolFindSlots) and not any(isinstance(a, ToolCancel) for a in actions)
+    assert call.state.intent == "reschedule" and tool.provider_id == "dr-patel"
+    assert tool.part_of_day == "afternoon" and "won't cancel" in spoken(actions)
+
+
+def test_a_question_at_the_read_back_is_neither_yes_nor_no() -> None:
+    call = Call()
+    _to_confirm(call)
+    actions = call.say("wait, how long does it take?")
+    assert call.state.phase == "confirm" and "I haven't booked anything yet" in spoken(actions)
+    assert isinstance(last(call.say("okay, yes, book it")), ToolBook)
+
+
+def test_a_symptom_word_said_in_passing_does_not_change_the_visit_type() -> None:
+    call = Call()
+    call.verify("I'd like a flu jab for my mother")
+    assert call.state.request.visit_type == "vaccination"
+    call.say("next tuesday morning, I'll be driving her")
+    assert call.state.request.visit_type == "vaccination"
