@@ -48,10 +48,30 @@ def strip_lead_ins(text: str) -> str:
     return _LEAD_INS.sub("", text).strip()
 
 
+# What marks a span as the caller's (or patient's) name rather than words the PHI engine
+# redacts to be safe: a cue before it, a cue after it, or the capitals a transcript gives names.
+_CUE_BEFORE = re.compile(
+    r"(?:this is|it is|its|i am|im|name is|names|name|patient is|for my \w+|my \w+ is|"
+    r"calling for|on behalf of|behalf of my \w+|for|about)\s*$"
+)
+_CUE_AFTER = re.compile(r"^\s*(?:here|calling|speaking)\b")
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    before = " ".join(re.findall(r"[a-z]+", text[:start].lower().replace("'", "")))
+    if _CUE_BEFORE.search(before):
+        return True
+    if _CUE_AFTER.match(text[end:].lower()):
+        return True
+    words = text[start:end].split()
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
 def name_in(text: str, clinic: Clinic) -> str | None:
-    """The first person's full name in ``text`` that is not a provider's; None if none."""
+    """The first person's full name in ``text`` that is not a provider's, said with a cue
+    ("this is", "my father,", "... here") or written with capitals; None if none."""
     for span in phi.detect(text):
-        if span.entity is not phi.Entity.NAME:
+        if span.entity is not phi.Entity.NAME or not _cued(text, span.start, span.end):
             continue
         said = text[span.start : span.end]
         before = re.findall(r"[a-z]+", text[: span.start].lower())
