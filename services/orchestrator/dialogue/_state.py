@@ -152,6 +152,7 @@ class Request:
     retaking: bool = False  # the chosen slot was just taken: offer the nearest other one
     readback: str = ""  # what the caller is asked to agree to
     readback_unheard: bool = False  # the caller talked over it
+    means_made: bool = False  # "cancel that": the request is about the appointment just made
 
 
 @dataclass
@@ -206,6 +207,7 @@ class DialogueState:
     first_name: str = ""  # a first name given alone, while the last name is asked for
     notes: tuple[str, ...] = ()  # what happened, for the handoff summary (last few)
     identity_check: str = ""  # verified | failed | incomplete | not_attempted (at handoff)
+    made: dict[str, Any] | None = None  # the appointment this call last booked or moved
 
     def to_json(self) -> str:
         return _ADAPTER.dump_json(self).decode()

@@ -105,6 +105,7 @@ from orchestrator.understanding.identity import (
 from orchestrator.understanding.intents import (
     APPOINTMENT_INTENTS,
     asks_about_hours,
+    classify_intent,
     clauses,
     detect_intent,
     is_goodbye,
@@ -127,6 +128,8 @@ IDENTITY_PHASES = frozenset({Phase.ASK_NAME, Phase.ASK_DOB})
 YES_NO_PHASES = frozenset(
     {Phase.CONFIRM, Phase.ANYTHING_ELSE, Phase.OFFER_BOOK, Phase.OFFER_HANDOFF}
 )
+# Phases where the caller says what they want (a request for a person is one of those answers).
+TALK_PHASES = frozenset({Phase.INTENT, Phase.ANYTHING_ELSE})
 # Phases whose answers may name days and times: a question about the hours is not one of them.
 DETAIL_PHASES = frozenset(
     {Phase.ASK_TYPE, Phase.ASK_TIME, Phase.OFFER, Phase.CONFIRM, Phase.OFFER_HANDOFF}
@@ -203,6 +206,7 @@ class _Turn:
         self.first_name = state.first_name
         self.notes = list(state.notes)
         self.identity_check = state.identity_check
+        self.made: dict[str, Any] | None = copy.deepcopy(state.made)
         self.actions: list[Action] = []
 
     @property
@@ -252,6 +256,7 @@ class _Turn:
             first_name=self.first_name,
             notes=tuple(self.notes[-NOTES_LIMIT:]),
             identity_check=self.identity_check,
+            made=self.made,
         )
         return Step(state, tuple(self.actions))
 
@@ -364,6 +369,10 @@ class RulesPolicy:
                     turn.note(f"out of scope: {topic.replace('_', ' ')}")
                     self._handoff(turn, "out_of_scope", "routine", f"The caller asked: {heard!r}.")
                     return
+            if turn.phase in TALK_PHASES and classify_intent(heard).intent == "human":
+                # "I'd be grateful if I could speak with a member of your staff"
+                self._handoff(turn, "caller_request", "routine", "")
+                return
             if not re.search(r"\w", text):
                 # Only a greeting, or a name and date of birth before any request: kept; ask.
                 first = turn.caller_name.split()[0] if turn.caller_name else ""
@@ -559,7 +568,11 @@ class RulesPolicy:
         if is_repeat_request(text):
             turn.say(self._prompt(turn))
             return True
-        if intent == "goodbye" or is_goodbye(text):
+        if (intent == "goodbye" or is_goodbye(text)) and (
+            turn.phase is not Phase.CONFIRM or _BYE.search(catalog.normalise(text))
+        ):
+            # At the read-back only a real goodbye ends the call: "yes, thank you so much"
+            # is an answer to it, never a reason to drop what was read back.
             self._goodbye(turn)
             return True
         if in_flow and is_stop(text):
@@ -587,6 +600,9 @@ class RulesPolicy:
         self._clear_flow(turn)
         turn.intent = intent
         turn.tried(intent)
+        turn.req.means_made = (
+            bool(turn.made) and _REFERS_BACK.search(catalog.normalise(text)) is not None
+        )
         if intent in ("book", "reschedule"):
             self._collect_booking_details(turn, text, types=intent == "book")
         if not turn.verified_patient_id:
@@ -931,7 +947,8 @@ class RulesPolicy:
         """The answer to the read-back: only a plain yes commits (``rules.consent``); anything
         hedged, conditional or questioning is not understood as consent (the ladder then says
         nothing has changed and reads it back again)."""
-        consent = read_consent(text, turn.intent)
+        heard = f"{turn.req.readback} {self._confirm_question(turn)}"
+        consent = read_consent(text, turn.intent, heard)
         if consent == "yes":
             if turn.req.readback_unheard:
                 turn.req.readback_unheard = False
@@ -1017,6 +1034,7 @@ class RulesPolicy:
         else:
             line = f"You're all set. Your {kind} is booked for {slot}."
             turn.note("booked the appointment")
+        turn.made = None if turn.intent == "cancel" else done
         self._clear_flow(turn)
         turn.say(line, self._anything_else(turn))
 
@@ -1041,6 +1059,12 @@ class RulesPolicy:
             read = [speech.say_appointment(a, turn.clinic) for a in listed]
             read = [line[0].upper() + line[1:] for line in read]
             turn.say(f"You have {count}. {'. '.join(read)}.", self._anything_else(turn))
+            return
+        made = [
+            a for a in listed if turn.made and a["appointment_id"] == turn.made["appointment_id"]
+        ]
+        if turn.req.means_made and made:
+            self._target(turn, made[0])  # "cancel that": the one just booked in this call
             return
         if len(listed) == 1:
             self._target(turn, listed[0])
@@ -1381,6 +1405,13 @@ def _request_intent(text: str, clinic: Clinic, faq_matched: bool) -> str | None:
 _CLOSING = re.compile(
     r"\b(?:thank|thanks|thankyou|cheers|bye|by|goodbye|all|done|finished|everything|nothing|"
     r"its all|is all|that will be|thatll be)\b"
+)
+
+
+_BYE = re.compile(r"\b(?:bye|goodbye|good bye|hang up|gotta go|got to go)\b")
+# "cancel that", "move the one I just booked": the appointment made earlier in this call.
+_REFERS_BACK = re.compile(
+    r"\b(?:that|it|this|the one|just|same)\b(?!.*\b(?:other|another|different|older)\b)"
 )
 
 

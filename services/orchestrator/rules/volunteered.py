@@ -4,11 +4,11 @@
 checkup next tuesday", today)`` -> ``Offered(name="Jane Doe", date_of_birth=date(1980, 3, 3),
 rest="i need a checkup next tuesday")``.
 
-``rest`` is what the slot readers see: the greeting ("good morning" is not a morning preference)
-and the date of birth (not the wanted appointment date) taken out. A date counts as a date of
-birth when a cue says so ("born", "date of birth", "dob", "birthday") or when its year is past;
-an appointment is never wanted in the past. The name is read only where it is explicit: an
-introduction ("my name is", "this is ... calling") or the words just before the date of birth.
+``rest`` is what is left for the phase's own question: the greeting and the date of birth
+(found by ``understanding.dates.find_birth_date``: a full date in the past, never a wanted
+appointment date) taken out, with the cue that led into it ("date of birth is"). The name is
+read only where it is explicit: an introduction ("my name is", "this is ... calling") or the
+words just before the date of birth.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from orchestrator.understanding.dates import find_birth_date
 from orchestrator.understanding.identity import (
-    MONTHS,
     introduced_name,
     name_before_date,
     parse_dob,
     parse_name,
 )
-from orchestrator.understanding.numbers import is_number_word
 
 _FILLERS = r"(?:hi|hello|hey|hiya|oh|um+|uh+|er+|yes|yeah|yep|well|and|ok|okay|there|so)"
 _GREETING = re.compile(
@@ -35,18 +34,6 @@ _GREETING = re.compile(
 _DOB_CUE = re.compile(
     r"\b(?:date of birth|birth ?date|birthday|dob|d o b|born(?: on| in)?)\b", re.IGNORECASE
 )
-# The year that ends a spoken or written date of birth.
-_YEAR_WORDS = (
-    r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|oh|o)"
-)
-_YEAR = re.compile(
-    r"\b(?:(?:19|20)\d\d|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2})\b"
-    rf"|\b(?:nineteen|two thousand(?: and)?)(?:[ -]{_YEAR_WORDS}){{0,2}}"
-    r"(?:[ -](?:one|two|three|four|five|six|seven|eight|nine))?\b",
-    re.IGNORECASE,
-)
-_DATE_WORDS = frozenset(["of", "the", "on", "st", "nd", "rd", "th", "and"])
 
 
 @dataclass(frozen=True)
@@ -61,41 +48,19 @@ def strip_greeting(text: str) -> str:
     return _GREETING.sub(" ", text).strip()
 
 
-def _dob_span(text: str) -> tuple[int, int] | None:
-    """Where the date of birth is in ``text``: from its cue or first date word to its year."""
-    for year in _YEAR.finditer(text):
-        cue = None
-        for found in _DOB_CUE.finditer(text[: year.start()]):
-            cue = found
-        if cue is not None and len(text[cue.end() : year.start()].split()) <= 6:
-            return cue.start(), year.end()
-        # No cue: walk back over the day and month words before the year.
-        start = year.start()
-        for word in reversed(list(re.finditer(r"[\w']+", text[: year.start()]))):
-            token = word.group().lower()
-            if (
-                token in MONTHS
-                or token in _DATE_WORDS
-                or is_number_word(token)
-                or token[0].isdigit()
-            ):
-                start = word.start()
-                continue
-            break
-        return start, year.end()
-    return None
-
-
 def read_volunteered(text: str, today: date) -> Offered:
     """See the module docstring."""
     rest = strip_greeting(text)
-    span = _dob_span(rest)
+    found = find_birth_date(rest, today)
+    span = found.span if found else None
+    # A year alone ("born in 1980") is no date to check a record with.
     born = parse_dob(rest[span[0] : span[1]], today) if span else None
-    if born is not None and span is not None:
-        cued = _DOB_CUE.search(rest[span[0] : span[1]]) is not None
-        if not cued and born.year >= today.year:
-            born = None  # "march 3rd 2026" is an appointment date, not a birth date
     name = introduced_name(rest)
+    if span is not None:
+        cues = list(_DOB_CUE.finditer(rest[: span[0]]))
+        cue = cues[-1] if cues else None
+        if cue is not None and len(rest[cue.end() : span[0]].split()) <= 3:
+            span = (cue.start(), span[1])  # "date of birth is" goes with the date
     if born is not None and span is not None:
         if name is None:
             before = name_before_date(_DOB_CUE.sub(" ", rest[: span[0]]))

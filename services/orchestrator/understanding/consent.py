@@ -51,7 +51,7 @@ _CONDITION = re.compile(
 _QUESTION = re.compile(
     r"\?|(?:^|\b(?:and|so|but|or|ok|okay|sure|yes|yeah)\s+)(?:what|whats|when|where|who|whos|"
     r"which|how|why|is|isnt|are|arent|can|could|would|will|do|does|did|should|shall|may)\b"
-    r"(?!\s+(?:it|that)\s*$)|\bor\b"
+    r"(?!\s+(?:it|that|good|fine|correct|ok|okay|right|perfect)\s*$)|\bor\b"  # "yes, is good"
 )
 _REFUSAL = re.compile(
     r"\b(?:no|nope|nah|negative|dont|do not|not|wrong|incorrect|never ?mind|cancel that|"
@@ -87,7 +87,7 @@ _ALLOWED = frozenset(
     september october november december first second third fourth fifth sixth seventh eighth
     ninth tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth
     eighteenth nineteenth twentieth twenty thirtieth one two three four five six seven eight
-    nine ten eleven twelve
+    nine ten eleven twelve sorry ever
         """,
     )
 )
