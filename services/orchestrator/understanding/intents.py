@@ -35,6 +35,7 @@ INTENTS: tuple[str, ...] = (
 )  # fmt: skip
 CONFIDENT = 0.50  # the model's label wins over the keyword rules at or above this probability
 PLAUSIBLE = 0.40  # below this, and with no rule, the utterance names no intent ("other")
+UNKNOWN_WORDS_SURE = 0.6  # a label read from character grams alone (no known word) needs this
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,19 @@ class IntentResult:
 
 
 _RESCHEDULE = re.compile(
-    r"\b(?:re ?schedul\w*|re ?book\w*|move (?:my|the|it|our|his|her)|change (?:my|the|it|our|his|"
-    r"her) (?:appointment|visit|time|date|day)|different (?:time|day|date)|push (?:it|my|the) "
-    r"(?:back|out)|postpone|cancel and (?:book|make|schedule)|another (?:time|day) for my)\b"
+    r"\b(?:re ?schedul\w*|re ?book\w*|re ?arrang\w*|move (?:my|the|it|our|his|her)|"
+    r"change (?:my|the|it|our|his|her) (?:appointment|visit|time|date|day)|"
+    r"(?:different|new|another|later|earlier) (?:time|day|date|slot)|push (?:it|my|the) "
+    r"(?:back|out)|postpone|cancel and (?:book|make|schedule)|another (?:time|day) for my|"
+    r"(?:have|get) (?:it|my appointment|the appointment) moved|brought forward|bump (?:it|my))\b"
 )
 _CANCEL = re.compile(
     r"\b(?:cancel\w*|call off|(?:cant|cannot|wont|will not|not going to|not gonna) "
     r"(?:make it|come|be able to (?:make|come))|"
+    r"(?:wont|will not|shant|shall not|not|wont be|will not be|not be) coming(?: in)?|"
+    r"take (?:me|my name|him|her|us) off|(?:scratch|scrap|drop|kill|withdraw|bail on|remove)"
+    r" (?:my|the|our|his|her|that|this) (?:appointment|visit|booking)|"
+    r"no longer (?:need|want|require)|"
     r"(?:dont|do not|no longer|wont|will not|doesnt|does not) (?:need|want|require) "
     r"(?:my|the|that|this|our|his|her|their) (?:appointment|visit)s?)\b"
 )
@@ -62,6 +69,8 @@ _LIST = re.compile(
     r"(?:appointment|visit)|(?:do|did) i have (?:an |any )?(?:appointments?|visits?)|"
     r"(?:what|which|list|check|verify|review) (?:are )?(?:my |the )?(?:appointments|appointment|"
     r"visits)|my upcoming|what time is my|appointment (?:is )?confirmed|calling to confirm|"
+    r"when (?:am i|do i|should i) (?:due|supposed|booked|coming|come)|what (?:day|time) is my|"
+    r"lost (?:the|my|that) (?:little )?(?:card|reminder)|am i (?:still )?(?:booked|on)|"
     r"(?:do|did) i have (?:any|anything|something) (?:coming up|booked|scheduled))\b"
 )
 _BOOK = re.compile(
@@ -72,14 +81,16 @@ _BOOK = re.compile(
     r"(?:(?!(?:my|your|the|his|her|our|their) )[a-z]+ )?"
     r"(?:appointment|visit|checkup|check up|physical)|see (?:a |the |my )?(?:dr|doctor|nurse|"
     r"provider|someone about|somebody about)|come in|get in|new appointment|an appointment|"
-    r"appointment for)\b"
+    r"appointment for|next (?:available|opening)|soonest|squeeze (?:me|us|him|her) in|"
+    r"arrange (?:an|a)|fit (?:me|us|him|her) in)\b"
 )
 _HOURS = re.compile(
     r"\b(?:hours|open|opening|close|closing|closed|what time do you|when do you|are you open)\b"
 )
 _ADDRESS = re.compile(
     r"\b(?:address|where are you|where is the (?:clinic|office)|located|location|directions|"
-    r"how do i get there|where do i go|where you are|what street|which street)\b"
+    r"how do i get there|where do i go|where you are|what street|which street|get there|"
+    r"cross street|which (?:building|floor|suite|entrance))\b"
 )
 _GOODBYE = re.compile(
     r"\b(?:bye|goodbye|good bye|thats all|that is all|thats it|that is it|nothing else|"
@@ -97,8 +108,10 @@ _POLICY = re.compile(
     r"missed?(?: appointment)?) (?:fee|charge|penalty)s?|(?:fee|charge|penalty) (?:for|if) "
     r"(?:i |you )?(?:cancel\w*|miss\w*|no show|dont show)|(?:will|would|do|does) (?:i|you|they) "
     r"(?:be |get )?(?:charged?|pay)\w* (?:if|for) (?:i |you )?(?:cancel\w*|miss\w*)|"
-    r"what happens if i (?:cancel|miss)\w*|charge (?:for|if) (?:no shows?|cancel\w*))\b"
+    r"what happens if i (?:cancel|miss)\w*|charge (?:for|if) (?:no shows?|cancel\w*)|"
+    r"(?:will|would|do|does) (?:i|you|they) (?:be |get )?charg\w*|is there a (?:fee|charge))\b"
 )
+_REBOOK = re.compile(r"\bcancel\w* and (?:re ?book|book again|make a new|schedule (?:a )?new)\w*\b")
 _NEW_PATIENTS = re.compile(
     r"\b(?:taking|accepting|accept|take|seeing) (?:any )?new (?:patients?|people|patience)\b"
 )
@@ -119,6 +132,21 @@ def clean(text: str) -> str:
     """Lower case, apostrophes dropped, other punctuation as spaces, "doctor" kept."""
     lowered = text.lower().replace("\u2019", "'").replace("'", "")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", lowered).split())
+
+
+# "not a reschedule, a new appointment", "i was going to cancel but actually ...": what the
+# caller says they do not want is dropped before anything else reads the text.
+_DISOWNED = re.compile(
+    r"\b(?:not (?:a |an |to )?(?:re ?schedul\w*|re ?book\w*|cancel\w*|book\w*|new one|move)"
+    r"(?: it| that| my appointment)?|"
+    r"i (?:was going|wanted|meant|was about|thought about) to (?:cancel|re ?schedule|book|move)"
+    r"\w*(?: (?:it|my appointment|that))? but(?: actually)?)\b"
+)
+
+
+def drop_disowned(text: str) -> str:
+    """``text`` without the requests the caller explicitly says they do not make."""
+    return _DISOWNED.sub(" ", clean(text))
 
 
 def rule_intent(text: str) -> IntentLabel | None:
@@ -146,6 +174,8 @@ def guard_intent(text: str) -> IntentLabel | None:
     said = clean(text)
     if _POLICY.search(said) or _NEW_PATIENTS.search(said):
         return "faq"
+    if _REBOOK.search(said):
+        return "reschedule"
     if _PERSON.search(said):
         return "human"
     return None
@@ -183,18 +213,23 @@ CLAUSE_SURE = 0.7  # a clause's appointment request outranks the whole text's qu
 
 
 def _classify_one(text: str, model: LinearModel) -> IntentResult:
+    text = drop_disowned(text)
     if not clean(text):
         return IntentResult("other", 1.0, "none")
     guarded = guard_intent(text)
     if guarded is not None:
         return IntentResult(guarded, 1.0, "guard")
     ruled = rule_intent(text)
-    if ruled is None and not any(w not in _FILLER for w in model.known_words(text)):
-        # nothing the model knows as a word ("purple monkey dishwasher"): guessing from
-        # character grams alone would invent a request
-        return IntentResult("other", 0.0, "none")
     prediction = model.predict("intent", text)
     label: IntentLabel = _label(prediction.label)
+    if (
+        ruled is None
+        and prediction.probability < UNKNOWN_WORDS_SURE
+        and not any(w not in _FILLER for w in model.known_words(text))
+    ):
+        # nothing the model knows as a word ("purple monkey dishwasher"): a guess from
+        # character grams alone must be sure, or it would invent a request
+        return IntentResult("other", prediction.probability, "none")
     if prediction.probability >= CONFIDENT:
         return IntentResult(label, prediction.probability, "model")
     if ruled is not None:
