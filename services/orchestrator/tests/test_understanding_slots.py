@@ -39,7 +39,7 @@ def test_no_visit_type_when_none_is_implied() -> None:
 
 
 def test_volunteered_details_are_each_kept_apart() -> None:
-    said = "hi this is Jane Doe calling, born March 3rd 1980, anything Tuesday afternoon with Dr Patel?"
+    said = "hi this is Jane Doe calling, born March 3rd 1980, anything Tuesday afternoon, Dr Patel?"
     slots = extract_slots(said, CLINIC, NOW)
     assert slots.birth_date == date(1980, 3, 3)
     assert slots.provider == "dr-patel"
