@@ -141,3 +141,57 @@ async def test_the_orchestrator_carries_the_proof_and_nothing_else_sees_it(
         *(stored.data.decode("latin-1") for stored in [*audit_stored, *events_stored]),
     ]
     assert not [text[:200] for text in everything if proof in text]
+
+
+async def _call(stack: Stack, call_id: str, number: str, lines: list[str]) -> str:
+    """Says ``lines`` (keypad digits when all digits); everything heard."""
+    heard = []
+    async with (
+        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        Call.open(channel, call_id=call_id, from_number=number, to_number="+15550100100") as call,
+    ):
+        heard.append((await call.reply()).text)
+        for line in lines:
+            if call.over:
+                break
+            asked = await (call.dtmf(line) if line.isdigit() else call.say(line))
+            heard.append((await call.reply(asked=asked)).text)
+        await call.drain(0.5)
+    return " ".join(heard)
+
+
+async def test_failed_verifications_lock_a_number_out_across_calls(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    number = "+15550109999"
+    wrong = ["When is my next appointment?"] + ["James Smith", "01011970"] * 3
+    async with Stack.start(nats_server.url, state_dir=tmp_path) as stack:
+        first = await _call(stack, "lock-1", number, wrong)  # three failures: the dialogue's limit
+        assert "couldn't find a record" in first
+        # Two more failures reach the scheduler's limit of five for this number; the sixth
+        # attempt of the second call is refused and the caller goes to staff.
+        second = await _call(stack, "lock-2", number, wrong)
+        # A third call from the number with the right details is refused too, at once.
+        third = await _call(
+            stack, "lock-3", number, ["When is my next appointment?", "James Smith", "07141975"]
+        )
+        assert "I found your record" not in third and "sick visit" not in third.lower()
+        # (Five failures were counted against the number and against James's record alike.)
+        nc = NATS()
+        await nc.connect(nats_server.url)
+        try:
+            audit_stored, _ = await read_stream(nc.jetstream())
+        finally:
+            await nc.close()
+    results = []
+    for stored in audit_stored:
+        record = events_pb2.AuditRecord()
+        record.ParseFromString(stored.data)
+        if record.action == "verify_identity":
+            results.append((record.call_id, record.result))
+    assert results == [
+        *[("lock-1", "not_found")] * 3,
+        *[("lock-2", "not_found")] * 2,
+        ("lock-2", "locked_out"),
+        ("lock-3", "locked_out"),
+    ], second

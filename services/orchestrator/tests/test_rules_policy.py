@@ -629,6 +629,21 @@ def test_identity_failure_three_times_hands_off() -> None:
     assert (call.state.outcome, call.state.handoff_id) == ("handoff", "H-1")
 
 
+def test_a_locked_out_verification_hands_off_at_once() -> None:
+    """The scheduler refused to check (too many failures across calls): no second try."""
+    call = Call()
+    call.start()
+    call.say("i want to book an appointment")
+    call.say("jane doe")
+    call.say("march third 1980")
+    actions = call.result("ToolVerifyIdentity", VerifiedIdentity(False, "", locked_out=True))
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert (handoff.reason, handoff.urgency) == ("identity_failed", "routine")
+    assert "too many failed attempts" in handoff.summary
+    assert not call.state.verified_patient_id
+
+
 def test_wrong_birth_date_then_right_one() -> None:
     call = Call()
     call.start()
