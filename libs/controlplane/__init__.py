@@ -5,4 +5,8 @@
   tests, generated from the spec.
 - :mod:`controlplane.slo_report`: each SLO's indicator, budget and burn rates read from Prometheus.
 - :mod:`controlplane.prometheus`: the Prometheus and promtool binaries, a local server, queries.
+- :mod:`controlplane.flag_spec`: the flags files (``gitops/flags/<env>.yaml``) as typed data, and
+  the bootstrap files generated from them.
+- :mod:`controlplane.flag_sync`: those files applied to Unleash through its admin API; kill.
+- :mod:`controlplane.flag_edit`: ``frontdesk flags set`` / ``kill`` edits to the files, committed.
 """

@@ -1,0 +1,221 @@
+"""``frontdesk flags`` against a real Unleash server: sync creates, updates, and is idempotent;
+set and kill edit the file and commit; kill acts on the server at once."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from controlplane.flag_spec import FlagSpec, load_spec
+from controlplane.flag_sync import UnleashAdmin, comparable_strategy, sync
+from frontdesk.cli.__main__ import main
+from servicekit.localunleash import UnleashServer
+from servicekit.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.postgres
+
+
+def write_spec(folder: Path, env: str, flags: dict[str, object]) -> FlagSpec:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{env}.yaml"
+    document = {"unleash": {"project": "default", "environment": "development"}, "flags": flags}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return load_spec(path)
+
+
+def client_features(server: UnleashServer) -> dict[str, Any]:
+    response = httpx.get(
+        f"{server.url}/client/features", headers={"Authorization": server.client_token}
+    )
+    response.raise_for_status()
+    return {f["name"]: f for f in response.json()["features"]}
+
+
+def served_when(
+    server: UnleashServer, ready: Callable[[dict[str, Any]], object], timeout: float = 10.0
+) -> dict[str, Any]:
+    """The client API's features once ``ready`` holds (the server caches them for a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        features = client_features(server)
+        if ready(features) or time.monotonic() > deadline:
+            return features
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def admin(unleash_server: UnleashServer) -> Iterator[UnleashAdmin]:
+    with UnleashAdmin(unleash_server.url, unleash_server.admin_token) as client:
+        yield client
+
+
+def test_sync_creates_then_changes_nothing_then_updates(
+    unleash_server: UnleashServer, admin: UnleashAdmin, tmp_path: Path
+) -> None:
+    a, b = f"sync_a_{uuid.uuid4().hex[:8]}", f"sync_b_{uuid.uuid4().hex[:8]}"
+    flags: dict[str, object] = {
+        a: {
+            "description": "canary",
+            "type": "release",
+            "owner": "test",
+            "expires": "2030-01-01",
+            "enabled": True,
+            "strategies": [
+                {
+                    "name": "flexibleRollout",
+                    "rollout": 5,
+                    "constraints": [{"contextName": "clinic", "operator": "IN", "values": ["x"]}],
+                    "variants": [{"name": "blue"}, {"name": "green"}],
+                }
+            ],
+        },
+        b: {
+            "description": "switch",
+            "type": "kill-switch",
+            "owner": "test",
+            "enabled": False,
+            "strategies": [{"name": "default"}],
+        },
+    }
+    spec = write_spec(tmp_path, "staging", flags)
+
+    dry = sync(admin, spec, dry_run=True)
+    assert {c.summary.split(" ")[0] for c in dry.changes} >= {"create", "add"}
+    assert admin.feature("default", a) is None  # a dry run changes nothing
+
+    first = sync(admin, spec)
+    assert [c.summary for c in first.changes if c.flag == a] == [
+        "create (release)",
+        "add strategy 1: flexibleRollout 5% clinic IN ['x'] variants blue/green",
+        "switch on in development",
+    ]
+    assert sync(admin, spec).empty  # idempotent
+
+    served = served_when(unleash_server, lambda f: a in f)
+    assert served[a]["enabled"] is True and served[b]["enabled"] is False
+    assert [comparable_strategy(s) for s in served[a]["strategies"]] == [
+        comparable_strategy(s.unleash(a)) for s in spec.flags[a].strategies
+    ]
+
+    # An edit to the file: the rollout, the description, and the switch.
+    flags[a]["strategies"][0]["rollout"] = 20
+    flags[b]["enabled"] = True
+    flags[b]["description"] = "switch, reworded"
+    spec = write_spec(tmp_path, "staging", flags)
+    second = sync(admin, spec)
+    assert sorted(c.summary for c in second.changes) == [
+        "description 'switch' -> 'switch, reworded'",
+        "strategy 1: flexibleRollout 5% clinic IN ['x'] variants blue/green"
+        " -> flexibleRollout 20% clinic IN ['x'] variants blue/green",
+        "switch on in development",
+    ]
+    assert sync(admin, spec).empty
+    served = served_when(unleash_server, lambda f: f[b]["enabled"] is True)
+    assert served[a]["strategies"][0]["parameters"]["rollout"] == "20"
+    assert served[b]["enabled"] is True and served[b]["description"] == "switch, reworded"
+
+
+def git_copy(tmp_path: Path) -> Path:
+    """gitops/flags in a throwaway git repository (set and kill commit)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECT_ROOT / "gitops" / "flags", repo / "flags")
+    for command in (
+        ["init", "-q"],
+        ["config", "user.email", "test@example.org"],
+        ["config", "user.name", "test"],
+        ["add", "."],
+        ["commit", "-qm", "start"],
+    ):
+        subprocess.run(["git", *command], cwd=repo, check=True)
+    return repo / "flags"
+
+
+def last_commit(folder: Path) -> tuple[str, list[str]]:
+    message = subprocess.run(
+        ["git", "log", "-1", "--format=%B"], cwd=folder, check=True, capture_output=True, text=True
+    ).stdout
+    files = subprocess.run(
+        ["git", "show", "--name-only", "--format=", "HEAD"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return message, files
+
+
+def test_set_edits_the_file_keeps_comments_and_commits(tmp_path: Path) -> None:
+    folder = git_copy(tmp_path)
+    before = (folder / "staging.yaml").read_text()
+    code = main(
+        [
+            "flags",
+            "set",
+            "llm_model_routing",
+            "--percent",
+            "10",
+            "--env",
+            "staging",
+            "--dir",
+            str(folder),
+        ]
+    )
+    assert code == 0
+    after = (folder / "staging.yaml").read_text()
+    assert load_spec(folder / "staging.yaml").flags["llm_model_routing"].strategies[0].rollout == 10
+    # Only that number changed: comments and layout are kept.
+    changed = [
+        (x, y) for x, y in zip(before.splitlines(), after.splitlines(), strict=True) if x != y
+    ]
+    assert changed == [("        rollout: 5", "        rollout: 10")]
+    message, files = last_commit(folder)
+    assert message.startswith("flags(staging): llm_model_routing rollout 10%")
+    assert files == ["flags/bootstrap/staging.json", "flags/staging.yaml"]
+    assert main(["flags", "generate", "--check", "--dir", str(folder)]) == 0
+    # A flag without a percentage to set: a clear error, nothing committed.
+    assert main(["flags", "set", "kill_llm", "--percent", "10", "--dir", str(folder)]) == 1
+    assert last_commit(folder)[0] == message
+
+
+def test_kill_acts_on_the_server_and_commits_the_reason(
+    unleash_server: UnleashServer, admin: UnleashAdmin, tmp_path: Path
+) -> None:
+    folder = git_copy(tmp_path)
+    server = ["--unleash", unleash_server.url, "--token", unleash_server.admin_token]
+    assert main(["flags", "sync", "--env", "staging", "--dir", str(folder), *server]) == 0
+    assert main(["flags", "status", "--env", "staging", "--dir", str(folder), *server]) == 0
+    before = client_features(unleash_server)
+    assert before["kill_booking_writes"]["enabled"] is False
+    assert before["llm_model_routing"]["enabled"] is True
+    try:
+        for name in ("kill_booking_writes", "llm_model_routing"):
+            code = main(
+                ["flags", "kill", name, "--env", "staging", "--reason", "double bookings",
+                 "--dir", str(folder), *server]
+            )  # fmt: skip
+            assert code == 0
+        after = served_when(unleash_server, lambda f: f["kill_booking_writes"]["enabled"])
+        # A kill switch is switched on; any other flag off.
+        assert after["kill_booking_writes"]["enabled"] is True
+        assert after["llm_model_routing"]["enabled"] is False
+        message, files = last_commit(folder)
+        assert "kill llm_model_routing" in message and "Reason: double bookings" in message
+        assert files == ["flags/bootstrap/staging.json", "flags/staging.yaml"]
+        spec = load_spec(folder / "staging.yaml")
+        assert (
+            spec.flags["kill_booking_writes"].enabled
+            and not spec.flags["llm_model_routing"].enabled
+        )
+        # The file now says what the server does: nothing to sync.
+        assert sync(admin, spec, dry_run=True).empty
+    finally:
+        sync(admin, load_spec(PROJECT_ROOT / "gitops" / "flags" / "staging.yaml"))
