@@ -98,7 +98,10 @@ class Runtime:
                 token=settings.unleash_token,
                 bootstrap_file=settings.flags_file,
                 instance_id=f"{name}-{settings.version}",
+                refresh_interval=settings.unleash_refresh_interval,
+                registry=metrics.registry,
             )
+            await flags.start()
         metrics_server = None
         if settings.metrics_port != -2:
             port = settings.metrics_port
@@ -134,7 +137,7 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.broker.connection.close(), CLOSE_TIMEOUT)
         if self.flags is not None:
-            self.flags.close()
+            await self.flags.close()
         if self.metrics_server is not None:
             self.metrics_server.close()
         self.tracer_provider.shutdown()

@@ -46,9 +46,13 @@ class ServiceSettings(BaseSettings):
     request_timeout: float = 5.0
     # How long in-flight requests may run on shutdown, in seconds.
     shutdown_grace: float = 10.0
+    # Unleash client API (``http://unleash:4242/api``) and client token; empty: bootstrap only.
     unleash_url: str = ""
     unleash_token: str = ""
-    flags_file: Path = PROJECT_ROOT / "gitops" / "flags" / "flags.json"
+    # Seconds between polls of Unleash (a kill switch acts within this).
+    unleash_refresh_interval: float = 15.0
+    # What flags say without Unleash: generated from gitops/flags/production.yaml.
+    flags_file: Path = PROJECT_ROOT / "gitops" / "flags" / "bootstrap" / "production.json"
     clinics_dir: Path = PROJECT_ROOT / "deploy" / "local" / "clinics"
     # Where gRPC client tokens live (one "kind: token" per line); empty disables auth (local dev).
     auth_tokens_file: Path | None = None
