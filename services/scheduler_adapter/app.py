@@ -13,6 +13,7 @@ from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
 from scheduler_adapter.engine import DatabaseTimeouts
 from scheduler_adapter.server import build_servicer
 from scheduler_adapter.verification import LockoutPolicy
+from scheduler_adapter.write_gate import GatedScheduler
 from servicekit import EventPublisher, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.settings import PROJECT_ROOT
@@ -67,7 +68,7 @@ def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
     if url.startswith("sqlite") and ":memory:" not in url:
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     sinks = JetStreamSinks(runtime.events)
-    servicer = build_servicer(
+    built = build_servicer(
         database_url=url,
         clinics=ClinicDirectory.from_folder(settings.clinics_dir),
         audit=sinks,
@@ -87,6 +88,7 @@ def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
         ),
         proof_ttl=timedelta(seconds=settings.scheduler_proof_ttl_seconds),
     )
+    servicer = GatedScheduler(built, runtime.flags)  # kill_booking_writes
 
     async def close() -> None:
         servicer.close()

@@ -103,6 +103,7 @@ class Stack:
         orchestrator: dict[str, Any] | None = None,
         clinics_dir: Path | None = None,
         without: Sequence[str] = (),
+        settings: dict[str, Any] | None = None,
     ) -> AsyncIterator[Stack]:
         stack = cls(nats_url, scheduler_db)
         per_service: dict[str, dict[str, Any]] = {
@@ -116,7 +117,10 @@ class Stack:
             "orchestrator": orchestrator or {},
         }
         try:
-            common: dict[str, Any] = {"clinics_dir": clinics_dir} if clinics_dir else {}
+            # ``settings``: for every service (e.g. the Unleash URL and token).
+            common: dict[str, Any] = dict(settings or {})
+            if clinics_dir:
+                common["clinics_dir"] = clinics_dir
             for name in SERVICES:
                 if name in without:
                     continue

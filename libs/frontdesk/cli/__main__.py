@@ -10,6 +10,7 @@
     frontdesk slo report --prometheus URL [--html FILE] [--minutes 60]
     frontdesk audit verify [--nats nats://127.0.0.1:4222] [--stream audit]
     frontdesk compliance report --month YYYY-MM --out FILE.html [--nats URL]
+    frontdesk flags sync|set|kill|status|generate ...   (feature flags as code; see cli.flags)
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -108,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     report.add_argument("--nats", help="NATS URL (default: the running stack's, else local)")
     report.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    from frontdesk.cli import flags
+
+    flags.add_parser(commands)
     return parser
 
 
@@ -227,6 +231,12 @@ def _simulate(args: argparse.Namespace) -> int:
     )
 
 
+def _flags(args: argparse.Namespace) -> int:
+    from frontdesk.cli import flags
+
+    return flags.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -238,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "slo": _slo,
         "audit": _audit,
         "compliance": _compliance,
+        "flags": _flags,
     }
     try:
         return handlers[args.command](args)

@@ -114,6 +114,7 @@ from orchestrator.understanding.intents import (
     is_stop,
 )
 from orchestrator.understanding.yes_no import classify, classify_digits
+from servicekit.flags import WRITES_PAUSED
 
 TRANSCRIPT_LIMIT = 20
 NOTES_LIMIT = 6
@@ -1357,6 +1358,11 @@ class RulesPolicy:
     ) -> None:
         if kind == "ToolCreateHandoff":
             self._handoff_failed(turn)
+            return
+        if result.error_message.startswith(WRITES_PAUSED):
+            # kill_booking_writes: no retry, no "slot taken" search; staff take over.
+            turn.note("booking changes are paused (kill_booking_writes)")
+            self._handoff(turn, "system_error", "soon", "Booking changes are paused right now")
             return
         if result.error_code in RETRYABLE and not pending.retried:
             turn.say("Sorry, that's taking a moment. Let me try again.")
