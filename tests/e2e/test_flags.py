@@ -6,8 +6,6 @@ default mode between strict and normal as Unleash changes."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from controlplane.flag_spec import load_spec
 from controlplane.flag_sync import UnleashAdmin, sync
+from controlplane.flag_testing import flags_repository, last_commit
 from frontdesk.cli.__main__ import main
 from frontdesk.v1 import (
     common_pb2,
@@ -38,21 +37,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 FLAGS = PROJECT_ROOT / "gitops" / "flags"
 REFRESH = 1.0
-
-
-def flags_repo(tmp_path: Path) -> Path:
-    """gitops/flags in a throwaway git repository: kill commits its reason there."""
-    repo = tmp_path / "repo"
-    shutil.copytree(FLAGS, repo / "flags")
-    for command in (
-        ["init", "-q"],
-        ["config", "user.email", "oncall@example.org"],
-        ["config", "user.name", "oncall"],
-        ["add", "."],
-        ["commit", "-qm", "start"],
-    ):
-        subprocess.run(["git", *command], cwd=repo, check=True)
-    return repo / "flags"
 
 
 async def book_refused(target: str) -> bool:
@@ -78,7 +62,7 @@ async def test_kill_booking_writes_stops_bookings_and_hands_the_call_to_staff(
 ) -> None:
     with UnleashAdmin(unleash_server.url, unleash_server.admin_token) as admin:
         sync(admin, load_spec(FLAGS / "staging.yaml"))  # kill_booking_writes off
-    folder = flags_repo(tmp_path)
+    folder = flags_repository(tmp_path)
     settings = {
         "unleash_url": unleash_server.url,
         "unleash_token": unleash_server.client_token,
@@ -123,9 +107,7 @@ async def test_kill_booking_writes_stops_bookings_and_hands_the_call_to_staff(
         [packet] = [p for p in listed.handoffs if p.call_id == "kill-mid-call"]
         assert "Booking changes are paused" in packet.summary, packet.summary
         assert booked_by_calls(db) == []
-        message = subprocess.run(
-            ["git", "log", "-1", "--format=%B"], cwd=folder, capture_output=True, text=True
-        ).stdout
+        message, _ = last_commit(folder)
         assert "Reason: double bookings from the EHR sync" in message
     finally:
         with UnleashAdmin(unleash_server.url, unleash_server.admin_token) as admin:

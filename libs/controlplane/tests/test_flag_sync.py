@@ -3,8 +3,6 @@ set and kill edit the file and commit; kill acts on the server at once."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,23 +11,21 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from controlplane.flag_spec import FlagSpec, load_spec
+from controlplane.flag_spec import load_spec
 from controlplane.flag_sync import UnleashAdmin, comparable_strategy, sync
+from controlplane.flag_testing import (
+    flags_repository,
+    last_commit,
+    rollout_flag,
+    switch_flag,
+    write_flags_file,
+)
 from frontdesk.cli.__main__ import main
 from servicekit.localunleash import UnleashServer
 from servicekit.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.postgres
-
-
-def write_spec(folder: Path, env: str, flags: dict[str, object]) -> FlagSpec:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{env}.yaml"
-    document = {"unleash": {"project": "default", "environment": "development"}, "flags": flags}
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return load_spec(path)
 
 
 def client_features(server: UnleashServer) -> dict[str, Any]:
@@ -63,30 +59,10 @@ def test_sync_creates_then_changes_nothing_then_updates(
 ) -> None:
     a, b = f"sync_a_{uuid.uuid4().hex[:8]}", f"sync_b_{uuid.uuid4().hex[:8]}"
     flags: dict[str, object] = {
-        a: {
-            "description": "canary",
-            "type": "release",
-            "owner": "test",
-            "expires": "2030-01-01",
-            "enabled": True,
-            "strategies": [
-                {
-                    "name": "flexibleRollout",
-                    "rollout": 5,
-                    "constraints": [{"contextName": "clinic", "operator": "IN", "values": ["x"]}],
-                    "variants": [{"name": "blue"}, {"name": "green"}],
-                }
-            ],
-        },
-        b: {
-            "description": "switch",
-            "type": "kill-switch",
-            "owner": "test",
-            "enabled": False,
-            "strategies": [{"name": "default"}],
-        },
+        a: rollout_flag(5, clinics=("x",), variants=("blue", "green")),
+        b: {**switch_flag(False), "description": "switch"},
     }
-    spec = write_spec(tmp_path, "staging", flags)
+    spec = write_flags_file(tmp_path, flags)
 
     dry = sync(admin, spec, dry_run=True)
     assert {c.summary.split(" ")[0] for c in dry.changes} >= {"create", "add"}
@@ -110,7 +86,7 @@ def test_sync_creates_then_changes_nothing_then_updates(
     flags[a]["strategies"][0]["rollout"] = 20
     flags[b]["enabled"] = True
     flags[b]["description"] = "switch, reworded"
-    spec = write_spec(tmp_path, "staging", flags)
+    spec = write_flags_file(tmp_path, flags)
     second = sync(admin, spec)
     assert sorted(c.summary for c in second.changes) == [
         "description 'switch' -> 'switch, reworded'",
@@ -124,37 +100,8 @@ def test_sync_creates_then_changes_nothing_then_updates(
     assert served[b]["enabled"] is True and served[b]["description"] == "switch, reworded"
 
 
-def git_copy(tmp_path: Path) -> Path:
-    """gitops/flags in a throwaway git repository (set and kill commit)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(PROJECT_ROOT / "gitops" / "flags", repo / "flags")
-    for command in (
-        ["init", "-q"],
-        ["config", "user.email", "test@example.org"],
-        ["config", "user.name", "test"],
-        ["add", "."],
-        ["commit", "-qm", "start"],
-    ):
-        subprocess.run(["git", *command], cwd=repo, check=True)
-    return repo / "flags"
-
-
-def last_commit(folder: Path) -> tuple[str, list[str]]:
-    message = subprocess.run(
-        ["git", "log", "-1", "--format=%B"], cwd=folder, check=True, capture_output=True, text=True
-    ).stdout
-    files = subprocess.run(
-        ["git", "show", "--name-only", "--format=", "HEAD"],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return message, files
-
-
 def test_set_edits_the_file_keeps_comments_and_commits(tmp_path: Path) -> None:
-    folder = git_copy(tmp_path)
+    folder = flags_repository(tmp_path)
     before = (folder / "staging.yaml").read_text()
     code = main(
         [
@@ -189,7 +136,7 @@ def test_set_edits_the_file_keeps_comments_and_commits(tmp_path: Path) -> None:
 def test_kill_acts_on_the_server_and_commits_the_reason(
     unleash_server: UnleashServer, admin: UnleashAdmin, tmp_path: Path
 ) -> None:
-    folder = git_copy(tmp_path)
+    folder = flags_repository(tmp_path)
     server = ["--unleash", unleash_server.url, "--token", unleash_server.admin_token]
     assert main(["flags", "sync", "--env", "staging", "--dir", str(folder), *server]) == 0
     assert main(["flags", "status", "--env", "staging", "--dir", str(folder), *server]) == 0

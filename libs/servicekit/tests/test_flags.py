@@ -12,11 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from prometheus_client import CollectorRegistry
 
-from controlplane.flag_spec import load_spec
 from controlplane.flag_sync import UnleashAdmin, kill, sync
+from controlplane.flag_testing import rollout_flag, switch_flag, write_flags_file
 from servicekit.flags import (
     KILL_BOOKING_WRITES,
     LLM_MODEL_ROUTING,
@@ -69,13 +68,6 @@ def test_a_missing_bootstrap_file_is_a_clear_error(tmp_path: Path) -> None:
 # --- against a real Unleash server -------------------------------------------------------------
 
 
-def spec_with(folder: Path, flags: dict[str, object]):  # type: ignore[no-untyped-def]
-    path = folder / "staging.yaml"
-    document = {"unleash": {"project": "default", "environment": "development"}, "flags": flags}
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return load_spec(path)
-
-
 @pytest.fixture
 def admin(unleash_server: UnleashServer) -> Iterator[UnleashAdmin]:
     with UnleashAdmin(unleash_server.url, unleash_server.admin_token) as client:
@@ -114,22 +106,12 @@ async def eventually(check, timeout: float = 10.0) -> float:  # type: ignore[no-
     return time.monotonic() - start
 
 
-def switch(name: str, enabled: bool) -> dict[str, object]:
-    return {
-        "description": "test switch",
-        "type": "kill-switch",
-        "owner": "test",
-        "enabled": enabled,
-        "strategies": [{"name": "default"}],
-    }
-
-
 async def test_a_change_on_the_server_is_seen_within_the_refresh_interval(
     live: tuple[Flags, CollectorRegistry], admin: UnleashAdmin, tmp_path: Path
 ) -> None:
     flags, registry = live
     name = f"switch_{uuid.uuid4().hex[:8]}"
-    spec = spec_with(tmp_path, {name: switch(name, False)})
+    spec = write_flags_file(tmp_path, {name: switch_flag(False)})
     sync(admin, spec)
     await eventually(lambda: name in flags.switches())
     assert not flags.is_enabled(name, call_id="a", clinic="demo")
@@ -147,23 +129,8 @@ async def test_ten_thousand_calls_land_on_the_percentage_and_never_flip(
 ) -> None:
     flags, registry = live
     name = f"canary_{uuid.uuid4().hex[:8]}"
-    canary: dict[str, object] = {
-        "description": "model canary",
-        "type": "release",
-        "owner": "test",
-        "expires": "2030-01-01",
-        "enabled": True,
-        "strategies": [
-            {
-                "name": "flexibleRollout",
-                "rollout": 5,
-                "stickiness": "sessionId",
-                "constraints": [{"contextName": "clinic", "operator": "IN", "values": ["demo"]}],
-                "variants": [{"name": "candidate"}],
-            }
-        ],
-    }
-    spec = spec_with(tmp_path, {name: canary})
+    canary = rollout_flag(5, clinics=("demo",), variants=("candidate",))
+    spec = write_flags_file(tmp_path, {name: canary})
     sync(admin, spec)
     await eventually(lambda: name in flags.switches())
     calls = [str(uuid.uuid4()) for _ in range(10_000)]
@@ -176,8 +143,8 @@ async def test_ten_thousand_calls_land_on_the_percentage_and_never_flip(
     assert all(flags.variant(name, call_id=c, clinic="demo").name == first[c] for c in calls)
     assert not any(flags.is_enabled(name, call_id=c, clinic="elsewhere") for c in calls[:1000])
     # Widening the canary keeps every call that was in (the hash is the call's, not the poll's).
-    canary["strategies"][0]["rollout"] = 25  # type: ignore[index]
-    sync(admin, spec_with(tmp_path, {name: canary}))
+    canary["strategies"][0]["rollout"] = 25
+    sync(admin, write_flags_file(tmp_path, {name: canary}))
     await eventually(
         lambda: sum(flags.is_enabled(name, call_id=c, clinic="demo") for c in calls[:1000]) > 150
     )
@@ -200,7 +167,7 @@ async def test_unleash_stopped_mid_test_calls_go_on_with_the_last_known_values(
 ) -> None:
     flags, _ = live
     name = f"outage_{uuid.uuid4().hex[:8]}"
-    sync(admin, spec_with(tmp_path, {name: switch(name, True)}))
+    sync(admin, write_flags_file(tmp_path, {name: switch_flag(True)}))
     await eventually(lambda: flags.is_enabled(name, call_id="x", clinic="demo"))
     fetched = flags.last_fetch
 
