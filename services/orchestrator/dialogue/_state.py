@@ -226,7 +226,7 @@ class DialogueState:
             "misunderstood": str(self.misunderstood),
             "verify_failures": str(self.verify_failures),
         }
-        return {key: value for key, value in slots.items() if value}
+        return {key: value for key, value in slots.items() if value not in ("", "0")}
 
 
 _ADAPTER: TypeAdapter[DialogueState] = TypeAdapter(DialogueState)
