@@ -120,3 +120,24 @@ def test_promtool_tests_catch_a_wrong_threshold(tmp_path: Path) -> None:
     result = promtool("test", "rules", str(test_file))
     assert result.returncode != 0
     assert "turn-latency-p95 1h/5m: just above the threshold: fires" in result.stderr
+
+
+def test_slo_report_without_a_prometheus_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    from controlplane.prometheus import _free_port
+    from frontdesk.cli.__main__ import main
+
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    assert main(["slo", "report", "--prometheus", url]) == 2
+    assert f"cannot reach Prometheus at {url}" in capsys.readouterr().err
+
+
+def test_slo_generate_check_reports_stale_files(tmp_path: Path) -> None:
+    import io
+
+    from frontdesk.cli.slo import generate as generate_command
+
+    out = io.StringIO()
+    assert generate_command(root=tmp_path, check=True, out=out) == 1
+    assert f"stale: {RULES_PATH}" in out.getvalue()
+    assert generate_command(root=tmp_path, out=io.StringIO()) == 0
+    assert generate_command(root=tmp_path, check=True, out=io.StringIO()) == 0
