@@ -20,8 +20,11 @@ from servicekit.settings import PROJECT_ROOT
 DEFAULT_SCENARIOS = PROJECT_ROOT / "tests" / "e2e" / "scenarios"
 
 
-def target_from_stack(state_dir: Path, gateway: str | None = None) -> Target:
-    """Addresses and database URL from ``<state_dir>/stack.json`` (``gateway`` overrides)."""
+def target_from_stack(
+    state_dir: Path, gateway: str | None = None, relay: tuple[str, str] | None = None
+) -> Target:
+    """Addresses and database URL from ``<state_dir>/stack.json`` (``gateway`` overrides);
+    ``relay`` (URL, Twilio auth token): calls over ConversationRelay's WebSocket."""
     from frontdesk.cli.stackfile import StackFile
 
     state = StackFile.load(state_dir)
@@ -33,6 +36,8 @@ def target_from_stack(state_dir: Path, gateway: str | None = None) -> Target:
         gateway=gateway or services["gateway"].grpc_address,
         handoff=services["handoff"].grpc_address if "handoff" in services else "",
         scheduler_db=scheduler_db,
+        relay=relay[0] if relay else "",
+        relay_auth_token=relay[1] if relay else "",
     )
 
 
@@ -41,6 +46,7 @@ async def simulate(
     *,
     state_dir: Path,
     gateway: str | None = None,
+    relay: tuple[str, str] | None = None,
     concurrency: int = 8,
     repeat: int = 1,
     as_json: bool = False,
@@ -51,7 +57,7 @@ async def simulate(
 
     try:
         scenarios = load_paths(paths or [DEFAULT_SCENARIOS])
-        target = target_from_stack(state_dir, gateway)
+        target = target_from_stack(state_dir, gateway, relay)
     except (ScenarioError, StackNotRunning) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -177,9 +177,18 @@ def test_a_child_dying_stops_the_stack_with_an_error(up: Up) -> None:
     assert not (up.state_dir / "stack.json").exists()
 
 
-def test_call_talks_to_the_stack_from_a_terminal(up: Up) -> None:
+@pytest.mark.parametrize("transport", [[], ["--ws"]], ids=["grpc", "conversation-relay"])
+def test_call_talks_to_the_stack_from_a_terminal(up: Up, transport: list[str]) -> None:
     call = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "call", "--state-dir", str(up.state_dir)],
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "call",
+            "--state-dir",
+            str(up.state_dir),
+            *transport,
+        ],
         env=cli_env(),
         cwd=REPO,
         stdin=subprocess.PIPE,
@@ -238,3 +247,43 @@ def test_the_starter_scenarios_pass_against_the_stack(up: Up) -> None:
     assert summary["task_success_rate"] == 1.0
     assert 0 < summary["containment_rate"] < 1  # the set has contained and handed-off calls
     assert summary["handoffs"] >= 1 and summary["latency_p50"] is not None
+
+
+def test_simulate_over_the_conversation_relay(up: Up) -> None:
+    stack = json.loads((up.state_dir / "stack.json").read_text())
+    assert stack["relay_url"].startswith("ws://127.0.0.1:")
+    assert "ConversationRelay: ws://" in "".join(up.output)
+    result = frontdesk(
+        "simulate",
+        str(REPO / "tests" / "e2e" / "scenarios" / "booking.yaml"),
+        "--state-dir",
+        str(up.state_dir),
+        "--ws",
+        "--json",
+        timeout=300,
+    )
+    assert result.stdout, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["task_success_rate"] == 1.0, report
+    assert result.returncode == 0
+    # Signed with the wrong auth token, the same calls are refused at the handshake.
+    wrong = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "simulate",
+            str(REPO / "tests" / "e2e" / "scenarios" / "booking.yaml"),
+            "--state-dir",
+            str(up.state_dir),
+            "--ws",
+            "--json",
+        ],
+        env={**cli_env(), "FRONTDESK_TWILIO_AUTH_TOKEN": "not-the-token"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert wrong.returncode == 1
+    assert "403" in wrong.stdout

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,11 +57,25 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     call.add_argument("--from", dest="from_number", default="+15555550123")
     call.add_argument("--to", dest="to_number", default="+15550100100")
+    call.add_argument(
+        "--ws",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="call over ConversationRelay's WebSocket, as Twilio would (default: stack.json's)",
+    )
 
     simulate = commands.add_parser("simulate", help="run scenario files against the stack")
     simulate.add_argument("paths", nargs="*", type=Path, help="scenario files or folders")
     simulate.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     simulate.add_argument("--gateway", help="host:port (default: from stack.json)")
+    simulate.add_argument(
+        "--ws",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="every call over ConversationRelay's WebSocket (default URL: stack.json's)",
+    )
     simulate.add_argument("--concurrency", type=int, default=8)
     simulate.add_argument("--repeat", type=int, default=1)
     simulate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -207,11 +222,33 @@ def _gateway_address(args: argparse.Namespace) -> str:
         return "127.0.0.1:50051"
 
 
+def _relay(args: argparse.Namespace) -> tuple[str, str]:
+    """The relay URL (``--ws URL`` or stack.json's) and the auth token that signs for it."""
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+
+    try:
+        state = StackFile.load(args.state_dir)
+    except StackNotRunning:
+        if not args.ws:
+            raise
+        return str(args.ws), os.environ.get("FRONTDESK_TWILIO_AUTH_TOKEN", "")
+    token = os.environ.get("FRONTDESK_TWILIO_AUTH_TOKEN", "")
+    if not token and state.relay_auth_token_file:
+        token = Path(state.relay_auth_token_file).read_text().strip()
+    return str(args.ws or state.relay_url), token
+
+
 def _call(args: argparse.Namespace) -> int:
     from frontdesk.cli.talk import talk
 
+    relay = _relay(args) if args.ws is not None else None
     return asyncio.run(
-        talk(_gateway_address(args), from_number=args.from_number, to_number=args.to_number)
+        talk(
+            _gateway_address(args),
+            from_number=args.from_number,
+            to_number=args.to_number,
+            relay=relay,
+        )
     )
 
 
@@ -223,6 +260,7 @@ def _simulate(args: argparse.Namespace) -> int:
             args.paths,
             state_dir=args.state_dir,
             gateway=args.gateway,
+            relay=_relay(args) if args.ws is not None else None,
             concurrency=args.concurrency,
             repeat=args.repeat,
             as_json=args.json,

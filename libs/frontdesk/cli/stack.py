@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from servicekit.settings import DEFAULT_GRPC_PORTS, PROJECT_ROOT
 
 SERVICES: tuple[str, ...] = tuple(DEFAULT_GRPC_PORTS)
 NATS_PORT = 4222
+RELAY_PORT = 8765
 METRICS_BASE = 9100
 HOST = "127.0.0.1"
 
@@ -127,6 +129,8 @@ class Stack:
         self.services: dict[str, RunningService] = {}
         self.databases = database_urls(self.state_dir, options.environ)
         self.prometheus: LocalPrometheus | None = None
+        self.relay_url = ""
+        self.relay_token_file: Path | None = None
 
     # --- start -------------------------------------------------------------------------------
 
@@ -146,10 +150,13 @@ class Stack:
             ports.add(grpc_port)
             metrics_port = pick_port(METRICS_BASE + index + 1, ports)
             ports.add(metrics_port)
+            env = self._child_env(grpc_port, metrics_port)
+            if name == "gateway":
+                env.update(self._relay_env(ports))
             log_path = self.state_dir / "logs" / f"{name}.log"
             process = spawn(
                 [sys.executable, "-m", name],
-                env=self._child_env(grpc_port, metrics_port),
+                env=env,
                 log_path=log_path,
                 cwd=self.state_dir,
             )
@@ -227,6 +234,23 @@ class Stack:
             }
         )
         return env
+
+    def _relay_env(self, ports: set[int]) -> dict[str, str]:
+        """The gateway's ConversationRelay endpoint: a free port near 8765, and a development
+        Twilio auth token (made once, kept in the state folder) that signs its handshakes."""
+        port = pick_port(RELAY_PORT, ports)
+        ports.add(port)
+        token_file = self.state_dir / "secrets" / "twilio-auth-token"
+        if not token_file.exists():
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            token_file.touch(mode=0o600)
+            token_file.write_text(secrets.token_urlsafe(32) + "\n")
+        self.relay_url = f"ws://{HOST}:{port}/relay"
+        self.relay_token_file = token_file
+        return {
+            "FRONTDESK_RELAY_PORT": str(port),
+            "FRONTDESK_TWILIO_AUTH_TOKEN_FILE": str(token_file),
+        }
 
     def _wait_until_serving(self, should_stop: ShouldStop) -> None:
         deadline = time.monotonic() + self.options.start_timeout
@@ -329,6 +353,8 @@ class Stack:
                 for name, s in self.services.items()
             },
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            relay_url=self.relay_url,
+            relay_auth_token_file=str(self.relay_token_file or ""),
         )
 
 
@@ -400,6 +426,11 @@ def supervise(options: StackOptions, out: TextIO = sys.stdout) -> int:
                 )
             for name, url in state.databases.items():
                 say(f"{name} database: {url}")
+            if state.relay_url:
+                say(
+                    f"ConversationRelay: {state.relay_url} (handshakes signed with the Twilio "
+                    f"auth token in {state.relay_auth_token_file}; try `frontdesk call --ws`)"
+                )
             say(f"frontdesk is up ({StackFile.path(stack.state_dir)}); Ctrl-C stops it")
             stack.watch(lambda: bool(requested))
             say(f"got {signal.Signals(requested[0]).name}: stopping ...")

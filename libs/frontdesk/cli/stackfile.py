@@ -39,6 +39,10 @@ class StackFile:
     databases: dict[str, str]
     services: dict[str, ServiceRecord] = field(default_factory=dict)
     started_at: str = ""
+    # The gateway's ConversationRelay WebSocket and the development Twilio auth token that
+    # signs its handshakes ("" when the gateway is not running).
+    relay_url: str = ""
+    relay_auth_token_file: str = ""
 
     @staticmethod
     def path(state_dir: Path) -> Path:

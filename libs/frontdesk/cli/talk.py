@@ -9,6 +9,7 @@ as they stream; the command exits when the call ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 import uuid
@@ -94,19 +95,33 @@ async def talk(
     *,
     from_number: str,
     to_number: str,
+    relay: tuple[str, str] | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
-    """Runs one interactive call; returns 0 when it ended normally, 1 on a connection error."""
+    """Runs one interactive call; returns 0 when it ended normally, 1 on a connection error.
+    ``relay`` (URL, Twilio auth token): over ConversationRelay's WebSocket instead of gRPC."""
     call_id = f"cli-{uuid.uuid4().hex[:12]}"
-    print(f"calling {to_number} from {from_number} via {gateway} (call id {call_id})", file=out)
+    via = relay[0] if relay else gateway
+    print(f"calling {to_number} from {from_number} via {via} (call id {call_id})", file=out)
     print(HELP, file=out, flush=True)
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     _stdin_lines(asyncio.get_running_loop(), lines)
     heard: list[str] = [""]
-    async with (
-        grpc.aio.insecure_channel(gateway) as channel,
-        Call.open(channel, call_id=call_id, from_number=from_number, to_number=to_number) as call,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        if relay is not None:
+            opened = Call.open_relay(
+                relay[0],
+                call_id=call_id,
+                from_number=from_number,
+                to_number=to_number,
+                auth_token=relay[1],
+            )
+        else:
+            channel = await stack.enter_async_context(grpc.aio.insecure_channel(gateway))
+            opened = Call.open(
+                channel, call_id=call_id, from_number=from_number, to_number=to_number
+            )
+        call = await stack.enter_async_context(opened)
         shower = asyncio.create_task(_show(call, out, heard))
         while not shower.done():
             getter = asyncio.create_task(lines.get())
