@@ -29,6 +29,9 @@ from servicekit.settings import PROJECT_ROOT
 
 UNLEASH_DIR = PROJECT_ROOT / "deploy" / "local" / "unleash"
 DEFAULT_ENVIRONMENT = "development"
+# Seconds to wait for /health. A fresh database is migrated first: ~15 s on an idle 2-core
+# machine, minutes when it is saturated; a restart on a migrated database takes 2-4 s.
+START_TIMEOUT = 300.0
 
 
 def install_unleash(folder: Path = UNLEASH_DIR) -> Path:
@@ -87,13 +90,18 @@ class UnleashServer:
 
     @classmethod
     def start(
-        cls, database_url: str, *, port: int = 0, log_file: Path | None = None
+        cls,
+        database_url: str,
+        *,
+        port: int = 0,
+        log_file: Path | None = None,
+        timeout: float = START_TIMEOUT,
     ) -> UnleashServer:
         server = cls(node_url(database_url), port or free_port(), log_file=log_file)
-        server.restart()
+        server.restart(timeout)
         return server
 
-    def restart(self, timeout: float = 60.0) -> None:
+    def restart(self, timeout: float = START_TIMEOUT) -> None:
         """Starts the process (again, on the same port and database) and waits until healthy."""
         if self.process is not None and self.process.poll() is None:
             return
