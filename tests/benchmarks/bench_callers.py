@@ -2,9 +2,12 @@
 platform's CPU per turn.
 
     .venv/bin/python tests/benchmarks/bench_callers.py [--callers 10 50 200] [--calls-per-caller 1]
+        [--transport grpc|ws|both]
 
 The stack runs as ``frontdesk up`` runs it (embedded nats-server, six service processes, SQLite);
-the callers run in this process over gRPC, like a telephony gateway would. CPU per turn is the
+the callers run in this process over gRPC, like a telephony gateway would, or over the
+ConversationRelay WebSocket, as Twilio would (``--transport ws``; ``both`` runs each N over both,
+one after the other, on the same stack). CPU per turn is the
 user+system time of the nats-server and service processes (read from /proc) divided by the turns
 served, so the load generator's own work is not counted.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import tempfile
@@ -60,7 +64,9 @@ def percentile(samples: list[float], q: int) -> float:
     )
 
 
-async def load(target: Target, pids: list[int], callers: int, calls_per_caller: int) -> str:
+async def load(
+    target: Target, pids: list[int], callers: int, calls_per_caller: int, label: str = ""
+) -> str:
     scenarios = parse([CONVERSATION])
     runner = Runner(target, concurrency=callers)
     cpu_before, started = cpu_seconds(pids), time.monotonic()
@@ -71,7 +77,7 @@ async def load(target: Target, pids: list[int], callers: int, calls_per_caller: 
     turns = sum(len(result.turns) for result in results)
     failed = sum(not result.passed for result in results)
     return (
-        f"N={callers:4d}  calls={len(results):4d}  failed={failed:3d}  turns={turns:5d}  "
+        f"{label:5s}N={callers:4d}  calls={len(results):4d}  failed={failed:3d}  turns={turns:5d}  "
         f"turn latency p50 {percentile(latencies, 50):6.1f} ms  "
         f"p95 {percentile(latencies, 95):6.1f} ms  p99 {percentile(latencies, 99):6.1f} ms  "
         f"platform CPU/turn {1000 * cpu / max(turns, 1):5.2f} ms  ({turns / elapsed:5.1f} turns/s)"
@@ -82,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callers", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--calls-per-caller", type=int, default=1)
+    parser.add_argument("--transport", choices=("grpc", "ws", "both"), default="grpc")
     args = parser.parse_args()
     environ = {
         **os.environ,
@@ -96,15 +103,26 @@ def main() -> None:
             pids = [record.pid for record in running.services.values()]
             if running.nats_pid:
                 pids.append(running.nats_pid)
-            target = Target(
+            grpc_target = Target(
                 gateway=running.services["gateway"].grpc_address,
                 handoff=running.services["handoff"].grpc_address,
             )
+            ws_target = dataclasses.replace(
+                grpc_target,
+                relay=running.relay_url,
+                relay_auth_token=Path(running.relay_auth_token_file).read_text().strip(),
+            )
+            targets = {"grpc": [("grpc", grpc_target)], "ws": [("ws", ws_target)]}.get(
+                args.transport, [("grpc", grpc_target), ("ws", ws_target)]
+            )
             print(f"{os.cpu_count()} cores; stack: nats-server + {len(running.services)} services")
             # Warm-up (not measured): first calls load parsers' data and fill connection pools.
-            asyncio.run(load(target, pids, 4, 1))
+            for _, target in targets:
+                asyncio.run(load(target, pids, 4, 1))
             for callers in args.callers:
-                print(asyncio.run(load(target, pids, callers, args.calls_per_caller)), flush=True)
+                for label, target in targets:
+                    line = asyncio.run(load(target, pids, callers, args.calls_per_caller, label))
+                    print(line, flush=True)
         finally:
             stack.stop()
 
