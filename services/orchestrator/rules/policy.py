@@ -2,7 +2,7 @@
 
 ``RulesPolicy().step(state, event, context)`` is pure and deterministic: time comes from
 ``context.now``, the clinic from ``context.clinic``; everything it remembers is in the returned
-``DialogueState`` (its own fields in ``state.data``, JSON values only), so any replica can serve
+``DialogueState`` (``orchestrator.dialogue``: typed, JSON round trip), so any replica can serve
 the next event. It completes the common calls on its own: greeting, identity verification (name,
 date of birth, ``ToolVerifyIdentity``; three failures hand off), booking (type, provider, time ->
 ``ToolFindSlots`` -> offer -> ``ToolHoldSlot`` -> read-back -> ``ToolBook``), rescheduling,
@@ -29,28 +29,27 @@ Handoffs carry what an agent needs without asking again (``handoff.packet``):
 * the handoff reason is recorded in ``intents_tried`` as what the caller wanted ("human",
   "emergency", "out_of_scope"); a misunderstanding with nothing else understood records
   "unclear";
-* ``data["identity_check"]`` (sent as a packet slot) says where verification stands:
+* ``state.identity_check`` (sent as a packet slot) says where verification stands:
   "verified", "failed" (three failures), "incomplete" (asked for but not finished) or
   "not_attempted" (nothing the caller asked for needed it).
 
-Phases (``state.phase``): start, intent, ask_name, ask_dob, verifying, listing, pick_appointment,
-ask_type, ask_time, finding, offer, holding, confirm, committing, anything_else, offer_book,
-offer_handoff, handoff_name, handoff, ended.
+The phases are ``dialogue.Phase``; every phase change is checked against
+``dialogue.TRANSITIONS`` (``rules.turn``). Beside this module: ``turn`` (the step's working
+copy), ``volunteered`` / ``names`` / ``reasons`` / ``requests`` (reading what the caller says
+for the dialogue, over ``orchestrator.understanding``), ``consent`` (the read-back), ``ladder``
+(unclear answers), ``summary`` (the handoff's words), ``serial`` (JSON forms).
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from clinic import Clinic
 from orchestrator import safety
 from orchestrator.dialogue import (
-    Action,
     AppointmentInfo,
     CallerHungUp,
     CallerInterrupted,
@@ -59,7 +58,6 @@ from orchestrator.dialogue import (
     CallStarted,
     Context,
     DialogueState,
-    EndCall,
     Event,
     HandoffPlan,
     HandoffTicket,
@@ -67,10 +65,8 @@ from orchestrator.dialogue import (
     PendingTool,
     Phase,
     Request,
-    Say,
     SlotOption,
     Step,
-    Tool,
     ToolBook,
     ToolCancel,
     ToolCreateHandoff,
@@ -84,13 +80,22 @@ from orchestrator.dialogue import (
     VerifiedIdentity,
     Volunteered,
     check_event,
-    check_transition,
 )
 from orchestrator.rules import ladder
 from orchestrator.rules.consent import read_consent
 from orchestrator.rules.names import after_repair, name_in, strip_lead_ins
 from orchestrator.rules.reasons import visit_type_for
-from orchestrator.rules.serial import appointment_data, slot_data, tool_data, tool_from_data
+from orchestrator.rules.requests import (
+    BYE,
+    REFERS_BACK,
+    closes,
+    rejects,
+    request_intent,
+    without_words,
+)
+from orchestrator.rules.serial import appointment_data, slot_data, tool_from_data
+from orchestrator.rules.summary import identity_check, provider_name, summary
+from orchestrator.rules.turn import Turn
 from orchestrator.rules.volunteered import read_volunteered
 from orchestrator.understanding import catalog, speech
 from orchestrator.understanding.choices import Choice, named_position, pick
@@ -106,7 +111,6 @@ from orchestrator.understanding.intents import (
     APPOINTMENT_INTENTS,
     asks_about_hours,
     classify_intent,
-    clauses,
     detect_intent,
     is_goodbye,
     is_question,
@@ -116,8 +120,6 @@ from orchestrator.understanding.intents import (
 from orchestrator.understanding.yes_no import classify, classify_digits
 from servicekit.flags import WRITES_PAUSED
 
-TRANSCRIPT_LIMIT = 20
-NOTES_LIMIT = 6
 MAX_VERIFY_FAILURES = 3
 # Unclear answers in a row before a handoff: a rephrased question, then a keypad menu, then staff.
 MAX_MISUNDERSTANDINGS = 3
@@ -151,20 +153,6 @@ HANDOFF_LINES = {
         "Let me get someone from our team to help."
     ),
 }
-REASON_TEXT = {
-    "caller_request": "the caller asked for a person",
-    "emergency": "possible emergency",
-    "misunderstanding": "the assistant could not understand the caller",
-    "out_of_scope": "the caller asked something the assistant may not answer",
-    "identity_failed": "identity could not be verified",
-    "system_error": "a system was not responding",
-}
-INTENT_TEXT = {
-    "book": "book an appointment",
-    "reschedule": "reschedule an appointment",
-    "cancel": "cancel an appointment",
-    "list": "check their appointments",
-}
 PRESS_YES_NO = "You can say yes or no, or press 1 for yes and 2 for no."
 # What the caller wanted, for handoffs the caller asked for (or needed) rather than ones the
 # assistant decided on; recorded in intents_tried.
@@ -179,113 +167,6 @@ NAME_BEFORE_CALLBACK = "So that our team can call you back, may I have your firs
 # --- one step's working copy ----------------------------------------------------------------
 
 
-class _Turn:
-    """A mutable working copy of the state for one step, and the actions it produces. Phase
-    changes are checked against ``dialogue.TRANSITIONS`` as they happen; the state given to the
-    step is never touched, so a step that raises leaves it as it was."""
-
-    def __init__(self, state: DialogueState, context: Context) -> None:
-        self.context = context
-        self.clinic = context.clinic
-        self.zone = context.clinic.zone
-        self.now = context.now
-        self._phase = state.phase
-        self.intent = state.intent
-        self.intents_tried = list(state.intents_tried)
-        self.verified_patient_id = state.verified_patient_id
-        self.caller_name = state.caller_name
-        self.date_of_birth = state.date_of_birth
-        self.transcript = [(speaker, text) for speaker, text in state.transcript]
-        self.outcome = state.outcome
-        self.handoff_id = state.handoff_id
-        self.req: Request = copy.deepcopy(state.request)
-        self.pending: PendingTool | None = copy.deepcopy(state.pending)
-        self.handoff_plan: HandoffPlan | None = copy.deepcopy(state.handoff)
-        self.volunteered: Volunteered = copy.deepcopy(state.volunteered)
-        self.misunderstood = state.misunderstood
-        self.verify_failures = state.verify_failures
-        self.first_name = state.first_name
-        self.notes = list(state.notes)
-        self.identity_check = state.identity_check
-        self.made: dict[str, Any] | None = copy.deepcopy(state.made)
-        self.actions: list[Action] = []
-
-    @property
-    def phase(self) -> Phase:
-        return self._phase
-
-    @phase.setter
-    def phase(self, target: Phase) -> None:
-        check_transition(self._phase, target)
-        self._phase = target
-
-    # output
-
-    def say(self, *parts: str) -> None:
-        text = " ".join(p.strip() for p in parts if p.strip())
-        if text:
-            self.actions.append(Say(text))
-            self.transcript.append(("assistant", text))
-
-    def tool(self, tool: Tool, retried: bool = False) -> None:
-        self.pending = PendingTool(type(tool).__name__, tool_data(tool), retried)
-        self.actions.append(tool)
-
-    def end(self, outcome: Outcome, handoff_id: str = "") -> None:
-        self.outcome = outcome.value
-        self.phase = Phase.ENDED
-        self.pending = None
-        self.actions.append(EndCall(outcome, handoff_id))
-
-    def finish(self) -> Step:
-        state = DialogueState(
-            phase=self.phase,
-            intent=self.intent,
-            intents_tried=tuple(self.intents_tried),
-            verified_patient_id=self.verified_patient_id,
-            caller_name=self.caller_name,
-            date_of_birth=self.date_of_birth,
-            transcript=tuple(self.transcript[-TRANSCRIPT_LIMIT:]),
-            outcome=self.outcome,
-            handoff_id=self.handoff_id,
-            request=self.req,
-            pending=self.pending,
-            handoff=self.handoff_plan,
-            volunteered=self.volunteered,
-            misunderstood=self.misunderstood,
-            verify_failures=self.verify_failures,
-            first_name=self.first_name,
-            notes=tuple(self.notes[-NOTES_LIMIT:]),
-            identity_check=self.identity_check,
-            made=self.made,
-        )
-        return Step(state, tuple(self.actions))
-
-    # helpers
-
-    def tried(self, intent: str) -> None:
-        if intent not in self.intents_tried:
-            self.intents_tried.append(intent)
-
-    def note(self, text: str) -> None:
-        """What was tried, for the handoff summary (last few kept)."""
-        self.notes.append(text)
-        del self.notes[:-NOTES_LIMIT]
-
-    def local(self, iso: str) -> datetime:
-        return self.clinic.local(datetime.fromisoformat(iso))
-
-    def chosen(self) -> dict[str, Any]:
-        """The offered slot the caller chose (set before the hold is asked for)."""
-        assert self.req.chosen is not None, "no slot chosen"
-        return self.req.chosen
-
-    def target(self) -> dict[str, Any]:
-        """The existing appointment to move or cancel (set before its read-back)."""
-        assert self.req.target is not None, "no appointment targeted"
-        return self.req.target
-
-
 class RulesPolicy:
     """The rule-based dialogue policy (see the module docstring)."""
 
@@ -295,7 +176,7 @@ class RulesPolicy:
         if state.outcome:  # the call is over: nothing more to say or do
             return Step(state, ())
         check_event(state.phase, event)
-        turn = _Turn(state, context)
+        turn = Turn(state, context)
         if isinstance(event, CallStarted):
             self._greet(turn)
         elif isinstance(event, CallerSaid):
@@ -314,14 +195,14 @@ class RulesPolicy:
 
     # --- events ---------------------------------------------------------------------------
 
-    def _greet(self, turn: _Turn) -> None:
+    def _greet(self, turn: Turn) -> None:
         turn.say(
             f"Thanks for calling {turn.clinic.name}. This is the automated assistant.",
             "How can I help you today? You can ask for a person at any time.",
         )
         turn.phase = Phase.INTENT
 
-    def _interrupted(self, turn: _Turn, heard: str) -> None:
+    def _interrupted(self, turn: Turn, heard: str) -> None:
         # What the caller did not hear was never said: drop this reply's lines, keep the heard part.
         while turn.transcript and turn.transcript[-1][0] == "assistant":
             turn.transcript.pop()
@@ -332,7 +213,7 @@ class RulesPolicy:
             if core.strip() not in catalog.normalise(heard):
                 turn.req.readback_unheard = True
 
-    def _pressed(self, turn: _Turn, digits: str) -> None:
+    def _pressed(self, turn: Turn, digits: str) -> None:
         keys = digits.strip("#*")
         if turn.phase == Phase.HANDOFF_NAME:
             self._on_handoff_name(turn, "")  # any key, 0 too: connect without a name
@@ -347,7 +228,7 @@ class RulesPolicy:
             menu = ladder.keypad_answer(turn.phase, keys, turn.clinic)
             self._heard(turn, menu or keys, typed=True)
 
-    def _heard(self, turn: _Turn, text: str, typed: bool) -> None:
+    def _heard(self, turn: Turn, text: str, typed: bool) -> None:
         if turn.phase in (Phase.START, Phase.ENDED):
             turn.phase = Phase.INTENT
         heard = text
@@ -414,7 +295,7 @@ class RulesPolicy:
             ladder.keypad_menu(turn.phase, turn.clinic, self._choice_count(turn)),
         )
 
-    def _rephrase(self, turn: _Turn) -> str:
+    def _rephrase(self, turn: Turn) -> str:
         """The question of the current phase in other words, with examples (``rules.ladder``)."""
         if turn.phase is Phase.ASK_TYPE:
             return ladder.rephrase_type(turn.clinic)
@@ -431,14 +312,14 @@ class RulesPolicy:
             )
         return ladder.REPHRASE.get(turn.phase, self._prompt(turn))
 
-    def _choice_count(self, turn: _Turn) -> int:
+    def _choice_count(self, turn: Turn) -> int:
         if turn.phase is Phase.OFFER:
             return len(turn.req.offers)
         if turn.phase is Phase.PICK_APPOINTMENT:
             return len(turn.req.appointments)
         return 0
 
-    def _keep_volunteered(self, turn: _Turn, text: str) -> str:
+    def _keep_volunteered(self, turn: Turn, text: str) -> str:
         """Keeps a name and date of birth said before they were asked for (never asked for
         again, never read as the wanted day); returns the rest of the text for the phase's
         own question (``rules.volunteered``)."""
@@ -446,14 +327,14 @@ class RulesPolicy:
         rest = offered.rest
         name = offered.name or name_in(rest, turn.clinic)
         if name is not None:
-            rest = _without_words(rest, name)
+            rest = without_words(rest, name)
         if name and not turn.caller_name:
             turn.caller_name = name
         if offered.date_of_birth and not turn.verified_patient_id:
             turn.volunteered.date_of_birth = offered.date_of_birth.isoformat()
         return rest
 
-    def _info_question(self, turn: _Turn, text: str) -> bool:
+    def _info_question(self, turn: Turn, text: str) -> bool:
         """A question about hours or an FAQ topic, asked while booking details are collected."""
         if asks_about_hours(text):
             return True
@@ -463,7 +344,7 @@ class RulesPolicy:
             and catalog.match_faq(text, turn.clinic) is not None
         )
 
-    def _handlers(self) -> dict[Phase, Callable[[_Turn, str], bool]]:
+    def _handlers(self) -> dict[Phase, Callable[[Turn, str], bool]]:
         return {
             Phase.INTENT: self._on_intent,
             Phase.ANYTHING_ELSE: self._on_intent,
@@ -478,7 +359,7 @@ class RulesPolicy:
             Phase.OFFER_HANDOFF: self._on_offer_handoff,
         }
 
-    def _prompt(self, turn: _Turn) -> str:
+    def _prompt(self, turn: Turn) -> str:
         phase = turn.phase
         if phase == Phase.ASK_NAME:
             if turn.first_name:
@@ -518,9 +399,9 @@ class RulesPolicy:
 
     # --- free-form requests -------------------------------------------------------------
 
-    def _on_intent(self, turn: _Turn, text: str) -> bool:
+    def _on_intent(self, turn: Turn, text: str) -> bool:
         faq = catalog.match_faq(text, turn.clinic)
-        intent = _request_intent(text, turn.clinic, faq_matched=faq is not None)
+        intent = request_intent(text, turn.clinic, faq_matched=faq is not None)
         if intent in APPOINTMENT_INTENTS:
             if faq is not None:
                 turn.tried("faq")
@@ -528,7 +409,7 @@ class RulesPolicy:
             self._start(turn, intent or "", text)
             return True
         if turn.phase == Phase.ANYTHING_ELSE and intent is None and faq is None:
-            if _closes(text) and not visit_type_for(text, turn.clinic):
+            if closes(text) and not visit_type_for(text, turn.clinic):
                 self._goodbye(turn)  # "that will be all, thank you": nothing more is asked
                 return True
             answer = classify(text)
@@ -541,7 +422,7 @@ class RulesPolicy:
                 return True
         return self._side_request(turn, text)
 
-    def _side_request(self, turn: _Turn, text: str) -> bool:
+    def _side_request(self, turn: Turn, text: str) -> bool:
         """Questions and requests understood in any phase outside identity collection: an FAQ,
         hours, address, goodbye, "never mind", or a switch to another appointment request."""
         intent = detect_intent(text)
@@ -570,7 +451,7 @@ class RulesPolicy:
             turn.say(self._prompt(turn))
             return True
         if (intent == "goodbye" or is_goodbye(text)) and (
-            turn.phase is not Phase.CONFIRM or _BYE.search(catalog.normalise(text))
+            turn.phase is not Phase.CONFIRM or BYE.search(catalog.normalise(text))
         ):
             # At the read-back only a real goodbye ends the call: "yes, thank you so much"
             # is an answer to it, never a reason to drop what was read back.
@@ -585,24 +466,24 @@ class RulesPolicy:
             return True
         return False
 
-    def _anything_else(self, turn: _Turn) -> str:
+    def _anything_else(self, turn: Turn) -> str:
         turn.phase = Phase.ANYTHING_ELSE
         return "Is there anything else I can help you with?"
 
-    def _goodbye(self, turn: _Turn) -> None:
+    def _goodbye(self, turn: Turn) -> None:
         turn.say(f"Thank you for calling {turn.clinic.name}. Goodbye!")
         turn.end(Outcome.CONTAINED)
 
-    def _clear_flow(self, turn: _Turn) -> None:
+    def _clear_flow(self, turn: Turn) -> None:
         turn.req = Request()
 
-    def _start(self, turn: _Turn, intent: str, text: str) -> None:
+    def _start(self, turn: Turn, intent: str, text: str) -> None:
         """Begins an appointment request; identity first when the caller is not verified."""
         self._clear_flow(turn)
         turn.intent = intent
         turn.tried(intent)
         turn.req.means_made = (
-            bool(turn.made) and _REFERS_BACK.search(catalog.normalise(text)) is not None
+            bool(turn.made) and REFERS_BACK.search(catalog.normalise(text)) is not None
         )
         if intent in ("book", "reschedule"):
             self._collect_booking_details(turn, text, types=intent == "book")
@@ -611,7 +492,7 @@ class RulesPolicy:
             return
         self._continue(turn)
 
-    def _ask_identity(self, turn: _Turn) -> None:
+    def _ask_identity(self, turn: Turn) -> None:
         """Verification, using what the caller already gave: a volunteered name and date of
         birth are checked at once, a name alone skips to the date of birth."""
         turn.say("I can help with that.")
@@ -627,7 +508,7 @@ class RulesPolicy:
         turn.phase = Phase.ASK_NAME
         turn.say(self._prompt(turn))
 
-    def _continue(self, turn: _Turn) -> None:
+    def _continue(self, turn: Turn) -> None:
         """After verification: the next step of the current request."""
         if turn.intent == "book":
             self._book_next(turn)
@@ -640,7 +521,7 @@ class RulesPolicy:
 
     # --- identity -----------------------------------------------------------------------
 
-    def _on_name(self, turn: _Turn, text: str) -> bool:
+    def _on_name(self, turn: Turn, text: str) -> bool:
         text = strip_lead_ins(text)
         born = parse_dob(text, turn.clinic.local(turn.now).date())
         # "john smith, born march third 1980": the name is before the date
@@ -678,7 +559,7 @@ class RulesPolicy:
         turn.say("Thank you.", self._prompt(turn))
         return True
 
-    def _on_dob(self, turn: _Turn, text: str) -> bool:
+    def _on_dob(self, turn: Turn, text: str) -> bool:
         today = turn.clinic.local(turn.now).date()
         # "April eleventh, sorry, April eleventh 1971": the date after the correction.
         born = parse_dob(after_repair(text), today) or parse_dob(text, today)
@@ -687,13 +568,13 @@ class RulesPolicy:
         self._verify(turn, born)
         return True
 
-    def _verify(self, turn: _Turn, born: date) -> None:
+    def _verify(self, turn: Turn, born: date) -> None:
         turn.date_of_birth = born.isoformat()
         turn.phase = Phase.VERIFYING
         turn.say("Thank you. One moment while I find your record.")
         turn.tool(ToolVerifyIdentity(full_name=turn.caller_name, date_of_birth=born))
 
-    def _on_verified(self, turn: _Turn, result: VerifiedIdentity) -> None:
+    def _on_verified(self, turn: Turn, result: VerifiedIdentity) -> None:
         if result.verified and result.patient_id:
             turn.verified_patient_id = result.patient_id
             first = turn.caller_name.split()[0] if turn.caller_name else ""
@@ -720,7 +601,7 @@ class RulesPolicy:
 
     # --- booking details ----------------------------------------------------------------
 
-    def _collect_booking_details(self, turn: _Turn, text: str, types: bool) -> bool:
+    def _collect_booking_details(self, turn: Turn, text: str, types: bool) -> bool:
         """Appointment type, provider and preferred time named in ``text``; True if any."""
         found = False
         if types:
@@ -759,7 +640,7 @@ class RulesPolicy:
             found = True
         return found
 
-    def _book_next(self, turn: _Turn) -> None:
+    def _book_next(self, turn: Turn) -> None:
         if not turn.req.visit_type:
             turn.phase = Phase.ASK_TYPE
             turn.say(self._prompt(turn))
@@ -769,13 +650,13 @@ class RulesPolicy:
         else:
             self._find(turn, "Let me check what's available.")
 
-    def _on_type(self, turn: _Turn, text: str) -> bool:
+    def _on_type(self, turn: Turn, text: str) -> bool:
         if not self._collect_booking_details(turn, text, types=True) or not turn.req.visit_type:
             return False
         self._book_next(turn)
         return True
 
-    def _on_time(self, turn: _Turn, text: str) -> bool:
+    def _on_time(self, turn: Turn, text: str) -> bool:
         if not self._collect_booking_details(turn, text, types=turn.intent == "book"):
             return False
         if turn.req.when:
@@ -784,7 +665,7 @@ class RulesPolicy:
             turn.say("Got it.", self._prompt(turn))
         return True
 
-    def _find(self, turn: _Turn, lead: str) -> None:
+    def _find(self, turn: Turn, lead: str) -> None:
         """Searches slots with the collected details, widened by ``data["widen"]``."""
         code = turn.req.visit_type
         provider_id = turn.req.provider
@@ -822,7 +703,7 @@ class RulesPolicy:
             )
         )
 
-    def _on_slots(self, turn: _Turn, slots: list[SlotOption]) -> None:
+    def _on_slots(self, turn: Turn, slots: list[SlotOption]) -> None:
         taken = set(turn.req.taken)
         offers = [slot_data(s) for s in slots if s.slot_id not in taken][:OFFER_COUNT]
         if offers and turn.req.retaking:
@@ -847,7 +728,7 @@ class RulesPolicy:
             return
         if widen < 2 and turn.req.provider:
             turn.req.widen = 2
-            name = self._provider_name(turn, turn.req.provider)
+            name = provider_name(turn, turn.req.provider)
             self._find(turn, f"{name} has no openings soon. Let me check with our other providers.")
             return
         kind = speech.type_name(turn.clinic, turn.req.visit_type)
@@ -859,11 +740,7 @@ class RulesPolicy:
             self._prompt(turn),
         )
 
-    def _provider_name(self, turn: _Turn, provider_id: str) -> str:
-        provider = turn.clinic.provider(provider_id)
-        return provider.name if provider else "That provider"
-
-    def _offer_text(self, turn: _Turn) -> str:
+    def _offer_text(self, turn: Turn) -> str:
         offers = turn.req.offers
         if len(offers) == 1:
             return f"I have {speech.say_slot(offers[0], turn.clinic)}. Would that work for you?"
@@ -873,7 +750,7 @@ class RulesPolicy:
         ]
         return f"I have {len(offers)} times. {'. '.join(read)}. Which one works for you?"
 
-    def _choices(self, turn: _Turn, slots: list[dict[str, Any]]) -> list[Choice]:
+    def _choices(self, turn: Turn, slots: list[dict[str, Any]]) -> list[Choice]:
         phrases = catalog.provider_phrases(turn.clinic)
         choices = []
         for slot in slots:
@@ -887,7 +764,7 @@ class RulesPolicy:
             choices.append(Choice(datetime.fromisoformat(slot["start"]), names, kinds))
         return choices
 
-    def _on_offer(self, turn: _Turn, text: str) -> bool:
+    def _on_offer(self, turn: Turn, text: str) -> bool:
         offers = turn.req.offers
         index = pick(text, self._choices(turn, offers), turn.zone)
         answer = classify(text)
@@ -910,14 +787,14 @@ class RulesPolicy:
         if answer == "yes":
             turn.say("Which one would you like? You can say the first, the second, or the third.")
             return True
-        if answer == "no" or _rejects(text):
+        if answer == "no" or rejects(text):
             turn.req.when = None
             turn.phase = Phase.ASK_TIME
             turn.say("No problem. What other day or time would work for you?")
             return True
         return False
 
-    def _on_held(self, turn: _Turn, hold_id: str) -> None:
+    def _on_held(self, turn: Turn, hold_id: str) -> None:
         turn.req.hold_id = hold_id
         chosen = turn.chosen()
         if turn.intent == "reschedule":
@@ -937,14 +814,14 @@ class RulesPolicy:
         turn.phase = Phase.CONFIRM
         turn.say(core, self._confirm_question(turn))
 
-    def _confirm_question(self, turn: _Turn) -> str:
+    def _confirm_question(self, turn: Turn) -> str:
         if turn.intent == "cancel":
             return f"Would you like me to cancel it? {PRESS_YES_NO}"
         if turn.intent == "reschedule":
             return f"Shall I go ahead? {PRESS_YES_NO}"
         return f"Shall I book it? {PRESS_YES_NO}"
 
-    def _on_confirm(self, turn: _Turn, text: str) -> bool:
+    def _on_confirm(self, turn: Turn, text: str) -> bool:
         """The answer to the read-back: only a plain yes commits (``rules.consent``); anything
         hedged, conditional or questioning is not understood as consent (the ladder then says
         nothing has changed and reads it back again)."""
@@ -997,10 +874,10 @@ class RulesPolicy:
             return True
         return False
 
-    def _change_verb(self, turn: _Turn) -> str:
+    def _change_verb(self, turn: Turn) -> str:
         return {"cancel": "cancelled", "reschedule": "moved"}.get(turn.intent, "booked")
 
-    def _commit(self, turn: _Turn) -> None:
+    def _commit(self, turn: Turn) -> None:
         turn.phase = Phase.COMMITTING
         if turn.intent == "cancel":
             turn.tool(ToolCancel(appointment_id=turn.target()["appointment_id"]))
@@ -1020,7 +897,7 @@ class RulesPolicy:
                 )
             )
 
-    def _on_committed(self, turn: _Turn, appointment: AppointmentInfo) -> None:
+    def _on_committed(self, turn: Turn, appointment: AppointmentInfo) -> None:
         done = appointment_data(appointment)
         kind = speech.type_name(turn.clinic, appointment.slot.appointment_type)
         slot = speech.say_slot(done["slot"], turn.clinic)
@@ -1041,7 +918,7 @@ class RulesPolicy:
 
     # --- existing appointments ----------------------------------------------------------
 
-    def _on_appointments(self, turn: _Turn, appointments: list[AppointmentInfo]) -> None:
+    def _on_appointments(self, turn: Turn, appointments: list[AppointmentInfo]) -> None:
         listed = sorted(
             (appointment_data(a) for a in appointments), key=lambda a: a["slot"]["start"]
         )
@@ -1073,7 +950,7 @@ class RulesPolicy:
         turn.phase = Phase.PICK_APPOINTMENT
         turn.say(self._appointments_text(turn))
 
-    def _appointments_text(self, turn: _Turn) -> str:
+    def _appointments_text(self, turn: Turn) -> str:
         listed = turn.req.appointments
         read = [
             f"The {speech.ordinal_word(i + 1)} is {speech.say_appointment(a, turn.clinic)}"
@@ -1085,18 +962,18 @@ class RulesPolicy:
             f"Which one would you like to {verb}?"
         )
 
-    def _on_pick_appointment(self, turn: _Turn, text: str) -> bool:
+    def _on_pick_appointment(self, turn: Turn, text: str) -> bool:
         listed = turn.req.appointments
         index = pick(text, self._choices(turn, [a["slot"] for a in listed]), turn.zone)
         if index is None:
-            if classify(text) == "no" or _rejects(text):
+            if classify(text) == "no" or rejects(text):
                 turn.say("Okay.", self._anything_else(turn))
                 return True
             return False
         self._target(turn, listed[index])
         return True
 
-    def _target(self, turn: _Turn, appointment: dict[str, Any]) -> None:
+    def _target(self, turn: Turn, appointment: dict[str, Any]) -> None:
         turn.req.target = appointment
         if turn.intent == "cancel":
             core = f"I see {speech.say_appointment(appointment, turn.clinic)}."
@@ -1119,7 +996,7 @@ class RulesPolicy:
             "What day and time would you like to move it to?",
         )
 
-    def _on_offer_book(self, turn: _Turn, text: str) -> bool:
+    def _on_offer_book(self, turn: Turn, text: str) -> bool:
         answer = classify(text)
         if answer == "yes":
             self._start(turn, "book", text)
@@ -1129,7 +1006,7 @@ class RulesPolicy:
             return True
         return False
 
-    def _on_offer_handoff(self, turn: _Turn, text: str) -> bool:
+    def _on_offer_handoff(self, turn: Turn, text: str) -> bool:
         answer = classify(text)
         if answer == "yes":
             self._handoff(turn, "caller_request", "routine", "no openings were found")
@@ -1142,7 +1019,7 @@ class RulesPolicy:
 
     # --- handoff --------------------------------------------------------------------------
 
-    def _emergency(self, turn: _Turn, flag: safety.RedFlag, text: str) -> None:
+    def _emergency(self, turn: Turn, flag: safety.RedFlag, text: str) -> None:
         """An emergency: its script at once, then an urgent handoff (never delayed by the
         name question, never a routine callback)."""
         categories = ", ".join(c.value.replace("_", " ") for c in flag.categories)
@@ -1157,7 +1034,7 @@ class RulesPolicy:
 
     def _handoff(
         self,
-        turn: _Turn,
+        turn: Turn,
         reason: str,
         urgency: str,
         detail: str,
@@ -1188,7 +1065,7 @@ class RulesPolicy:
             return
         self._create_handoff(turn, detail)
 
-    def _on_handoff_name(self, turn: _Turn, text: str) -> None:
+    def _on_handoff_name(self, turn: Turn, text: str) -> None:
         """The answer to the name question before a handoff: hand off with it, whatever it is
         (asking to repeat the question is honoured once)."""
         handoff = turn.handoff_plan
@@ -1206,67 +1083,23 @@ class RulesPolicy:
             turn.say("No problem.")
         self._create_handoff(turn, handoff.detail)
 
-    def _create_handoff(self, turn: _Turn, detail: str) -> None:
+    def _create_handoff(self, turn: Turn, detail: str) -> None:
         handoff = turn.handoff_plan
         assert handoff is not None, "_handoff plans before it creates"
-        turn.identity_check = self._identity_check(turn)
+        turn.identity_check = identity_check(turn, MAX_VERIFY_FAILURES)
         turn.phase = Phase.HANDOFF
         turn.tool(
             ToolCreateHandoff(
                 reason=handoff.reason,
                 urgency=handoff.urgency,
-                summary=self._summary(turn, handoff.reason, detail),
+                summary=summary(turn, handoff.reason, detail),
                 # A first name alone ("Thank you, Jane. And your last name?") beats none.
                 caller_name=turn.caller_name or str(turn.first_name),
                 callback_number=turn.context.caller_number,
             )
         )
 
-    def _identity_check(self, turn: _Turn) -> str:
-        """Where verification stands. Only appointment requests ask for it (``_start``)."""
-        if turn.verified_patient_id:
-            return "verified"
-        if turn.verify_failures >= MAX_VERIFY_FAILURES:
-            return "failed"
-        if any(intent in APPOINTMENT_INTENTS for intent in turn.intents_tried):
-            return "incomplete"
-        return "not_attempted"
-
-    def _summary(self, turn: _Turn, reason: str, detail: str) -> str:
-        """A few sentences an agent can act on without asking again."""
-        req = turn.req
-        lines = [f"Handoff: {REASON_TEXT[reason]}."]
-        if detail:
-            lines.append(detail[0].upper() + detail[1:] + ("" if detail.endswith(".") else "."))
-        if turn.intent:
-            lines.append(f"The caller wanted to {INTENT_TEXT.get(turn.intent, turn.intent)}.")
-        if turn.intents_tried:
-            lines.append(f"Requests this call: {', '.join(turn.intents_tried)}.")
-        if turn.verified_patient_id:
-            lines.append(f"Identity verified (patient {turn.verified_patient_id}).")
-        else:
-            lines.append("Identity not verified.")
-        if turn.caller_name:
-            lines.append(f"Name given: {turn.caller_name}.")
-        if turn.date_of_birth:
-            lines.append(f"Date of birth given: {turn.date_of_birth}.")
-        if req.visit_type:
-            lines.append(f"Visit type: {speech.type_name(turn.clinic, req.visit_type)}.")
-        if req.provider:
-            lines.append(f"Provider: {self._provider_name(turn, req.provider)}.")
-        if req.when:
-            lines.append(f"Preferred time: {req.when.get('said', '')}.")
-        if req.target:
-            lines.append(
-                f"Appointment concerned: {speech.say_appointment(req.target, turn.clinic)}."
-            )
-        if req.chosen:
-            lines.append(f"Slot chosen: {speech.say_slot(req.chosen, turn.clinic)}.")
-        if turn.notes:
-            lines.append(f"What happened: {'; '.join(turn.notes)}.")
-        return " ".join(lines)
-
-    def _on_ticket(self, turn: _Turn, ticket: HandoffTicket) -> None:
+    def _on_ticket(self, turn: Turn, ticket: HandoffTicket) -> None:
         handoff = turn.handoff_plan or HandoffPlan("caller_request", "routine")
         turn.handoff_id = ticket.handoff_id
         emergency = handoff.reason == "emergency"
@@ -1302,7 +1135,7 @@ class RulesPolicy:
         )
         turn.end(Outcome.HANDOFF, ticket.handoff_id)
 
-    def _handoff_failed(self, turn: _Turn) -> None:
+    def _handoff_failed(self, turn: Turn) -> None:
         handoff = turn.handoff_plan
         phone = turn.clinic.phone_numbers[0] if turn.clinic.phone_numbers else ""
         if handoff is not None and handoff.reason == "emergency":
@@ -1318,7 +1151,7 @@ class RulesPolicy:
 
     # --- tool results ---------------------------------------------------------------------
 
-    def _tool_result(self, turn: _Turn, result: ToolResult) -> None:
+    def _tool_result(self, turn: Turn, result: ToolResult) -> None:
         pending, turn.pending = turn.pending, None
         if pending is None:
             return  # a late answer to a request already handled: ignore it
@@ -1353,9 +1186,7 @@ class RulesPolicy:
             return
         handle(value)
 
-    def _tool_failed(
-        self, turn: _Turn, kind: str, pending: PendingTool, result: ToolResult
-    ) -> None:
+    def _tool_failed(self, turn: Turn, kind: str, pending: PendingTool, result: ToolResult) -> None:
         if kind == "ToolCreateHandoff":
             self._handoff_failed(turn)
             return
@@ -1383,63 +1214,3 @@ class RulesPolicy:
             return
         turn.note(f"{kind} failed: {result.error_code} {result.error_message}".strip())
         self._handoff(turn, "system_error", "soon", "")
-
-
-def _request_intent(text: str, clinic: Clinic, faq_matched: bool) -> str | None:
-    """The caller's intent for a new request, as ``detect_intent`` reads it, except that
-
-    * an appointment intent found only inside questions about an FAQ topic does not count:
-      "where can I park when I come in?" asks about parking ("do you take medicare and can I
-      book a checkup" still books: its booking clause is not an FAQ question);
-    * naming a visit type the clinic offers is a booking request ("I'd like to get a flu shot",
-      "I need a follow up visit"), unless the text is an FAQ question.
-    """
-    intent = detect_intent(text)
-    if intent in APPOINTMENT_INTENTS and faq_matched:
-        requests = [
-            clause
-            for clause in clauses(text)
-            if not (is_question(clause) and catalog.match_faq(clause, clinic) is not None)
-        ]
-        if not any(detect_intent(clause) in APPOINTMENT_INTENTS for clause in requests):
-            return None
-    if intent is None and not faq_matched and visit_type_for(text, clinic):
-        return "book"  # a reason for a visit ("my knee hurts") is a request for one
-    return intent
-
-
-_CLOSING = re.compile(
-    r"\b(?:thank|thanks|thankyou|cheers|bye|by|goodbye|all|done|finished|everything|nothing|"
-    r"its all|is all|that will be|thatll be)\b"
-)
-
-
-_BYE = re.compile(r"\b(?:bye|goodbye|good bye|hang up|gotta go|got to go)\b")
-# "cancel that", "move the one I just booked": the appointment made earlier in this call.
-_REFERS_BACK = re.compile(
-    r"\b(?:that|it|this|the one|just|same)\b(?!.*\b(?:other|another|different|older)\b)"
-)
-
-
-def _closes(text: str) -> bool:
-    """ "That will be all, thank you", "is all, thanks", "thanks by": an answer to "anything
-    else?" that asks for nothing (the caller's request words are checked before this)."""
-    return _CLOSING.search(catalog.normalise(text)) is not None
-
-
-def _without_words(text: str, name: str) -> str:
-    """``text`` without the words of ``name`` (any case), so they are not read as a request."""
-    words = {w.lower() for w in name.split()}
-    return " ".join(w for w in text.split() if w.strip(",.;:!?").lower() not in words)
-
-
-def _rejects(text: str) -> bool:
-    """ "none of those", "something else", "another time": the caller wants other options."""
-    said = catalog.normalise(text)
-    return any(
-        f" {phrase} " in said
-        for phrase in (
-            "none", "neither", "nothing", "something else", "another", "other", "different",
-            "later", "earlier", "dont work", "doesnt work", "wont work", "not work",
-        )
-    )  # fmt: skip

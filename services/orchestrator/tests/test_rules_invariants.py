@@ -46,7 +46,8 @@ from orchestrator.dialogue import (
     Transfer,
     VerifiedIdentity,
 )
-from orchestrator.rules.policy import TRANSCRIPT_LIMIT, RulesPolicy
+from orchestrator.rules.policy import RulesPolicy
+from orchestrator.rules.turn import TRANSCRIPT_LIMIT
 
 CLINIC = ClinicDirectory.from_folder(
     Path(__file__).resolve().parents[3] / "deploy/local/clinics"

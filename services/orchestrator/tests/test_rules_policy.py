@@ -47,9 +47,9 @@ from orchestrator.dialogue import (
 from orchestrator.rules.policy import (
     NAME_BEFORE_CALLBACK,
     NAME_BEFORE_TRANSFER,
-    TRANSCRIPT_LIMIT,
     RulesPolicy,
 )
+from orchestrator.rules.turn import TRANSCRIPT_LIMIT
 
 ROOT = Path(__file__).resolve().parents[3]
 CLINIC = ClinicDirectory.from_folder(ROOT / "deploy/local/clinics").get("demo")
