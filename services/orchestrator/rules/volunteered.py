@@ -48,11 +48,29 @@ def strip_greeting(text: str) -> str:
     return _GREETING.sub(" ", text).strip()
 
 
+# Where the words after a cue end: the next clause.
+_CLAUSE_END = re.compile(r"[,.;!?]|\b(?:and|but|so|i|im|i'm|i've|ive|my|because)\b", re.IGNORECASE)
+
+
+def _cued_birth_date(text: str, today: date) -> tuple[int, int] | None:
+    """The span of a date of birth said right after its cue ("birthday two twenty eight two
+    thousand one, ..."), in forms a full-date search may miss."""
+    for cue in _DOB_CUE.finditer(text):
+        start = cue.end()
+        words = re.match(r"\s*(?:is|was|on|of)?\s*", text[start:])
+        start += words.end() if words else 0
+        end_match = _CLAUSE_END.search(text, start)
+        end = end_match.start() if end_match else len(text)
+        if end > start and parse_dob(text[start:end], today) is not None:
+            return start, end
+    return None
+
+
 def read_volunteered(text: str, today: date) -> Offered:
     """See the module docstring."""
     rest = strip_greeting(text)
     found = find_birth_date(rest, today)
-    span = found.span if found else None
+    span = found.span if found else _cued_birth_date(rest, today)
     # A year alone ("born in 1980") is no date to check a record with.
     born = parse_dob(rest[span[0] : span[1]], today) if span else None
     name = introduced_name(rest)

@@ -34,6 +34,12 @@ TODAY = date(2026, 3, 11)
         ("June twentieth nineteen ninety six.", None, date(1996, 6, 20), ""),
         ("good afternoon, I'd like a physical next tuesday", None, None, "next tuesday"),
         ("I was born in 1980 and need a checkup", None, None, "born in 1980"),
+        (
+            "this is Sofia Rossi, birthday two twenty eight two thousand one, I've got a bug",
+            "Sofia Rossi",
+            date(2001, 2, 28),
+            "I've got a bug",
+        ),
     ],
 )
 def test_volunteered_name_and_birth_date_are_kept_apart_from_the_rest(
