@@ -231,10 +231,10 @@ def _pieces(seg: str, dates: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
     out: list[tuple[int, int]] = []
     for m in RUN.finditer(seg):
         start, end = m.start(), m.end()
-        cuts = sorted(
-            {p for a, b in dates for p in (a, b) if start < p < end}
-            | {p for d in _WRITTEN_DATE.finditer(seg, start, end) for p in d.span()}
-        )
+        inner = [p for a, b in dates for p in (a, b) if start < p < end]
+        if any(c.isdigit() for c in m.group(0)):  # only written digits make a written date
+            inner += [p for d in _WRITTEN_DATE.finditer(seg, start, end) for p in d.span()]
+        cuts = sorted(set(inner))
         if not cuts:
             out.append((start, end))
             continue
