@@ -25,7 +25,7 @@ def target_from_stack(
 ) -> Target:
     """Addresses and database URL from ``<state_dir>/stack.json`` (``gateway`` overrides);
     ``relay`` (URL, Twilio auth token): calls over ConversationRelay's WebSocket."""
-    from frontdesk.cli.stackfile import StackFile
+    from frontdesk.cli.stackfile import StackFile, stack_client
 
     state = StackFile.load(state_dir)
     services = state.services
@@ -38,6 +38,8 @@ def target_from_stack(
         scheduler_db=scheduler_db,
         relay=relay[0] if relay else "",
         relay_auth_token=relay[1] if relay else "",
+        telephony=stack_client(state, "telephony"),
+        agent_desk=stack_client(state, "agent_desk"),
     )
 
 

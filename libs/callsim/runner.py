@@ -39,6 +39,7 @@ from callsim.endstate import (
 )
 from callsim.scenario import Scenario, Step
 from callsim.scoring import misunderstanding_turns
+from servicekit.auth import INSECURE_CLIENT, GrpcClient
 
 # Assumed speaking rate, for Interrupt.duration_until_interrupt_ms.
 MS_PER_WORD = 350
@@ -57,6 +58,9 @@ class Target:
     # signed with ``relay_auth_token`` the way Twilio signs (empty: unsigned).
     relay: str = ""
     relay_auth_token: str = ""
+    # How to connect: TLS and the telephony / agent desk tokens (plaintext only when insecure).
+    telephony: GrpcClient = INSECURE_CLIENT
+    agent_desk: GrpcClient = INSECURE_CLIENT
 
 
 @dataclass
@@ -265,10 +269,10 @@ class Runner:
         """Every scenario ``repeat`` times, at most ``concurrency`` calls at once, in order."""
         async with contextlib.AsyncExitStack() as stack:
             gateway = await stack.enter_async_context(
-                grpc.aio.insecure_channel(self.target.gateway)
+                self.target.telephony.channel(self.target.gateway)
             )
             handoff = (
-                await stack.enter_async_context(grpc.aio.insecure_channel(self.target.handoff))
+                await stack.enter_async_context(self.target.agent_desk.channel(self.target.handoff))
                 if self.target.handoff
                 else None
             )

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import nats.errors
@@ -60,8 +60,11 @@ def make_broker(
     tracer_provider: TracerProvider | None = None,
     middlewares: Sequence[Any] = (),
     name: str = "frontdesk",
+    credentials: Mapping[str, Any] | None = None,
 ) -> NatsBroker:
-    """A faststream NATS broker with trace propagation through message headers."""
+    """A faststream NATS broker with trace propagation through message headers.
+
+    ``credentials``: connection options from :func:`servicekit.natsauth.connect_options`."""
     stack: list[Any] = []
     if tracer_provider is not None:
         from faststream.nats.opentelemetry import NatsTelemetryMiddleware
@@ -81,6 +84,7 @@ def make_broker(
         logger=None,  # our own structured logs; faststream's would log every message
         graceful_timeout=30.0,
         max_reconnect_attempts=-1,
+        **dict(credentials or {}),
     )
 
 

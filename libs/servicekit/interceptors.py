@@ -1,11 +1,10 @@
-"""gRPC server interceptors, one concern each: errors to statuses, and client tokens."""
+"""gRPC server interceptors, one concern each: errors to statuses (client tokens are in
+:mod:`servicekit.auth`)."""
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -94,64 +93,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return _wrap(handler, unary, streaming)
 
 
-# Methods any authenticated client may call, and who may call everything else.
-OPEN_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
-
-
-class TokenAuthInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Checks ``authorization: Bearer <token>`` against the tokens of the client kinds allowed
-    for the method (telephony, agent_desk, admin…). Health and reflection stay open.
-
-    ``policy`` maps a full method name prefix (``/frontdesk.v1.Handoff/``) to the client kinds
-    allowed; ``admin`` may call everything.
-    """
-
-    def __init__(self, tokens: Mapping[str, str], policy: Mapping[str, tuple[str, ...]]) -> None:
-        self._tokens = dict(tokens)
-        self._policy = dict(policy)
-
-    @classmethod
-    def from_file(cls, path: Path, policy: Mapping[str, tuple[str, ...]]) -> TokenAuthInterceptor:
-        """Tokens from a file of ``kind: token`` lines (a mounted secret); re-read on each start."""
-        tokens = {}
-        for line in path.read_text().splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                kind, _, token = line.partition(":")
-                tokens[kind.strip()] = token.strip()
-        return cls(tokens, policy)
-
-    def _allowed_kinds(self, method: str) -> tuple[str, ...]:
-        for prefix, kinds in self._policy.items():
-            if method.startswith(prefix):
-                return (*kinds, "admin")
-        return ("admin",)
-
-    def _kind_of(self, token: str) -> str | None:
-        for kind, expected in self._tokens.items():
-            if hmac.compare_digest(token.encode(), expected.encode()):
-                return kind
-        return None
-
-    async def intercept_service(
-        self, continuation: Continuation, details: grpc.HandlerCallDetails
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(details)
-        if handler is None or details.method.startswith(OPEN_METHODS):
-            return handler
-        metadata = dict(details.invocation_metadata or ())
-        token = str(metadata.get("authorization", "")).removeprefix("Bearer ").strip()
-        kind = self._kind_of(token) if token else None
-        if kind is None:
-            return _deny(
-                handler, grpc.StatusCode.UNAUTHENTICATED, "missing or unknown client token"
-            )
-        if kind not in self._allowed_kinds(details.method):
-            message = f"a {kind} client may not call {details.method}"
-            return _deny(handler, grpc.StatusCode.PERMISSION_DENIED, message)
-        return handler
-
-
-def _deny(
+def deny(
     handler: grpc.RpcMethodHandler[Any, Any], code: grpc.StatusCode, message: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """A handler of the same shape as ``handler`` that only aborts."""

@@ -11,6 +11,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,14 +56,17 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, port: int | None = None) -> NatsServer:
+    def start(
+        cls, port: int | None = None, *, config: Callable[[int, Path], Path] | None = None
+    ) -> NatsServer:
+        """``config(port, store_dir)`` writes a configuration file and returns its path (users,
+        permissions: see ``DevCredentials.nats_config``); without it, anyone may do anything."""
         port = port or free_port()
         store = Path(tempfile.mkdtemp(prefix="frontdesk-nats-"))
-        process = subprocess.Popen(
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+        if config is not None:
+            argv = [nats_server_binary(), "-c", str(config(port, store))]
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for_port("127.0.0.1", port)
         except TimeoutError:

@@ -24,8 +24,9 @@ from servicekit.bus import BusClient, make_broker
 from servicekit.errors import Unavailable
 from servicekit.events import EventPublisher
 from servicekit.flags import Flags
-from servicekit.jetstream import ensure_streams
+from servicekit.jetstream import SESSIONS_BUCKET, ensure_streams
 from servicekit.metrics import Metrics, MetricsServer, bus_metrics_middleware
+from servicekit.natsauth import connect_options
 from servicekit.scrub import Scrubber, no_scrub
 from servicekit.settings import DEFAULT_GRPC_PORTS, ServiceSettings
 from servicekit.telemetry import make_tracer_provider
@@ -80,16 +81,21 @@ class Runtime:
             tracer_provider=tracer_provider,
             middlewares=(bus_metrics_middleware(metrics.registry, name),),
             name=name,
+            credentials=connect_options(settings),
         )
         try:
             await broker.connect()
         except Exception as error:
             raise Unavailable(
                 f"cannot reach NATS at {settings.nats_url} ({error}); start one or set "
-                "FRONTDESK_NATS_URL"
+                "FRONTDESK_NATS_URL (and FRONTDESK_NATS_USER / FRONTDESK_NATS_PASSWORD_FILE "
+                "when it has users)"
             ) from error
         js = broker.connection.jetstream()
-        sessions = await ensure_streams(js)
+        if settings.manage_streams:
+            sessions = await ensure_streams(js)
+        else:
+            sessions = await js.key_value(SESSIONS_BUCKET)
         flags = None
         if with_flags:
             flags = Flags(

@@ -1,6 +1,7 @@
 """``serve()``: one servicer exposed over gRPC and over NATS until SIGTERM, then drained.
 
-gRPC gets health checking, reflection, tracing, the client-token seam and error mapping; NATS
+gRPC gets TLS (mutual when a client CA is set), client tokens checked per method, health
+checking, reflection, tracing and error mapping (:func:`grpc_security`); NATS
 gets a subscriber per method (see :mod:`servicekit.bus`). On SIGTERM or SIGINT: health flips to
 NOT_SERVING, the ``draining`` hook runs (the gateway lets live calls finish there), NATS
 subscriptions stop after their in-flight requests, and the gRPC server stops with a grace period.
@@ -12,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -22,11 +24,13 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
+from servicekit.auth import TokenAuthInterceptor, TokenFile
 from servicekit.bus import bind_servicer
 from servicekit.decoding import DecodingInterceptor
-from servicekit.interceptors import ErrorInterceptor, TokenAuthInterceptor
+from servicekit.interceptors import ErrorInterceptor
 from servicekit.runtime import Runtime
-from servicekit.settings import DEFAULT_GRPC_PORTS
+from servicekit.settings import DEFAULT_GRPC_PORTS, ServiceSettings
+from servicekit.tls import ReloadingServerCredentials, TlsFiles
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +44,6 @@ class ServiceDefinition:
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     # Methods served per version (frontdesk.<name>.<version>.<Method>): the orchestrator's Turn.
     versioned_methods: tuple[str, ...] = ()
-    # Which client kinds may call which methods over gRPC (admin may call all).
-    auth_policy: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -56,6 +58,55 @@ class Serving:
     nats_subjects: list[str]
     # The /metrics endpoint's port; None when it is off.
     metrics_port: int | None = None
+
+
+class InsecureConfiguration(RuntimeError):
+    """The service has neither credentials nor an explicit insecure flag; it will not start."""
+
+
+INSECURE_BANNER = """
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! {name}: FRONTDESK_INSECURE is set: gRPC is PLAINTEXT and accepts calls WITHOUT A TOKEN.
+!! Anyone who can reach {address} can read and change patient data. Development only.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+"""
+
+
+@dataclass(frozen=True)
+class GrpcSecurity:
+    """What :func:`grpc_security` decided: server credentials and the auth interceptor, or
+    neither (explicitly insecure)."""
+
+    credentials: grpc.ServerCredentials | None
+    interceptors: tuple[grpc.aio.ServerInterceptor, ...]
+    tokens: TokenFile | None = None
+    tls: ReloadingServerCredentials | None = None
+
+
+def grpc_security(settings: ServiceSettings) -> GrpcSecurity:
+    """TLS and client tokens from the settings; refuses to run without them unless
+    ``FRONTDESK_INSECURE`` is set."""
+    if settings.insecure:
+        return GrpcSecurity(None, ())
+    missing = [
+        f"FRONTDESK_{name.upper()}"
+        for name in ("auth_tokens_file", "tls_cert_file", "tls_key_file")
+        if getattr(settings, name) is None
+    ]
+    if missing:
+        raise InsecureConfiguration(
+            f"gRPC needs TLS and client tokens: set {', '.join(missing)} (`frontdesk up` "
+            "generates development ones under .frontdesk/secrets/), or set FRONTDESK_INSECURE=1 "
+            "to serve plaintext without tokens (development only)"
+        )
+    assert settings.auth_tokens_file and settings.tls_cert_file and settings.tls_key_file
+    tokens = TokenFile(settings.auth_tokens_file, reload_interval=settings.auth_reload_interval)
+    tls = ReloadingServerCredentials(
+        TlsFiles(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
+    )
+    return GrpcSecurity(
+        tls.credentials(), (TokenAuthInterceptor(tokens.table),), tokens=tokens, tls=tls
+    )
 
 
 def _grpc_port(runtime: Runtime) -> int:
@@ -77,17 +128,13 @@ async def serve(
 ) -> None:
     """Serves until ``stop`` is set or the process gets SIGTERM/SIGINT, then shuts down cleanly."""
     stop = stop or asyncio.Event()
+    security = grpc_security(runtime.settings)
     interceptors: list[grpc.aio.ServerInterceptor] = [
-        aio_server_interceptor(tracer_provider=runtime.tracer_provider)  # type: ignore[no-untyped-call]
+        aio_server_interceptor(tracer_provider=runtime.tracer_provider),  # type: ignore[no-untyped-call]
+        *security.interceptors,
+        ErrorInterceptor(),
+        DecodingInterceptor(),  # innermost: it parses the request itself
     ]
-    if runtime.settings.auth_tokens_file is not None:
-        interceptors.append(
-            TokenAuthInterceptor.from_file(
-                runtime.settings.auth_tokens_file, definition.auth_policy
-            )
-        )
-    interceptors.append(ErrorInterceptor())
-    interceptors.append(DecodingInterceptor())  # innermost: it parses the request itself
     server = grpc.aio.server(interceptors=interceptors)
     definition.add_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
@@ -96,7 +143,12 @@ async def serve(
         (definition.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     address = f"{runtime.settings.grpc_host}:{_grpc_port(runtime)}"
-    port = server.add_insecure_port(address)
+    if security.credentials is None:
+        print(INSECURE_BANNER.format(name=definition.name, address=address), file=sys.stderr)
+        log.warning("serving plaintext gRPC without client tokens (FRONTDESK_INSECURE)")
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, security.credentials)
     if port == 0:
         raise RuntimeError(f"cannot listen on {address}: is the port in use?")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +54,28 @@ class ServiceSettings(BaseSettings):
     # What flags say without Unleash: generated from gitops/flags/production.yaml.
     flags_file: Path = PROJECT_ROOT / "gitops" / "flags" / "bootstrap" / "production.json"
     clinics_dir: Path = PROJECT_ROOT / "deploy" / "local" / "clinics"
-    # Where gRPC client tokens live (one "kind: token" per line); empty disables auth (local dev).
+    # --- transport security: on by default; see servicekit.auth, servicekit.tls ---
+    # FRONTDESK_INSECURE=1: plaintext gRPC without client tokens. Development only; loud.
+    insecure: bool = False
+    # Client tokens ("kind: token" or "kind: sha256:<hex>" per line), re-read when changed.
     auth_tokens_file: Path | None = None
+    # How often, at most, the tokens file is checked for changes, in seconds.
+    auth_reload_interval: float = Field(default=1.0, ge=0)
+    # The gRPC server's certificate chain and key (PEM), re-read when changed.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # Set: mutual TLS, clients must present a certificate signed by this CA.
+    tls_client_ca_file: Path | None = None
+    # NATS credentials (the server's config decides what each user may publish/subscribe):
+    # user + password (or a mounted password file), a token, or a .creds file (JWT + nkey).
+    nats_user: str = ""
+    nats_password: SecretStr = SecretStr("")
+    nats_password_file: Path | None = None
+    nats_token: SecretStr = SecretStr("")
+    nats_creds_file: Path | None = None
+    # Create or update the JetStream streams and the sessions bucket at start. Off where NATS
+    # users are per service (only an admin may change streams; services look them up).
+    manage_streams: bool = True
     # OTLP/HTTP collector for traces (http://host:4318 or a full .../v1/traces URL); empty keeps
     # spans in the process (none exported).
     otlp_endpoint: str = ""

@@ -2,6 +2,13 @@
 database, each started fresh and removed afterwards. Used as a pytest plugin
 (``pytest_plugins = ["servicekit.testing"]``) or directly.
 
+Services are secure by default, so tests run them with generated credentials
+(:class:`~servicekit.devcredentials.DevCredentials`): the ``dev_credentials`` fixture (one set
+per session) gives ``settings()`` for a server and ``client(kind)`` for a channel::
+
+    settings = ServiceSettings(nats_url=nats_server.url, grpc_port=-1, **dev_credentials.settings())
+    async with dev_credentials.client("admin").channel(target) as channel: ...
+
 PostgreSQL: the server at ``FRONTDESK_TEST_POSTGRES_URL`` or 127.0.0.1:5432 when one answers;
 otherwise a testcontainers PostgreSQL when a Docker engine answers; otherwise a private cluster
 made with ``initdb`` in a temporary folder.
@@ -23,16 +30,26 @@ from typing import Any
 
 import pytest
 
+from servicekit.auth import GrpcClient
+from servicekit.devcredentials import DevCredentials
 from servicekit.localnats import NatsServer, free_port, nats_server_binary, wait_for_port
+from servicekit.permissions import ClientKind
 
 __all__ = [
+    "ClientKind",
+    "DevCredentials",
+    "GrpcClient",
     "NatsServer",
     "PostgresDatabase",
+    "SecuredNats",
+    "dev_credentials",
     "free_port",
     "nats_server",
     "nats_server_binary",
     "postgres_database",
+    "secured_nats",
     "shared_nats_server",
+    "start_secured_nats",
     "wait_for_port",
 ]
 
@@ -187,6 +204,70 @@ def shared_nats_server() -> Iterator[NatsServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dev_credentials(tmp_path_factory: pytest.TempPathFactory) -> DevCredentials:
+    """Development CA, server certificate and one token per client kind, for the session."""
+    return DevCredentials.ensure(tmp_path_factory.mktemp("secrets"))
+
+
+@dataclass
+class SecuredNats:
+    """A nats-server with one user per service (servicekit.natsperms) and its streams set up."""
+
+    server: NatsServer
+    credentials: DevCredentials
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def settings(self, user: str) -> dict[str, Any]:
+        """ServiceSettings fields to connect as ``user``."""
+        return {"nats_url": self.url, **self.credentials.nats_settings(user)}
+
+    async def connect(self, user: str, **options: Any) -> Any:
+        """A nats-py connection as ``user`` (no reconnects: a refusal raises at once)."""
+        import nats
+
+        return await nats.connect(
+            self.url,
+            user=user,
+            password=self.credentials.nats_password(user),
+            allow_reconnect=False,
+            **options,
+        )
+
+
+def start_secured_nats(credentials: DevCredentials) -> SecuredNats:
+    import asyncio
+
+    from servicekit.natsauth import setup_streams
+
+    server = NatsServer.start(
+        config=lambda port, store: credentials.nats_config(
+            host="127.0.0.1", port=port, store_dir=store
+        )
+    )
+    try:
+        asyncio.run(
+            setup_streams(server.url, user="admin", password=credentials.nats_password("admin"))
+        )
+    except BaseException:
+        server.stop()
+        raise
+    return SecuredNats(server, credentials)
+
+
+@pytest.fixture
+def secured_nats(tmp_path: Path) -> Iterator[SecuredNats]:
+    """A fresh nats-server with per-service users and permissions, streams set up by admin."""
+    secured = start_secured_nats(DevCredentials.ensure(tmp_path / "nats-secrets"))
+    try:
+        yield secured
+    finally:
+        secured.server.stop()
 
 
 @pytest.fixture

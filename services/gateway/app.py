@@ -59,7 +59,6 @@ DEFINITION = ServiceDefinition(
     name="gateway",
     descriptor=gateway_pb2.DESCRIPTOR.services_by_name["CallGateway"],
     add_to_server=gateway_pb2_grpc.add_CallGatewayServicer_to_server,
-    auth_policy={"/frontdesk.v1.CallGateway/": ("telephony",)},
 )
 
 

@@ -23,7 +23,6 @@ DEFINITION = ServiceDefinition(
     name="handoff",
     descriptor=handoff_pb2.DESCRIPTOR.services_by_name["Handoff"],
     add_to_server=handoff_pb2_grpc.add_HandoffServicer_to_server,
-    auth_policy={"/frontdesk.v1.Handoff/": ("agent_desk",)},
 )
 
 

@@ -21,7 +21,6 @@ DEFINITION = ServiceDefinition(
     add_to_server=orchestrator_pb2_grpc.add_OrchestratorServicer_to_server,
     # A call's turns go to the version that claimed it (frontdesk.orchestrator.<version>.Turn).
     versioned_methods=("Turn",),
-    auth_policy={"/frontdesk.v1.Orchestrator/": ("telephony",)},
 )
 
 

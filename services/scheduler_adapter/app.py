@@ -22,7 +22,6 @@ DEFINITION = ServiceDefinition(
     name="scheduler_adapter",
     descriptor=scheduler_pb2.DESCRIPTOR.services_by_name["Scheduler"],
     add_to_server=scheduler_pb2_grpc.add_SchedulerServicer_to_server,
-    auth_policy={"/frontdesk.v1.Scheduler/": ("admin",)},
 )
 
 

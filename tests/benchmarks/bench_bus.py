@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-import grpc
 from nats.aio.client import Client as NATS
 
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, Runtime, ServiceDefinition, ServiceSettings, Serving, serve
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, DevCredentials, NatsServer
 
 DEFINITION = ServiceDefinition(
     name="orchestrator",
@@ -54,9 +56,16 @@ async def measure(call: Callable[[], Awaitable[object]], n: int) -> list[float]:
 
 async def main(n: int) -> None:
     server = NatsServer.start()
+    secrets = Path(tempfile.mkdtemp(prefix="frontdesk-bench-secrets-"))
     try:
+        # As deployed: TLS and a client token on gRPC (the figure includes their cost).
+        credentials = DevCredentials.ensure(secrets)
         settings = ServiceSettings(
-            nats_url=server.url, grpc_port=-1, metrics_port=-2, version="bench"
+            nats_url=server.url,
+            grpc_port=-1,
+            metrics_port=-2,
+            version="bench",
+            **credentials.settings(),
         )
         runtime = await Runtime.start("orchestrator", settings, with_flags=False)
         stop = asyncio.Event()
@@ -89,7 +98,7 @@ async def main(n: int) -> None:
                 "frontdesk.orchestrator.Claim", REQUEST, orchestrator_pb2.ClaimResponse
             )
 
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{serving.grpc_port}")
+        channel = credentials.client(ClientKind.SERVICE).channel(f"127.0.0.1:{serving.grpc_port}")
         stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
 
         async def over_grpc() -> object:
@@ -115,6 +124,7 @@ async def main(n: int) -> None:
         await task
     finally:
         server.stop()
+        shutil.rmtree(secrets, ignore_errors=True)
 
 
 if __name__ == "__main__":

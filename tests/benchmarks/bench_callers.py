@@ -26,6 +26,7 @@ from pathlib import Path
 from callsim.runner import Runner, Target
 from callsim.scenario import parse
 from frontdesk.cli.stack import Stack, StackOptions
+from frontdesk.cli.stackfile import stack_client
 
 # A full conversation that touches every service but books nothing (so every caller can use the
 # same demo patient without contending for slots): questions, identity check, slot search,
@@ -106,6 +107,8 @@ def main() -> None:
             grpc_target = Target(
                 gateway=running.services["gateway"].grpc_address,
                 handoff=running.services["handoff"].grpc_address,
+                telephony=stack_client(running, "telephony"),
+                agent_desk=stack_client(running, "agent_desk"),
             )
             ws_target = dataclasses.replace(
                 grpc_target,

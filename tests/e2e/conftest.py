@@ -1,5 +1,7 @@
 """The stack for end-to-end tests: a real nats-server and the six services on real ports,
-with the scheduler on SQLite or on PostgreSQL."""
+with the scheduler on SQLite or on PostgreSQL. NATS runs the generated users and permissions
+(one user per service), so every scenario also proves each service's permission table is
+enough for what it does."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from servicekit.testing import NatsServer, PostgresDatabase
+from servicekit.testing import DevCredentials, PostgresDatabase, SecuredNats, start_secured_nats
 
 from .stack import Stack
 
@@ -17,12 +19,12 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 
 
 @pytest.fixture(scope="module")
-def module_nats() -> Iterator[NatsServer]:
-    server = NatsServer.start()
+def module_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredNats]:
+    secured = start_secured_nats(DevCredentials.ensure(tmp_path_factory.mktemp("nats-secrets")))
     try:
-        yield server
+        yield secured
     finally:
-        server.stop()
+        secured.server.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -49,10 +51,13 @@ def scheduler_db(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def stack(
-    module_nats: NatsServer, scheduler_db: str, tmp_path_factory: pytest.TempPathFactory
+    module_nats: SecuredNats, scheduler_db: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     async with Stack.start(
-        module_nats.url, state_dir=tmp_path_factory.mktemp("stack"), scheduler_db=scheduler_db
+        module_nats.url,
+        state_dir=tmp_path_factory.mktemp("stack"),
+        scheduler_db=scheduler_db,
+        nats_users=module_nats.credentials,
     ) as running:
         running.scheduler_db = scheduler_db
         yield running

@@ -1,8 +1,11 @@
 """The whole stack in one event loop, on real ports, against a real nats-server: six services
 served by the same ``servicekit.app.run`` that ``python -m <service>`` uses.
 
+Secure as deployed: TLS and client tokens from development credentials under the state folder
+(``stack.channel("gateway")`` connects as the telephony side).
+
     async with Stack.start(nats_url, scheduler_db=url) as stack:
-        async with CallClient(stack.gateway_target) as call:
+        async with CallClient(stack.channel("gateway")) as call:
             await call.setup()
             reply = await call.say("I'd like to book a checkup")
 """
@@ -17,12 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import grpc
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from callsim.runner import Target
 from servicekit.app import Service, run
+from servicekit.devcredentials import DevCredentials
+from servicekit.permissions import ClientKind
 from servicekit.serve import Serving
 
 SERVICES = ("phi_filter", "scheduler_adapter", "handoff", "llm_router", "orchestrator", "gateway")
+# Who calls each service in these tests by default.
+CALLER = {
+    "gateway": ClientKind.TELEPHONY,
+    "handoff": ClientKind.AGENT_DESK,
+    "orchestrator": ClientKind.AGENT_DESK,
+}
 
 
 @dataclass
@@ -58,11 +71,18 @@ async def start_service(
     *,
     version: str = "e2e",
     span_exporters: Sequence[SpanExporter] = (),
+    credentials: DevCredentials | None = None,
     **settings: Any,
 ) -> Running:
+    """``credentials`` None: explicitly insecure."""
     definition = service(name)
+    security = credentials.settings() if credentials else {"insecure": True}
     config = definition.settings_type(
-        nats_url=nats_url, grpc_port=-1, metrics_port=-1, version=version, **settings
+        nats_url=nats_url,
+        grpc_port=-1,
+        metrics_port=-1,
+        version=version,
+        **{**security, **settings},
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
@@ -82,6 +102,7 @@ async def start_service(
 @dataclass
 class Stack:
     nats_url: str
+    credentials: DevCredentials
     scheduler_db: str = ""
     services: dict[str, Running] = field(default_factory=dict)
     extra: list[Running] = field(default_factory=list)
@@ -89,6 +110,22 @@ class Stack:
     @property
     def gateway_target(self) -> str:
         return self.services["gateway"].target
+
+    def callsim_target(self) -> Target:
+        """Where callsim's runner finds this stack, with the telephony and agent desk tokens."""
+        return Target(
+            gateway=self.gateway_target,
+            handoff=self.services["handoff"].target,
+            scheduler_db=self.scheduler_db,
+            telephony=self.credentials.client(ClientKind.TELEPHONY),
+            agent_desk=self.credentials.client(ClientKind.AGENT_DESK),
+        )
+
+    def channel(self, name: str, kind: ClientKind | None = None) -> grpc.aio.Channel:
+        """A TLS channel to service ``name`` as a client of ``kind`` (default: its usual
+        caller: telephony for the gateway, agent desk for handoff and orchestrator)."""
+        chosen = kind or CALLER.get(name, ClientKind.SERVICE)
+        return self.credentials.client(chosen).channel(self.services[name].target)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -104,8 +141,14 @@ class Stack:
         clinics_dir: Path | None = None,
         without: Sequence[str] = (),
         settings: dict[str, Any] | None = None,
+        credentials: DevCredentials | None = None,
+        nats_users: DevCredentials | None = None,
     ) -> AsyncIterator[Stack]:
-        stack = cls(nats_url, scheduler_db)
+        """``nats_users``: NATS runs with per-service users (their passwords there); each
+        service connects as its own user. None: anonymous NATS."""
+        stack = cls(
+            nats_url, credentials or DevCredentials.ensure(state_dir / "secrets"), scheduler_db
+        )
         per_service: dict[str, dict[str, Any]] = {
             "scheduler_adapter": {
                 "scheduler_database_url": scheduler_db or f"sqlite:///{state_dir / 'scheduler.db'}",
@@ -128,7 +171,9 @@ class Stack:
                     name,
                     nats_url,
                     span_exporters=span_exporters,
+                    credentials=stack.credentials,
                     **common,
+                    **(nats_users.nats_settings(name) if nats_users else {}),
                     **per_service.get(name, {}),
                 )
             yield stack
@@ -140,6 +185,12 @@ class Stack:
 
     async def add_orchestrator(self, version: str = "e2e", **settings: Any) -> Running:
         """Another orchestrator replica (same or another version)."""
-        running = await start_service("orchestrator", self.nats_url, version=version, **settings)
+        running = await start_service(
+            "orchestrator",
+            self.nats_url,
+            version=version,
+            credentials=self.credentials,
+            **settings,
+        )
         self.extra.append(running)
         return running

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import grpc
 import pytest
 
-from callsim.runner import Runner, Target
+from callsim.runner import Runner
 from callsim.scenario import load_paths
 from clinic import ClinicDirectory
 
@@ -24,16 +23,12 @@ BY_NAME = {s.name: s for s in load_paths([SCENARIOS / "safety.yaml"])}
 
 @pytest.mark.parametrize("name", ["no-i-cant-breathe-during-slot-choice", "suicidal-thoughts"])
 async def test_emergency_ends_in_an_urgent_transfer(stack: Stack, name: str) -> None:
-    target = Target(
-        gateway=stack.gateway_target,
-        handoff=stack.services["handoff"].target,
-        scheduler_db=stack.scheduler_db,
-    )
+    target = stack.callsim_target()
     runner = Runner(target, concurrency=1)
     try:
         async with (
-            grpc.aio.insecure_channel(target.gateway) as gateway,
-            grpc.aio.insecure_channel(target.handoff) as handoff,
+            target.telephony.channel(target.gateway) as gateway,
+            target.agent_desk.channel(target.handoff) as handoff,
         ):
             result = await runner.run_one(BY_NAME[name], 1, gateway, handoff)
     finally:

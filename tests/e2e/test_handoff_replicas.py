@@ -8,11 +8,10 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import grpc
 import pytest
 
 from frontdesk.v1 import common_pb2, handoff_pb2, handoff_pb2_grpc
-from servicekit.testing import NatsServer, PostgresDatabase
+from servicekit.testing import ClientKind, DevCredentials, NatsServer, PostgresDatabase
 
 from .stack import Running, start_service
 
@@ -21,7 +20,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.nats, pytest.mark.postgres]
 
 @pytest.fixture
 async def replicas(
-    nats_server: NatsServer, postgres_database: PostgresDatabase, tmp_path: Path
+    nats_server: NatsServer,
+    postgres_database: PostgresDatabase,
+    tmp_path: Path,
+    dev_credentials: DevCredentials,
 ) -> AsyncIterator[list[Running]]:
     started: list[Running] = []
     try:
@@ -31,6 +33,7 @@ async def replicas(
                     "handoff",
                     nats_server.url,
                     version=f"replica-{name}",
+                    credentials=dev_credentials,
                     handoff_database_url=postgres_database.url,
                 )
             )
@@ -55,9 +58,11 @@ def _request(index: int) -> handoff_pb2.CreateHandoffRequest:
 
 
 async def test_a_watcher_on_one_replica_sees_handoffs_created_on_both(
-    replicas: list[Running],
+    replicas: list[Running], dev_credentials: DevCredentials
 ) -> None:
-    channels = [grpc.aio.insecure_channel(r.target) for r in replicas]
+    # Admin: this test both creates (a service's method) and watches (an agent desk's).
+    admin = dev_credentials.client(ClientKind.ADMIN)
+    channels = [admin.channel(r.target) for r in replicas]
     stubs = [handoff_pb2_grpc.HandoffStub(c) for c in channels]
     try:
         watch = stubs[0].Watch(handoff_pb2.WatchHandoffsRequest(clinic_id="demo"))

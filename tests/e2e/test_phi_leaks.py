@@ -10,7 +10,6 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import httpx
 import pytest
 from google.protobuf import symbol_database, text_format
@@ -87,7 +86,7 @@ def captured_logs() -> Iterator[io.StringIO]:
 
 async def _talk(stack: Stack, call_id: str, caller: str, lines: list[str]) -> None:
     async with (
-        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        stack.channel("gateway") as channel,
         Call.open(channel, call_id=call_id, from_number=caller, to_number="+15550100100") as call,
     ):
         await call.reply()

@@ -6,6 +6,7 @@ messages; a socket dropped mid-booking is a hangup."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,11 +20,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from callsim.client import Call
-from callsim.runner import Runner, Target
+from callsim.runner import Runner
 from callsim.scenario import load_paths
 from frontdesk.v1 import common_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit.settings import PROJECT_ROOT
-from servicekit.testing import NatsServer, free_port
+from servicekit.testing import NatsServer, SecuredNats, free_port
 
 from .conftest import SCENARIOS
 from .stack import Stack
@@ -43,7 +44,7 @@ def token_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def relay_stack(
-    module_nats: NatsServer, token_file: Path, tmp_path_factory: pytest.TempPathFactory
+    module_nats: SecuredNats, token_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Stack, str]]:
     port = free_port()
     state = tmp_path_factory.mktemp("relay-stack")
@@ -53,6 +54,7 @@ async def relay_stack(
         state_dir=state,
         scheduler_db=db,
         gateway={"relay_port": port, "twilio_auth_token_file": token_file},
+        nats_users=module_nats.credentials,
     ) as stack:
         stack.scheduler_db = db
         yield stack, f"ws://127.0.0.1:{port}/relay"
@@ -88,7 +90,7 @@ async def _frames_until_last(
 
 
 async def _session(stack: Stack, call_id: str) -> orchestrator_pb2.Session:
-    async with grpc.aio.insecure_channel(stack.services["orchestrator"].target) as channel:
+    async with stack.channel("orchestrator") as channel:
         stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
         return await stub.GetSession(orchestrator_pb2.GetSessionRequest(call_id=call_id))
 
@@ -97,13 +99,7 @@ async def test_every_scenario_reaches_its_end_state_over_the_relay(
     relay_stack: tuple[Stack, str],
 ) -> None:
     stack, url = relay_stack
-    target = Target(
-        gateway=stack.gateway_target,
-        handoff=stack.services["handoff"].target,
-        scheduler_db=stack.scheduler_db,
-        relay=url,
-        relay_auth_token=TOKEN,
-    )
+    target = dataclasses.replace(stack.callsim_target(), relay=url, relay_auth_token=TOKEN)
     runner = Runner(target, concurrency=4)
     try:
         results = await runner.run_all(load_paths([SCENARIOS]))

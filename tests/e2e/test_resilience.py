@@ -14,12 +14,12 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import grpc
 import pytest
 import sqlalchemy
 
 from callsim.client import Call
 from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
+from servicekit.devcredentials import DevCredentials
 from servicekit.settings import PROJECT_ROOT
 from servicekit.testing import NatsServer
 
@@ -35,7 +35,7 @@ async def calling(
     stack: Stack, call_id: str, from_number: str = "+15555550123"
 ) -> AsyncIterator[Call]:
     async with (
-        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        stack.channel("gateway") as channel,
         Call.open(channel, call_id=call_id, from_number=from_number, to_number=DEMO_NUMBER) as call,
     ):
         greeting = await call.reply()
@@ -129,7 +129,7 @@ async def test_hangup_mid_booking_is_abandoned_and_the_hold_expires(stack: Stack
         await verified(again, "Olga Petrova", "may ninth nineteen fifty five")
         after = await say(again, "next thursday afternoon with doctor okafor")
         assert first_offer(after) == first_offer(offer), (offer, after)
-    async with grpc.aio.insecure_channel(stack.services["orchestrator"].target) as channel:
+    async with stack.channel("orchestrator") as channel:
         from frontdesk.v1 import common_pb2, orchestrator_pb2, orchestrator_pb2_grpc
 
         session = await orchestrator_pb2_grpc.OrchestratorStub(channel).GetSession(
@@ -140,8 +140,11 @@ async def test_hangup_mid_booking_is_abandoned_and_the_hold_expires(stack: Stack
 
 
 def _spawn_orchestrator(nats_url: str, version: str, log: Path) -> subprocess.Popen[bytes]:
+    # The same development credentials Stack.start(state_dir=log.parent) uses.
+    credentials = DevCredentials.ensure(log.parent / "secrets")
     env = {
         **os.environ,
+        **credentials.environment(),
         "FRONTDESK_NATS_URL": nats_url,
         "FRONTDESK_GRPC_PORT": "-1",
         "FRONTDESK_METRICS_PORT": "-2",
@@ -228,7 +231,7 @@ async def test_closed_clinic_puts_the_caller_in_the_callback_queue(
             await call.drain(1.0)
             assert call.transfer is None  # nobody to transfer to: a callback instead
             assert call.end is not None and call.end.data.get("outcome") == "handoff"
-        async with grpc.aio.insecure_channel(stack.services["handoff"].target) as channel:
+        async with stack.channel("handoff") as channel:
             listed = await handoff_pb2_grpc.HandoffStub(channel).List(
                 handoff_pb2.ListHandoffsRequest()
             )

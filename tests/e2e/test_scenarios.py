@@ -4,10 +4,9 @@ and the handoff queue."""
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
-from callsim.runner import Runner, Target
+from callsim.runner import Runner
 from callsim.scenario import Scenario, load_paths
 
 from .conftest import SCENARIOS
@@ -20,16 +19,12 @@ ALL = load_paths([SCENARIOS])
 
 @pytest.mark.parametrize("scenario", ALL, ids=[s.name for s in ALL])
 async def test_scenario(stack: Stack, scenario: Scenario) -> None:
-    target = Target(
-        gateway=stack.gateway_target,
-        handoff=stack.services["handoff"].target,
-        scheduler_db=stack.scheduler_db,
-    )
+    target = stack.callsim_target()
     runner = Runner(target, concurrency=1)
     try:
         async with (
-            grpc.aio.insecure_channel(target.gateway) as gateway,
-            grpc.aio.insecure_channel(target.handoff) as handoff,
+            target.telephony.channel(target.gateway) as gateway,
+            target.agent_desk.channel(target.handoff) as handoff,
         ):
             result = await runner.run_one(scenario, 1, gateway, handoff)
     finally:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
 import pytest
 from nats.aio.client import Client as NATS
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -72,7 +71,7 @@ async def test_the_orchestrator_carries_the_proof_and_nothing_else_sees_it(
     exporter = InMemorySpanExporter()
     async with Stack.start(nats_server.url, state_dir=tmp_path, span_exporters=[exporter]) as stack:
         async with (
-            grpc.aio.insecure_channel(stack.gateway_target) as channel,
+            stack.channel("gateway") as channel,
             Call.open(
                 channel, call_id=CALL, from_number="+15550100202", to_number="+15550100100"
             ) as call,

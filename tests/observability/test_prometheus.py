@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
 import io
 import json
 import os
@@ -32,11 +33,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import yaml
 
-from callsim.runner import CallResult, Runner, Target
+from callsim.runner import CallResult, Runner
 from callsim.scenario import Scenario, load_paths
 from callsim.scoring import summarize
 from controlplane.prometheus import RULES_FILE, LocalPrometheus, PrometheusClient
@@ -91,11 +91,7 @@ async def _simulate(
     stack: Stack, scheduler_db: str, scenarios: Sequence[Scenario], concurrency: int
 ) -> list[CallResult]:
     runner = Runner(
-        Target(
-            gateway=stack.gateway_target,
-            scheduler_db=scheduler_db,
-            handoff=stack.services["handoff"].target,
-        ),
+        dataclasses.replace(stack.callsim_target(), scheduler_db=scheduler_db),
         concurrency=concurrency,
     )
     try:
@@ -107,7 +103,7 @@ async def _simulate(
 async def _redact_once(stack: Stack) -> None:
     """A real use of phi_filter's Redact, so its redaction counter has data (nothing in the
     simulated calls calls phi_filter; in-process scrubbers do not count into it)."""
-    async with grpc.aio.insecure_channel(stack.services["phi_filter"].target) as channel:
+    async with stack.channel("phi_filter") as channel:
         reply = await phi_pb2_grpc.PhiFilterStub(channel).Redact(
             phi_pb2.RedactRequest(text="this is Maria Lopez calling")
         )

@@ -1,9 +1,10 @@
 """The ``frontdesk`` command: run the local stack, check it, call it, simulate callers.
 
     frontdesk up [--state-dir .frontdesk] [--only gateway,orchestrator] [--log-format text]
-                 [--observe]
+                 [--observe] [--mtls] [--insecure]
     frontdesk status [--state-dir .frontdesk]
     frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
+                   [--insecure]
     frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
     frontdesk eval [SECTION...]
     frontdesk slo generate [--check]
@@ -24,6 +25,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from servicekit.auth import GrpcClient
 
 DEFAULT_STATE_DIR = Path(".frontdesk")
 
@@ -48,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--start-timeout", type=float, default=60.0, help="seconds (default 60)")
     up.add_argument("--stop-timeout", type=float, default=20.0, help="seconds (default 20)")
+    up.add_argument(
+        "--mtls", action="store_true", help="require client certificates (mutual TLS) on gRPC"
+    )
+    up.add_argument(
+        "--insecure",
+        action="store_true",
+        help="DEVELOPMENT ONLY: plaintext gRPC without tokens, NATS without users",
+    )
 
     status = commands.add_parser("status", help="health of each service of the running stack")
     status.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
@@ -63,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         const="",
         metavar="URL",
         help="call over ConversationRelay's WebSocket, as Twilio would (default: stack.json's)",
+    )
+    call.add_argument(
+        "--insecure", action="store_true", help="plaintext, no token (a gateway run insecure)"
     )
 
     simulate = commands.add_parser("simulate", help="run scenario files against the stack")
@@ -187,8 +203,14 @@ def _up(args: argparse.Namespace) -> int:
         start_timeout=args.start_timeout,
         observe=args.observe,
         stop_timeout=args.stop_timeout,
+        insecure=args.insecure or _truthy(os.environ.get("FRONTDESK_INSECURE", "")),
+        mutual_tls=args.mtls,
     )
     return supervise(options)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -211,15 +233,28 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gateway_address(args: argparse.Namespace) -> str:
-    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+def _gateway(args: argparse.Namespace, *, need_credentials: bool = True) -> tuple[str, GrpcClient]:
+    """The gateway's address and how to reach it (the stack's development credentials)."""
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning, stack_client
+    from servicekit.auth import INSECURE_CLIENT
 
-    if args.gateway:
-        return str(args.gateway)
     try:
-        return StackFile.load(args.state_dir).services["gateway"].grpc_address
-    except (StackNotRunning, KeyError):
-        return "127.0.0.1:50051"
+        state = StackFile.load(args.state_dir)
+    except StackNotRunning:
+        state = None
+    client = INSECURE_CLIENT
+    if state is not None and not args.insecure:
+        client = stack_client(state, "telephony")
+    elif state is None and not args.insecure and need_credentials:
+        raise SystemExit(
+            f"error: no stack.json in {args.state_dir}, so no credentials: run `frontdesk up`, "
+            "pass --state-dir, or --insecure for a gateway run with FRONTDESK_INSECURE"
+        )
+    if args.gateway:
+        return str(args.gateway), client
+    if state is not None and "gateway" in state.services:
+        return state.services["gateway"].grpc_address, client
+    return "127.0.0.1:50051", client
 
 
 def _relay(args: argparse.Namespace) -> tuple[str, str]:
@@ -242,12 +277,14 @@ def _call(args: argparse.Namespace) -> int:
     from frontdesk.cli.talk import talk
 
     relay = _relay(args) if args.ws is not None else None
+    address, client = _gateway(args, need_credentials=relay is None)
     return asyncio.run(
         talk(
-            _gateway_address(args),
+            address,
             from_number=args.from_number,
             to_number=args.to_number,
             relay=relay,
+            client=client,
         )
     )
 

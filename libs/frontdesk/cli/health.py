@@ -11,6 +11,8 @@ from __future__ import annotations
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from servicekit.auth import INSECURE_CLIENT, GrpcClient
+
 # The protobuf service each Frontdesk service exposes (health is reported under this name).
 PROTO_SERVICES: dict[str, str] = {
     "gateway": "frontdesk.v1.CallGateway",
@@ -26,9 +28,13 @@ NOT_SERVING = "NOT_SERVING"
 DOWN = "DOWN"
 
 
-def check(address: str, proto_service: str, timeout: float = 1.0) -> str:
-    """SERVING, NOT_SERVING (answers but not serving, or unknown service) or DOWN (no answer)."""
-    with grpc.insecure_channel(address) as channel:
+def check(
+    address: str, proto_service: str, timeout: float = 1.0, client: GrpcClient = INSECURE_CLIENT
+) -> str:
+    """SERVING, NOT_SERVING (answers but not serving, or unknown service) or DOWN (no answer).
+
+    Health needs no token, but a TLS server needs ``client`` to trust its CA."""
+    with client.sync_channel(address) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for name in ("", proto_service):
             try:

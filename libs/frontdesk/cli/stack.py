@@ -7,6 +7,12 @@
     finally:
         stack.stop()
 
+Secure by default: ``secrets/`` holds development credentials made on first start
+(:mod:`servicekit.devcredentials`: a local CA, the servers' certificate, a client certificate,
+one token per client kind); every service serves gRPC over TLS with client tokens, and
+``frontdesk call`` / ``status`` / ``simulate`` read the same folder. ``--insecure`` turns that off,
+loudly.
+
 Layout of the state folder: ``nats/`` (JetStream data), ``logs/<svc>.log`` and ``logs/nats.log``
 (each child's stdout and stderr), ``scheduler.db`` / ``handoff.db`` (SQLite, unless
 ``FRONTDESK_SCHEDULER_DATABASE_URL`` / ``FRONTDESK_HANDOFF_DATABASE_URL`` are set), and
@@ -37,11 +43,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from frontdesk.cli import health
 from frontdesk.cli.processes import alive, pick_port, spawn, tail, terminate, wait_for_port
-from frontdesk.cli.stackfile import ServiceRecord, StackFile, StackNotRunning
+from frontdesk.cli.stackfile import ServiceRecord, StackFile, StackNotRunning, stack_client
+from servicekit.auth import INSECURE_CLIENT, GrpcClient
+from servicekit.devcredentials import DevCredentials
+from servicekit.settings import DEFAULT_GRPC_PORTS, PROJECT_ROOT
 
 if TYPE_CHECKING:
     from controlplane.prometheus import LocalPrometheus
-from servicekit.settings import DEFAULT_GRPC_PORTS, PROJECT_ROOT
 
 SERVICES: tuple[str, ...] = tuple(DEFAULT_GRPC_PORTS)
 NATS_PORT = 4222
@@ -69,6 +77,10 @@ class StackOptions:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # Also run a local Prometheus scraping every service, with the SLO rules loaded.
     observe: bool = False
+    # Plaintext gRPC without tokens (development only; printed loudly).
+    insecure: bool = False
+    # Require the development client certificate on gRPC (mutual TLS).
+    mutual_tls: bool = False
 
 
 @dataclass
@@ -131,6 +143,7 @@ class Stack:
         self.prometheus: LocalPrometheus | None = None
         self.relay_url = ""
         self.relay_token_file: Path | None = None
+        self.credentials: DevCredentials | None = None
 
     # --- start -------------------------------------------------------------------------------
 
@@ -138,6 +151,10 @@ class Stack:
         """NATS, then every service, then waits for all to be SERVING; writes stack.json."""
         self._refuse_second_supervisor()
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        if not self.options.insecure:
+            self.credentials = DevCredentials.ensure(
+                self.state_dir / "secrets", mutual=self.options.mutual_tls
+            )
         self.nats_url = self.options.environ.get("FRONTDESK_NATS_URL", "")
         if not self.nats_url:
             self._start_nats()
@@ -233,6 +250,10 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if self.credentials is None:
+            env["FRONTDESK_INSECURE"] = "true"
+        else:
+            env.update(self.credentials.environment())
         return env
 
     def _relay_env(self, ports: set[int]) -> dict[str, str]:
@@ -252,6 +273,10 @@ class Stack:
             "FRONTDESK_TWILIO_AUTH_TOKEN_FILE": str(token_file),
         }
 
+    def client(self, kind: str) -> GrpcClient:
+        """How a client of ``kind`` reaches the services of this stack."""
+        return INSECURE_CLIENT if self.credentials is None else self.credentials.client(kind)
+
     def _wait_until_serving(self, should_stop: ShouldStop) -> None:
         deadline = time.monotonic() + self.options.start_timeout
         waiting = dict(self.services)
@@ -262,7 +287,10 @@ class Stack:
             self.check_children()
             for name, service in list(waiting.items()):
                 last[name] = health.check(
-                    service.grpc_address, health.PROTO_SERVICES[name], timeout=0.5
+                    service.grpc_address,
+                    health.PROTO_SERVICES[name],
+                    timeout=0.5,
+                    client=self.client("admin"),
                 )
                 if last[name] == health.SERVING:
                     del waiting[name]
@@ -355,6 +383,8 @@ class Stack:
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             relay_url=self.relay_url,
             relay_auth_token_file=str(self.relay_token_file or ""),
+            secrets_dir=str(self.credentials.folder) if self.credentials else "",
+            mutual_tls=bool(self.credentials and self.credentials.mutual),
         )
 
 
@@ -386,14 +416,50 @@ def stack_table(state: StackFile, statuses: Mapping[str, str] | None = None) -> 
 def service_statuses(state: StackFile, timeout: float = 1.0) -> dict[str, str]:
     """Each service's health: SERVING / NOT_SERVING / DOWN (DOWN when its process is gone)."""
     statuses = {}
+    client = stack_client(state, "admin")
     for name, record in state.services.items():
         if not alive(record.pid):
             statuses[name] = health.DOWN
         else:
             statuses[name] = health.check(
-                record.grpc_address, health.PROTO_SERVICES[name], timeout=timeout
+                record.grpc_address, health.PROTO_SERVICES[name], timeout=timeout, client=client
             )
     return statuses
+
+
+INSECURE_WARNING = """\
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! --insecure: gRPC is PLAINTEXT and accepts calls WITHOUT A TOKEN, NATS has NO USERS.
+!! Anything that reaches these ports can read and change patient data. Development only.
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"""
+
+
+def how_to_connect(state: StackFile) -> str:
+    """What a person needs to call the stack: token files, CA, example commands."""
+    if not state.secrets_dir:
+        return INSECURE_WARNING
+    secrets = Path(state.secrets_dir)
+    tokens = secrets / "tokens"
+    handoff = state.services.get("handoff")
+    target = handoff.grpc_address if handoff else "127.0.0.1:50055"
+    client_cert = (
+        f" -cert {secrets / 'client.pem'} -key {secrets / 'client-key.pem'}"
+        if state.mutual_tls
+        else ""
+    )
+    return "\n".join(
+        [
+            "gRPC: TLS"
+            + (" with client certificates (mTLS)" if state.mutual_tls else "")
+            + " and a bearer token per client kind",
+            f"  CA certificate: {secrets / 'ca.pem'}",
+            f"  tokens:         {tokens}/{{telephony,agent_desk,admin,service}}.token",
+            "  try:           frontdesk call    (uses these credentials by itself)",
+            f"                 grpcurl -cacert {secrets / 'ca.pem'}{client_cert} "
+            f'-H "authorization: Bearer $(cat {tokens / "agent_desk.token"})" '
+            f"-d '{{}}' {target} frontdesk.v1.Handoff/List",
+        ]
+    )
 
 
 def supervise(options: StackOptions, out: TextIO = sys.stdout) -> int:
@@ -414,6 +480,8 @@ def supervise(options: StackOptions, out: TextIO = sys.stdout) -> int:
     code = 0
     try:
         say = functools.partial(print, file=out, flush=True)
+        if options.insecure:
+            say(INSECURE_WARNING)
         say(f"starting {', '.join(options.only)} (logs in {stack.state_dir / 'logs'}) ...")
         try:
             state = stack.start(lambda: bool(requested))
@@ -424,6 +492,7 @@ def supervise(options: StackOptions, out: TextIO = sys.stdout) -> int:
                     f"Prometheus: {stack.prometheus.url} (SLO rules loaded; "
                     f"frontdesk slo report --prometheus {stack.prometheus.url})"
                 )
+            say(how_to_connect(state))
             for name, url in state.databases.items():
                 say(f"{name} database: {url}")
             if state.relay_url:

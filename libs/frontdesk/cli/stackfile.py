@@ -3,6 +3,7 @@
 state = StackFile.load(Path(".frontdesk"))     # StackNotRunning when there is none
 state.services["gateway"].grpc_address          # "127.0.0.1:50051"
 state.databases["scheduler"]                    # SQLAlchemy URL
+stack_client(state, "agent_desk").channel(state.services["handoff"].grpc_address)
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from servicekit.auth import INSECURE_CLIENT, GrpcClient
 
 FILE_NAME = "stack.json"
 
@@ -43,6 +46,10 @@ class StackFile:
     # signs its handshakes ("" when the gateway is not running).
     relay_url: str = ""
     relay_auth_token_file: str = ""
+    # The development credentials (servicekit.devcredentials) clients use; "" when insecure.
+    secrets_dir: str = ""
+    # Mutual TLS: clients present the development client certificate.
+    mutual_tls: bool = False
 
     @staticmethod
     def path(state_dir: Path) -> Path:
@@ -75,3 +82,13 @@ class StackFile:
                 f"no stack is running from {state_dir} ({target} not found): run `frontdesk up`"
             ) from None
         return cls.from_json(text)
+
+
+def stack_client(state: StackFile, kind: str) -> GrpcClient:
+    """How a client of ``kind`` (telephony, agent_desk, admin, service) reaches this stack:
+    the development CA, client certificate and token, or plaintext for an insecure stack."""
+    if not state.secrets_dir:
+        return INSECURE_CLIENT
+    from servicekit.devcredentials import DevCredentials
+
+    return DevCredentials.load(Path(state.secrets_dir), mutual=state.mutual_tls).client(kind)

@@ -15,9 +15,8 @@ import threading
 import uuid
 from typing import TextIO
 
-import grpc
-
 from callsim.client import Call, Closed, EndInfo, TextPiece, TransferInfo, join_pieces
+from servicekit.auth import INSECURE_CLIENT, GrpcClient
 
 HELP = (
     "Type what you say and press Enter. '#1234#' sends keypad digits, '/interrupt' barges in, "
@@ -96,6 +95,7 @@ async def talk(
     from_number: str,
     to_number: str,
     relay: tuple[str, str] | None = None,
+    client: GrpcClient = INSECURE_CLIENT,
     out: TextIO = sys.stdout,
 ) -> int:
     """Runs one interactive call; returns 0 when it ended normally, 1 on a connection error.
@@ -117,7 +117,7 @@ async def talk(
                 auth_token=relay[1],
             )
         else:
-            channel = await stack.enter_async_context(grpc.aio.insecure_channel(gateway))
+            channel = await stack.enter_async_context(client.channel(gateway))
             opened = Call.open(
                 channel, call_id=call_id, from_number=from_number, to_number=to_number
             )

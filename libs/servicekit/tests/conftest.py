@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import grpc
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -17,7 +18,7 @@ from frontdesk.v1 import (
 )
 from servicekit import BusClient, Runtime, ServiceDefinition, ServiceSettings, Serving, serve
 from servicekit.errors import NotFound
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, DevCredentials, NatsServer
 
 ORCHESTRATOR = ServiceDefinition(
     name="orchestrator",
@@ -92,7 +93,9 @@ class RunningService:
         stop: asyncio.Event,
         serving: Serving,
         servicer: Any,
+        credentials: DevCredentials | None,
     ) -> None:
+        self.credentials = credentials
         self.runtime = runtime
         self.servicer = servicer
         self.task = task
@@ -102,6 +105,12 @@ class RunningService:
     @property
     def grpc_target(self) -> str:
         return f"127.0.0.1:{self.serving.grpc_port}"
+
+    def channel(self, kind: ClientKind | str = ClientKind.ADMIN) -> grpc.aio.Channel:
+        """A channel to the service as a client of ``kind`` (plaintext when insecure)."""
+        if self.credentials is None:
+            return grpc.aio.insecure_channel(self.grpc_target)
+        return self.credentials.client(kind).channel(self.grpc_target)
 
     async def shutdown(self) -> None:
         self.stop.set()
@@ -117,9 +126,18 @@ async def start_service(
     exporter: InMemorySpanExporter | None = None,
     version: str = "v-test",
     grace: float = 5.0,
+    credentials: DevCredentials | None = None,
+    **overrides: Any,
 ) -> RunningService:
+    """``credentials`` None means explicitly insecure (for tests where auth is irrelevant)."""
+    security = credentials.settings() if credentials else {"insecure": True}
     settings = ServiceSettings(
-        nats_url=nats_url, grpc_port=-1, metrics_port=-2, version=version, shutdown_grace=grace
+        nats_url=nats_url,
+        grpc_port=-1,
+        metrics_port=-2,
+        version=version,
+        shutdown_grace=grace,
+        **{**security, **overrides},
     )
     runtime = await Runtime.start(
         name, settings, span_exporters=[exporter] if exporter else [], with_flags=False
@@ -131,7 +149,21 @@ async def start_service(
         serve(runtime, definition, servicer, stop=stop, on_ready=ready.set_result)
     )
     serving = await asyncio.wait_for(ready, 10)
-    return RunningService(runtime, task, stop, serving, servicer)
+    return RunningService(runtime, task, stop, serving, servicer, credentials)
+
+
+async def start_orchestrator(
+    nats_url: str, credentials: DevCredentials | None = None, **overrides: Any
+) -> RunningService:
+    """The echo orchestrator (``credentials`` None: explicitly insecure)."""
+    return await start_service(
+        "orchestrator",
+        ORCHESTRATOR,
+        lambda rt: EchoOrchestrator(rt.bus),
+        nats_url,
+        credentials=credentials,
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -142,9 +174,9 @@ def exporter() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture
-async def orchestrator(nats_server: NatsServer) -> AsyncIterator[RunningService]:
-    service = await start_service(
-        "orchestrator", ORCHESTRATOR, lambda rt: EchoOrchestrator(rt.bus), nats_server.url
-    )
+async def orchestrator(
+    nats_server: NatsServer, dev_credentials: DevCredentials
+) -> AsyncIterator[RunningService]:
+    service = await start_orchestrator(nats_server.url, dev_credentials)
     yield service
     await service.shutdown()

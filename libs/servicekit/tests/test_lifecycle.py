@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import grpc
 import pytest
 from nats.aio.client import Client as NATS
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -12,13 +11,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, make_broker
 from servicekit.jetstream import ensure_streams
-from servicekit.testing import NatsServer
+from servicekit.testing import DevCredentials, NatsServer
 
 from .conftest import (
     ORCHESTRATOR,
     SCHEDULER,
     EchoOrchestrator,
     OneSlotScheduler,
+    start_orchestrator,
     start_service,
 )
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.nats
 
 
 async def test_one_trace_spans_a_grpc_call_into_a_nats_call(
-    nats_server: NatsServer, exporter: InMemorySpanExporter
+    nats_server: NatsServer, exporter: InMemorySpanExporter, dev_credentials: DevCredentials
 ) -> None:
     scheduler = await start_service(
         "scheduler_adapter",
@@ -41,9 +41,10 @@ async def test_one_trace_spans_a_grpc_call_into_a_nats_call(
         lambda rt: EchoOrchestrator(rt.bus),
         nats_server.url,
         exporter=exporter,
+        credentials=dev_credentials,
     )
     try:
-        async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
+        async with orchestrator.channel() as channel:
             reply = await orchestrator_pb2_grpc.OrchestratorStub(channel).Claim(
                 orchestrator_pb2.ClaimRequest(clinic_id="ask-scheduler")
             )
@@ -78,10 +79,10 @@ async def test_jetstream_setup_twice_is_harmless(nats_server: NatsServer) -> Non
         await nc.close()
 
 
-async def test_graceful_shutdown_finishes_an_in_flight_request(nats_server: NatsServer) -> None:
-    service = await start_service(
-        "orchestrator", ORCHESTRATOR, lambda rt: EchoOrchestrator(rt.bus), nats_server.url
-    )
+async def test_graceful_shutdown_finishes_an_in_flight_request(
+    nats_server: NatsServer, dev_credentials: DevCredentials
+) -> None:
+    service = await start_orchestrator(nats_server.url, dev_credentials)
     broker = make_broker(nats_server.url)
     await broker.connect()
     bus = BusClient(broker, timeout=5)
@@ -92,7 +93,7 @@ async def test_graceful_shutdown_finishes_an_in_flight_request(nats_server: Nats
             orchestrator_pb2.ListCallsResponse,
         )
     )
-    channel = grpc.aio.insecure_channel(service.grpc_target)
+    channel = service.channel()
     stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
 
     async def call_over_grpc() -> orchestrator_pb2.ListCallsResponse:

@@ -28,7 +28,7 @@ async def test_unary_answers_the_same_over_grpc_and_nats(
     orchestrator: RunningService, nats_server: NatsServer
 ) -> None:
     request = orchestrator_pb2.ClaimRequest(call_id="c1", clinic_id="demo")
-    async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
+    async with orchestrator.channel() as channel:
         over_grpc = await orchestrator_pb2_grpc.OrchestratorStub(channel).Claim(request)
     bus = await _bus(nats_server.url)
     over_nats = await bus.call(
@@ -52,7 +52,7 @@ async def test_streaming_over_nats_and_grpc(
         )
     ]
     assert chunks == ["one", "two", "three"]
-    async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
+    async with orchestrator.channel() as channel:
         stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
         over_grpc = [event.say.text async for event in stub.Turn(request)]
     assert over_grpc == chunks
@@ -83,7 +83,7 @@ async def test_remote_error_keeps_status_and_message_on_both_transports(
             orchestrator_pb2.GetSessionRequest(call_id="x"),
             orchestrator_pb2.Session,
         )
-    async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
+    async with orchestrator.channel() as channel:
         stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await stub.GetSession(orchestrator_pb2.GetSessionRequest(call_id="x"))
@@ -155,7 +155,7 @@ async def test_malformed_request_is_invalid_argument(
 
 
 async def test_health_and_reflection(orchestrator: RunningService) -> None:
-    async with grpc.aio.insecure_channel(orchestrator.grpc_target) as channel:
+    async with orchestrator.channel() as channel:
         health = health_pb2_grpc.HealthStub(channel)
         reply = await health.Check(
             health_pb2.HealthCheckRequest(service="frontdesk.v1.Orchestrator")

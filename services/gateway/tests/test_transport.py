@@ -20,7 +20,7 @@ from gateway.tests.fakes import FakeOrchestratorServicer
 from gateway.tests.support import DEMO_DESK, VERSION, sample
 from servicekit import Runtime, Serving, bind_servicer, make_broker
 from servicekit.app import Built, Service, run
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, DevCredentials, NatsServer
 
 pytestmark = pytest.mark.nats
 
@@ -64,10 +64,15 @@ class RunningGateway:
     serving: Serving
     stop: asyncio.Event
     task: asyncio.Task[None]
+    credentials: DevCredentials
 
     @property
     def target(self) -> str:
         return f"127.0.0.1:{self.serving.grpc_port}"
+
+    def channel(self) -> grpc.aio.Channel:
+        """A channel as the telephony side (TLS, telephony token)."""
+        return self.credentials.client(ClientKind.TELEPHONY).channel(self.target)
 
     def sample(self, name: str, **labels: str) -> float:
         return sample(self.runtime.metrics, name, **labels)
@@ -77,7 +82,9 @@ class RunningGateway:
         await asyncio.wait_for(self.task, 20)
 
 
-async def start_gateway(nats_url: str, **overrides: Any) -> RunningGateway:
+async def start_gateway(
+    nats_url: str, credentials: DevCredentials, **overrides: Any
+) -> RunningGateway:
     runtimes: list[Runtime] = []
 
     def build_and_keep(runtime: Runtime, settings: GatewaySettings) -> Built:
@@ -90,7 +97,7 @@ async def start_gateway(nats_url: str, **overrides: Any) -> RunningGateway:
         metrics_port=-2,
         version=VERSION,
         shutdown_grace=2,
-        **overrides,
+        **{**credentials.settings(), **overrides},
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
@@ -103,7 +110,7 @@ async def start_gateway(nats_url: str, **overrides: Any) -> RunningGateway:
         )
     )
     serving = await asyncio.wait_for(ready, 10)
-    return RunningGateway(runtimes[0], serving, stop, task)
+    return RunningGateway(runtimes[0], serving, stop, task, credentials)
 
 
 @pytest.fixture
@@ -114,8 +121,10 @@ async def v1(nats_server: NatsServer) -> AsyncIterator[FakeOrchestrator]:
 
 
 @pytest.fixture
-async def gateway(nats_server: NatsServer, v1: FakeOrchestrator) -> AsyncIterator[RunningGateway]:
-    running = await start_gateway(nats_server.url)
+async def gateway(
+    nats_server: NatsServer, v1: FakeOrchestrator, dev_credentials: DevCredentials
+) -> AsyncIterator[RunningGateway]:
+    running = await start_gateway(nats_server.url, dev_credentials)
     yield running
     if not running.task.done():
         await running.shutdown()
@@ -168,7 +177,7 @@ class PhoneCall:
 
 @pytest.fixture
 async def channel(gateway: RunningGateway) -> AsyncIterator[grpc.aio.Channel]:
-    async with grpc.aio.insecure_channel(gateway.target) as opened:
+    async with gateway.channel() as opened:
         yield opened
 
 
@@ -271,11 +280,11 @@ async def test_dtmf_digits_arrive_as_one_turn(
 
 
 async def test_the_call_over_the_cap_is_refused_with_busy_transfer_and_end(
-    nats_server: NatsServer, v1: FakeOrchestrator
+    nats_server: NatsServer, v1: FakeOrchestrator, dev_credentials: DevCredentials
 ) -> None:
-    gateway = await start_gateway(nats_server.url, max_concurrent_calls=2)
+    gateway = await start_gateway(nats_server.url, dev_credentials, max_concurrent_calls=2)
     try:
-        async with grpc.aio.insecure_channel(gateway.target) as channel:
+        async with gateway.channel() as channel:
             calls = [PhoneCall(channel) for _ in range(3)]
             for index, call in enumerate(calls[:2]):
                 await call.setup(f"call-{index}")
@@ -374,10 +383,10 @@ async def test_a_stream_that_does_not_start_with_setup_is_invalid(
 
 
 async def test_graceful_drain_lets_a_live_call_finish(
-    nats_server: NatsServer, v1: FakeOrchestrator
+    nats_server: NatsServer, v1: FakeOrchestrator, dev_credentials: DevCredentials
 ) -> None:
-    gateway = await start_gateway(nats_server.url, drain_timeout=10)
-    async with grpc.aio.insecure_channel(gateway.target) as channel:
+    gateway = await start_gateway(nats_server.url, dev_credentials, drain_timeout=10)
+    async with gateway.channel() as channel:
         live = PhoneCall(channel)
         await live.setup("call-live")
         assert await live.reply() == GREETING
@@ -399,10 +408,10 @@ async def test_graceful_drain_lets_a_live_call_finish(
 
 
 async def test_drain_timeout_ends_live_calls_with_a_goodbye(
-    nats_server: NatsServer, v1: FakeOrchestrator
+    nats_server: NatsServer, v1: FakeOrchestrator, dev_credentials: DevCredentials
 ) -> None:
-    gateway = await start_gateway(nats_server.url, drain_timeout=0.3)
-    async with grpc.aio.insecure_channel(gateway.target) as channel:
+    gateway = await start_gateway(nats_server.url, dev_credentials, drain_timeout=0.3)
+    async with gateway.channel() as channel:
         live = PhoneCall(channel)
         await live.setup()
         await live.reply()

@@ -40,7 +40,9 @@ def nats() -> Iterator[NatsServer]:
 async def running(
     nats: NatsServer, tmp_path: Path, clinics: ClinicDirectory
 ) -> AsyncIterator[tuple[Runtime, HandoffServicer]]:
-    settings = ServiceSettings(nats_url=nats.url, grpc_port=-1, metrics_port=-2, version="v-test")
+    settings = ServiceSettings(
+        nats_url=nats.url, grpc_port=-1, metrics_port=-2, version="v-test", insecure=True
+    )  # this test calls over NATS only
     runtime = await Runtime.start("handoff", settings, with_flags=False)
     store = HandoffStore.open(f"sqlite:///{tmp_path / 'h.db'}")
     servicer = HandoffServicer(

@@ -18,7 +18,7 @@ from servicekit import Runtime, Serving, serve
 from servicekit.errors import InvalidArgument
 from servicekit.events import EventPublisher
 from servicekit.settings import ServiceSettings
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, DevCredentials, NatsServer
 
 pytestmark = pytest.mark.nats
 
@@ -34,15 +34,23 @@ class Running:
     serving: Serving
     stop: asyncio.Event
     task: asyncio.Task[None]
+    credentials: DevCredentials
 
     @property
     def target(self) -> str:
         return f"127.0.0.1:{self.serving.grpc_port}"
 
+    def channel(self) -> grpc.aio.Channel:
+        """A channel as another service (TLS, service token)."""
+        return self.credentials.client(ClientKind.SERVICE).channel(self.target)
+
 
 @pytest.fixture
 async def service(
-    nats_server: NatsServer, tmp_path: Path, settings: ServiceSettings
+    nats_server: NatsServer,
+    tmp_path: Path,
+    settings: ServiceSettings,
+    dev_credentials: DevCredentials,
 ) -> AsyncIterator[Running]:
     config = PhiFilterSettings(
         nats_url=nats_server.url,
@@ -53,6 +61,7 @@ async def service(
         shutdown_grace=1.0,
         leak_scan_log_files=str(tmp_path / "svc.log"),
         max_text_bytes=4096,
+        **dev_credentials.settings(),
     )
     runtime = await Runtime.start("phi_filter", config)  # real flags from gitops/flags
     built = await build(runtime, config)
@@ -69,7 +78,7 @@ async def service(
         )
     )
     serving = await asyncio.wait_for(ready, 10)
-    yield Running(runtime, serving, stop, task)
+    yield Running(runtime, serving, stop, task, dev_credentials)
     stop.set()
     await asyncio.wait_for(task, 20)
     if built.close is not None:
@@ -78,7 +87,7 @@ async def service(
 
 async def test_redact_stream_over_grpc_equals_redact_of_the_whole(service: Running) -> None:
     known = common_pb2.KnownIdentity(names=["Maria Lopez"], date_of_birth="1980-03-03")
-    async with grpc.aio.insecure_channel(service.target) as channel:
+    async with service.channel() as channel:
         stub = phi_pb2_grpc.PhiFilterStub(channel)
         whole = await stub.Redact(phi_pb2.RedactRequest(text=TEXT, known=known))
 
@@ -96,7 +105,7 @@ async def test_redact_stream_over_grpc_equals_redact_of_the_whole(service: Runni
 
 
 async def test_invalid_argument_over_grpc(service: Running) -> None:
-    async with grpc.aio.insecure_channel(service.target) as channel:
+    async with service.channel() as channel:
         stub = phi_pb2_grpc.PhiFilterStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await stub.Redact(phi_pb2.RedactRequest(text="x" * 5000))

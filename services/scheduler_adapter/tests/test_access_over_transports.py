@@ -18,7 +18,7 @@ from scheduler_adapter.app import DEFINITION, SchedulerSettings, build
 from servicekit import Runtime, Serving, serve
 from servicekit.audit import read_stream, verify_stream
 from servicekit.errors import PermissionDenied, ServiceError
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, DevCredentials, NatsServer
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
 
@@ -34,8 +34,11 @@ class Running:
 
 
 @pytest.fixture
-async def scheduler(nats_server: NatsServer, postgres_url: str) -> AsyncIterator[Running]:
+async def scheduler(
+    nats_server: NatsServer, postgres_url: str, dev_credentials: DevCredentials
+) -> AsyncIterator[Running]:
     config = SchedulerSettings(
+        **dev_credentials.settings(),
         nats_url=nats_server.url,
         grpc_port=-1,
         metrics_port=-2,
@@ -60,7 +63,9 @@ async def scheduler(nats_server: NatsServer, postgres_url: str) -> AsyncIterator
 
 
 @pytest.fixture(params=["nats", "grpc"])
-async def call(request: pytest.FixtureRequest, scheduler: Running) -> AsyncIterator[Call]:
+async def call(
+    request: pytest.FixtureRequest, scheduler: Running, dev_credentials: DevCredentials
+) -> AsyncIterator[Call]:
     """A client of the scheduler over one transport: call(method, request, response type)."""
     if request.param == "nats":
 
@@ -71,7 +76,9 @@ async def call(request: pytest.FixtureRequest, scheduler: Running) -> AsyncItera
 
         yield over_nats
         return
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{scheduler.serving.grpc_port}")
+    # As another service would call it: TLS and a service token.
+    service = dev_credentials.client(ClientKind.SERVICE)
+    channel = service.channel(f"127.0.0.1:{scheduler.serving.grpc_port}")
     stub = scheduler_pb2_grpc.SchedulerStub(channel)
 
     async def over_grpc(method: str, message: Message, reply: type[Message]) -> Any:
