@@ -28,7 +28,7 @@ from frontdesk.v1 import (
 from servicekit.flags import WRITES_PAUSED
 from servicekit.localunleash import UnleashServer
 from servicekit.settings import PROJECT_ROOT
-from servicekit.testing import NatsServer
+from servicekit.testing import ClientKind, NatsServer
 
 from .stack import Stack, start_service
 from .test_resilience import booked_by_calls, calling, say, verified
@@ -39,10 +39,10 @@ FLAGS = PROJECT_ROOT / "gitops" / "flags"
 REFRESH = 1.0
 
 
-async def book_refused(target: str) -> bool:
+async def book_refused(stack: Stack) -> bool:
     """Whether the scheduler refuses a write because of the switch (the switch is checked
     before anything else, so an empty request tells)."""
-    async with grpc.aio.insecure_channel(target) as channel:
+    async with stack.channel("scheduler_adapter", ClientKind.SERVICE) as channel:
         stub = scheduler_pb2_grpc.SchedulerStub(channel)
         request = scheduler_pb2.BookRequest(
             context=common_pb2.CallContext(call_id="probe", clinic_id="demo")
@@ -73,8 +73,7 @@ async def test_kill_booking_writes_stops_bookings_and_hands_the_call_to_staff(
         async with Stack.start(
             nats_server.url, state_dir=tmp_path, scheduler_db=db, settings=settings
         ) as stack:
-            scheduler = stack.services["scheduler_adapter"].target
-            assert not await book_refused(scheduler)
+            assert not await book_refused(stack)
             async with calling(stack, "kill-mid-call") as call:
                 await verified(call, "Maria Lopez", "march third nineteen eighty")
                 await say(call, "next wednesday morning with doctor patel")
@@ -89,7 +88,7 @@ async def test_kill_booking_writes_stops_bookings_and_hands_the_call_to_staff(
                      "--unleash", unleash_server.url, "--token", unleash_server.admin_token]
                 )  # fmt: skip
                 assert code == 0
-                while not await book_refused(scheduler):
+                while not await book_refused(stack):
                     assert time.monotonic() - killed < 5.0, "bookings not stopped within 5 s"
                     await asyncio.sleep(0.05)
                 stopped = time.monotonic() - killed
@@ -100,7 +99,7 @@ async def test_kill_booking_writes_stops_bookings_and_hands_the_call_to_staff(
                 assert "someone from our team" in reply, reply
                 await call.drain(1.0)
                 assert call.end is not None and call.end.data.get("outcome") == "handoff"
-            async with grpc.aio.insecure_channel(stack.services["handoff"].target) as channel:
+            async with stack.channel("handoff") as channel:
                 listed = await handoff_pb2_grpc.HandoffStub(channel).List(
                     handoff_pb2.ListHandoffsRequest()
                 )
@@ -136,6 +135,7 @@ async def test_enhanced_phi_redaction_switches_strict_mode_in_a_running_phi_filt
             leak_detector=False,
         )
         try:
+            # Started without credentials: explicitly insecure (auth is not what this tests).
             async with grpc.aio.insecure_channel(running.target) as channel:
                 stub = phi_pb2_grpc.PhiFilterStub(channel)
                 request = phi_pb2.RedactRequest(text="my code is 4821 ok")

@@ -146,7 +146,7 @@ async def _call(stack: Stack, call_id: str, number: str, lines: list[str]) -> st
     """Says ``lines`` (keypad digits when all digits); everything heard."""
     heard = []
     async with (
-        grpc.aio.insecure_channel(stack.gateway_target) as channel,
+        stack.channel("gateway") as channel,
         Call.open(channel, call_id=call_id, from_number=number, to_number="+15550100100") as call,
     ):
         heard.append((await call.reply()).text)
