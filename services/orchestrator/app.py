@@ -49,7 +49,9 @@ def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
 
 def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
     from orchestrator.rules.policy import RulesPolicy
+    from orchestrator.understanding.model import load_model
 
+    load_model()  # read the intent model now, not during the first caller's turn
     rules = RulesPolicy()
 
     def choose_policy(call_id: str, clinic_id: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from orchestrator.understanding import evaluation
 
-# Raised as the held-out figure rises; the goal is 0.95 (see `frontdesk eval intents`).
+# The goal is 0.95; the held-out styles measure 0.91-0.92 today (tests/corpus/README.md),
+# so this guards against regressions and must be raised as the figure rises.
 INTENT_ACCURACY_BAR = 0.90
 
 

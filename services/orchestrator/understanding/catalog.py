@@ -23,8 +23,11 @@ def normalise(text: str) -> str:
 
 
 def _contains(haystack: str, phrase: str) -> bool:
+    """Whole-word containment; a plural of the phrase counts ("flu shots" for "flu shot")."""
     needle = normalise(phrase)
-    return needle.strip() != "" and needle in haystack
+    if not needle.strip():
+        return False
+    return needle in haystack or f"{needle.rstrip()}s " in haystack
 
 
 def match_appointment_type(text: str, clinic: Clinic) -> str | None:

@@ -175,6 +175,35 @@ def _dateparser_day(text: str, local_now: datetime, zone: ZoneInfo) -> date | No
     return parsed.date() if parsed else None
 
 
+_DISOWNING = frozenset({"not", "no", "except", "than", "of", "but", "from"})
+_QUALIFIED_DAY = re.compile(r"\b(?:next|this|coming|after|following|last)\b")
+
+
+def _simple_day(norm: str, today: date) -> date | None:
+    """The day of "today", "tomorrow", or a bare weekday ("anything tuesday", "move me to
+    friday"), without asking ``dateparser``, which fails on a weekday said twice or among
+    other words. When several weekdays are named, the last one not disowned counts ("wednesday
+    doesn't work, thursday instead", "i meant thursday not tuesday"). None when the day is
+    qualified ("next tuesday") or a month is named: ``dateparser`` reads those."""
+    words = [_ABBREVIATIONS.get(w, w) for w in norm.split()]
+    if any(w in MONTHS for w in words) or _QUALIFIED_DAY.search(" ".join(words)):
+        return None
+    named: list[int] = []
+    for i, word in enumerate(words):
+        if word in WEEKDAYS and not _DISOWNING & set(words[max(0, i - 2) : i]):
+            named.append(WEEKDAYS[word])
+    if named:
+        return today + timedelta(days=(named[-1] - today.weekday()) % 7)
+    if "tomorrow" in words:
+        return today + timedelta(days=1)
+    if "today" in words or "tonight" in words:
+        return today
+    return None
+
+
+_ABBREVIATIONS = {"tmrw": "tomorrow", "tmr": "tomorrow", "tomorrows": "tomorrow", "todays": "today"}
+
+
 def _day_of_month(day: int, today: date) -> date | None:
     """The next date (today or later) whose day of month is ``day``."""
     year, month = today.year, today.month
@@ -302,7 +331,7 @@ def parse_preference(text: str, now: datetime, zone: ZoneInfo) -> TimePreference
     elif ordinal and not any(w in MONTHS for w in norm.split()):
         day = _day_of_month(int(ordinal.group(1)), today)
     elif not week:
-        day = _dateparser_day(norm, local_now, zone)
+        day = _simple_day(norm, today) or _dateparser_day(norm, local_now, zone)
 
     start_after: datetime
     start_before: datetime | None
