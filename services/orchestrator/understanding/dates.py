@@ -193,7 +193,8 @@ def _simple_day(norm: str, today: date) -> date | None:
         if word in WEEKDAYS and not _DISOWNING & set(words[max(0, i - 2) : i]):
             named.append(WEEKDAYS[word])
     if named:
-        return today + timedelta(days=(named[-1] - today.weekday()) % 7)
+        # today's own weekday means next week's (as dateparser reads it): callers say "today"
+        return today + timedelta(days=(named[-1] - today.weekday()) % 7 or 7)
     if "tomorrow" in words:
         return today + timedelta(days=1)
     if "today" in words or "tonight" in words:
