@@ -12,6 +12,7 @@
     frontdesk audit verify [--nats nats://127.0.0.1:4222] [--stream audit]
     frontdesk compliance report --month YYYY-MM --out FILE.html [--nats URL]
     frontdesk flags sync|set|kill|status|generate ...   (feature flags as code; see cli.flags)
+    frontdesk llm-sim [--config sim.yaml] [--provider NAME[:PORT]]...   (model provider double)
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -143,6 +144,18 @@ def _parser() -> argparse.ArgumentParser:
     from frontdesk.cli import flags
 
     flags.add_parser(commands)
+    llm_sim = commands.add_parser(
+        "llm-sim", help="OpenAI-compatible model providers with scripted replies and faults"
+    )
+    llm_sim.add_argument("--config", type=Path, help="providers, ports, faults and script (YAML)")
+    llm_sim.add_argument(
+        "--provider",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="a provider with no faults (repeatable; port 0 or none: any free port)",
+    )
+    llm_sim.add_argument("--host", default="127.0.0.1")
     return parser
 
 
@@ -155,6 +168,16 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"frontdesk eval: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _llm_sim(args: argparse.Namespace) -> int:
+    from frontdesk.cli.llmsim import LlmSimError, run
+
+    try:
+        return run(args.config, args.provider, host=args.host)
+    except LlmSimError as error:
+        print(f"frontdesk llm-sim: {error}", file=sys.stderr)
+        return 2
 
 
 def _slo(args: argparse.Namespace) -> int:
@@ -324,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit": _audit,
         "compliance": _compliance,
         "flags": _flags,
+        "llm-sim": _llm_sim,
     }
     try:
         return handlers[args.command](args)
