@@ -157,13 +157,15 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
     ),
 }
 
-# Reads the audit stream (`frontdesk audit verify`, compliance reports); writes nothing.
+# Reads the audit stream (`frontdesk audit verify`) and the redacted events (the compliance
+# report); writes nothing.
 AUDITOR = NatsPermissions(
     publish=(
         "$JS.API.STREAM.NAMES",
         *_consumer("audit"),
         "$JS.API.STREAM.MSG.GET.audit",
         "$JS.API.DIRECT.GET.audit.>",
+        *_consumer("events"),
     ),
     subscribe=(INBOX,),
     responses=False,

@@ -287,3 +287,49 @@ def test_simulate_over_the_conversation_relay(up: Up) -> None:
     )
     assert wrong.returncode == 1
     assert "403" in wrong.stdout
+
+
+def test_up_is_secure_by_default(up: Up) -> None:
+    import asyncio
+
+    import grpc
+    import nats
+
+    from frontdesk.cli.stackfile import StackFile, stack_client
+    from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
+
+    printed = "".join(up.output)
+    secrets = up.state_dir.resolve() / "secrets"
+    assert f"CA certificate: {secrets / 'ca.pem'}" in printed
+    assert "grpcurl -cacert" in printed and "authorization: Bearer" in printed
+    state = StackFile.load(up.state_dir)
+    assert state.secrets_dir and state.nats_users
+    handoff = state.services["handoff"].grpc_address
+
+    def list_handoffs(channel: grpc.Channel) -> grpc.StatusCode:
+        try:
+            handoff_pb2_grpc.HandoffStub(channel).List(handoff_pb2.ListHandoffsRequest(), timeout=5)
+        except grpc.RpcError as error:
+            assert isinstance(error, grpc.Call)
+            return error.code()
+        return grpc.StatusCode.OK
+
+    agent_desk = stack_client(state, "agent_desk")
+    with agent_desk.with_token("").sync_channel(handoff) as channel:
+        assert list_handoffs(channel) == grpc.StatusCode.UNAUTHENTICATED
+    with stack_client(state, "telephony").sync_channel(handoff) as channel:
+        assert list_handoffs(channel) == grpc.StatusCode.PERMISSION_DENIED
+    with agent_desk.sync_channel(handoff) as channel:
+        assert list_handoffs(channel) == grpc.StatusCode.OK
+    with grpc.insecure_channel(handoff) as channel:  # plaintext does not reach a TLS server
+        assert list_handoffs(channel) == grpc.StatusCode.UNAVAILABLE
+
+    async def anonymous_nats() -> None:
+        await nats.connect(state.nats_url, allow_reconnect=False, max_reconnect_attempts=0)
+
+    with pytest.raises(Exception, match=r"(?i)authorization violation"):
+        asyncio.run(anonymous_nats())
+
+    # The auditor's credentials come from the state folder by themselves.
+    verify = frontdesk("audit", "verify", "--state-dir", str(up.state_dir))
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -188,27 +188,31 @@ def _slo(args: argparse.Namespace) -> int:
     return slo.report(args.prometheus, html_file=args.html, minutes=args.minutes)
 
 
-def _nats_url(args: argparse.Namespace) -> str:
-    from frontdesk.cli.stackfile import StackFile, StackNotRunning
+def _nats(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
+    """The NATS URL and, for a stack with NATS users, the auditor's credentials."""
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning, stack_nats_options
 
-    if args.nats:
-        return str(args.nats)
     try:
-        return StackFile.load(args.state_dir).nats_url
+        state = StackFile.load(args.state_dir)
     except StackNotRunning:
-        return "nats://127.0.0.1:4222"
+        return str(args.nats or "nats://127.0.0.1:4222"), {}
+    if args.nats:
+        return str(args.nats), {}
+    return state.nats_url, stack_nats_options(state, "auditor")
 
 
 def _audit(args: argparse.Namespace) -> int:
     from frontdesk.cli.audit import verify_command
 
-    return asyncio.run(verify_command(_nats_url(args), args.stream))
+    url, options = _nats(args)
+    return asyncio.run(verify_command(url, args.stream, options=options))
 
 
 def _compliance(args: argparse.Namespace) -> int:
     from frontdesk.cli.compliance import report_command
 
-    return asyncio.run(report_command(_nats_url(args), args.month, args.out))
+    url, options = _nats(args)
+    return asyncio.run(report_command(url, args.month, args.out, options=options))
 
 
 def _up(args: argparse.Namespace) -> int:

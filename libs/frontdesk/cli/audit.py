@@ -8,6 +8,8 @@ something was altered, removed or reordered, 2 when the stream cannot be read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import nats
 from nats.js.errors import NotFoundError
 
@@ -37,9 +39,13 @@ def format_report(report: ChainReport, stream: str) -> str:
     return "\n".join(lines)
 
 
-async def verify_command(nats_url: str, stream: str = AUDIT_STREAM) -> int:
+async def verify_command(
+    nats_url: str, stream: str = AUDIT_STREAM, *, options: Mapping[str, str] | None = None
+) -> int:
     try:
-        connection = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
+        connection = await nats.connect(
+            nats_url, connect_timeout=5, max_reconnect_attempts=0, **dict(options or {})
+        )
     except Exception as error:  # nats-py raises several unrelated types for "cannot connect"
         print(f"error: cannot connect to NATS at {nats_url}: {error}")
         return 2

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import nats
@@ -23,14 +24,18 @@ _EVENT_TYPES: dict[str, type[Message]] = {
 }
 
 
-async def report_command(nats_url: str, month_text: str, out: Path) -> int:
+async def report_command(
+    nats_url: str, month_text: str, out: Path, *, options: Mapping[str, str] | None = None
+) -> int:
     try:
         month = Month.parse(month_text)
     except ValueError as error:
         print(f"error: {error}")
         return 2
     try:
-        connection = await nats.connect(nats_url, connect_timeout=5, max_reconnect_attempts=0)
+        connection = await nats.connect(
+            nats_url, connect_timeout=5, max_reconnect_attempts=0, **dict(options or {})
+        )
     except Exception as error:  # nats-py raises several unrelated types for "cannot connect"
         print(f"error: cannot connect to NATS at {nats_url}: {error}")
         return 2

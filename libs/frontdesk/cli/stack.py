@@ -144,6 +144,8 @@ class Stack:
         self.relay_url = ""
         self.relay_token_file: Path | None = None
         self.credentials: DevCredentials | None = None
+        # Whether the NATS we started has per-service users (not an external or insecure one).
+        self.nats_users = False
 
     # --- start -------------------------------------------------------------------------------
 
@@ -168,6 +170,8 @@ class Stack:
             metrics_port = pick_port(METRICS_BASE + index + 1, ports)
             ports.add(metrics_port)
             env = self._child_env(grpc_port, metrics_port)
+            if self.nats_users and self.credentials is not None:
+                env.update(self.credentials.nats_environment(name))
             if name == "gateway":
                 env.update(self._relay_env(ports))
             log_path = self.state_dir / "logs" / f"{name}.log"
@@ -202,8 +206,13 @@ class Stack:
         port = pick_port(NATS_PORT)
         store = self.state_dir / "nats"
         store.mkdir(parents=True, exist_ok=True)
+        argv = [nats_server_binary(), "-a", HOST, "-p", str(port), "-js", "-sd", str(store)]
+        if self.credentials is not None:
+            # One user per service with its subjects only (servicekit.natsperms); no anonymous.
+            config = self.credentials.nats_config(host=HOST, port=port, store_dir=store)
+            argv = [nats_server_binary(), "-c", str(config)]
         self.nats_process = spawn(
-            [nats_server_binary(), "-a", HOST, "-p", str(port), "-js", "-sd", str(store)],
+            argv,
             env=self.options.environ,
             log_path=self.state_dir / "logs" / "nats.log",
             cwd=self.state_dir,
@@ -216,6 +225,22 @@ class Stack:
                 f"nats-server did not start: {error}\n--- {self.state_dir / 'logs' / 'nats.log'}:"
                 f"\n{tail(self.state_dir / 'logs' / 'nats.log')}"
             ) from error
+        if self.credentials is not None:
+            self._setup_streams()
+
+    def _setup_streams(self) -> None:
+        """Streams and the sessions bucket, made as the NATS admin: services may not."""
+        import asyncio
+
+        from servicekit.natsauth import setup_streams
+
+        assert self.credentials is not None
+        password = self.credentials.nats_password("admin")
+        try:
+            asyncio.run(setup_streams(self.nats_url, user="admin", password=password))
+        except Exception as error:
+            raise StackError(f"cannot set up JetStream on {self.nats_url}: {error}") from error
+        self.nats_users = True
 
     def _start_prometheus(self) -> None:
         from controlplane.prometheus import LocalPrometheus, PrometheusError
@@ -384,6 +409,7 @@ class Stack:
             relay_url=self.relay_url,
             relay_auth_token_file=str(self.relay_token_file or ""),
             secrets_dir=str(self.credentials.folder) if self.credentials else "",
+            nats_users=self.nats_users,
             mutual_tls=bool(self.credentials and self.credentials.mutual),
         )
 
@@ -458,6 +484,14 @@ def how_to_connect(state: StackFile) -> str:
             f"                 grpcurl -cacert {secrets / 'ca.pem'}{client_cert} "
             f'-H "authorization: Bearer $(cat {tokens / "agent_desk.token"})" '
             f"-d '{{}}' {target} frontdesk.v1.Handoff/List",
+            *(
+                [
+                    "NATS: one user per service, subjects per servicekit/natsperms.py, no "
+                    f"anonymous access; passwords in {secrets / 'nats'}/<user>.password",
+                ]
+                if state.nats_users
+                else []
+            ),
         ]
     )
 

@@ -50,6 +50,8 @@ class StackFile:
     secrets_dir: str = ""
     # Mutual TLS: clients present the development client certificate.
     mutual_tls: bool = False
+    # The NATS it started has one user per service (passwords under secrets_dir/nats/).
+    nats_users: bool = False
 
     @staticmethod
     def path(state_dir: Path) -> Path:
@@ -92,3 +94,13 @@ def stack_client(state: StackFile, kind: str) -> GrpcClient:
     from servicekit.devcredentials import DevCredentials
 
     return DevCredentials.load(Path(state.secrets_dir), mutual=state.mutual_tls).client(kind)
+
+
+def stack_nats_options(state: StackFile, user: str) -> dict[str, str]:
+    """nats-py connect options for NATS user ``user`` of this stack ({} when it has no users)."""
+    if not state.nats_users or not state.secrets_dir:
+        return {}
+    from servicekit.devcredentials import DevCredentials
+
+    credentials = DevCredentials.load(Path(state.secrets_dir))
+    return {"user": user, "password": credentials.nats_password(user)}
