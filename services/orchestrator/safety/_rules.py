@@ -555,7 +555,11 @@ RULES: tuple[Rule, ...] = (
         "not/isnt/wont/stopped ~1 talk/talking/speak/speaking/answer ~2 me?",
         also=("fall/fell/floor/ground/collapse/collapsed/hit/slump",),
     ),
-    Rule(C.UNRESPONSIVE, "wont/cant/couldnt/isnt/not ~1 come ~1 to/round/around"),
+    Rule(
+        C.UNRESPONSIVE,
+        "wont/cant/couldnt/isnt/not ~1 come ~1 to/round/around",
+        unless=("appointment/visit/clinic/office/meeting/work/school/class/party/session",),
+    ),
     Rule(C.UNRESPONSIVE, "out ~1 cold"),
     Rule(C.UNRESPONSIVE, "knock/knocked ~1 out/unconscious"),
     Rule(C.UNRESPONSIVE, "lose/lost ~1 consciousness"),
