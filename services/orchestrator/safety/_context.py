@@ -106,6 +106,9 @@ HISTORY = frozenset(
      "childhood", "kid", "teenager", "younger", "past", "runs", "used"]
 )  # fmt: skip
 _WEAK_PAST = frozenset(["yesterday"])
+_ONGOING = frozenset(["since", "still", "worse", "worst", "getting", "keeps", "keep", "ongoing",
+                      "now", "again", "continuing", "hasnt", "wont", "been", "today",
+                      "tonight"])  # fmt: skip
 # Words of an errand around an event noun ("a bare "my husband had a seizure" is current).
 _EVENT_ADMIN = frozenset(
     ["records", "record", "fax", "form", "forms", "refill", "prescription", "checkup",
@@ -366,7 +369,12 @@ def _historical(
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if token == "ago" and prev not in _RECENT_UNITS and prev != "an":
             return True
-        if token == "last" and (nxt in _LAST or (event and nxt in _LAST_WEAK)):
+        if token == "last" and nxt in _LAST:
+            return True
+        weak_past = (token == "last" and nxt in _LAST_WEAK) or token in _WEAK_PAST
+        # "had chest pain last week": past, unless it goes on ("since last week", "and it's
+        # getting worse", "still").
+        if weak_past and not any(t in _ONGOING for t in tokens):
             return True
         if token in HISTORY:
             if token == "used" and nxt != "to":
@@ -376,8 +384,7 @@ def _historical(
             if token == "kid" and prev not in ("a", "as"):
                 continue
             return True
-        if event and token in _WEAK_PAST:
-            return True
+
         if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
             return True
         if token == "back" and (nxt in ("in", "when") or prev in _PAST_UNITS):

@@ -274,7 +274,7 @@ _IDIOMS = (
     r"waste of breath",
     r"stroke of (luck|genius|midnight)",
     r"(at|on) the stroke",
-    r"(choked|choking|choke) (up|back)",
+    r"(choked|choking|choke) (up|back|on (my|his|her|their|our) words)",
     r"(feel|feeling|felt) blue",
     r"out of the blue",
     r"blue (cross|shield)",

@@ -129,7 +129,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.CARDIAC, "<PAIN> ~3 <CHEST>", unless=("heartburn/reflux/indigestion/gerd/acid",)),
     Rule(
         C.CARDIAC,
-        "<PAIN> ~2 in/on/across/around/through ~4 <CHEST>",
+        "<PAIN> ~3 in/on/across/around/through ~4 <CHEST>",
         unless=("heartburn/reflux/indigestion/gerd/acid",),
     ),
     Rule(C.CARDIAC, "heart ~2 <STRONG_PAIN>"),
@@ -172,6 +172,13 @@ RULES: tuple[Rule, ...] = (
     Rule(C.STROKE, "slur"),
     Rule(C.STROKE, "<SPEECH> ~5 <GARBLED>", unless=("<CHILD> ~3 talk",)),
     Rule(C.STROKE, "lose/losing/lost ~2 word/words/speech"),
+    Rule(C.STROKE, "sudden/suddenly ~4 confuse/understand/confusion"),
+    Rule(
+        C.STROKE,
+        "<FACE> ~2 go/went/look/looks/feel/feels ~1 weird/funny/strange/wrong/off",
+        also=("side/sudden/suddenly/arm/speech/talk",),
+    ),
+    Rule(C.STROKE, "arm/arms ~2 drop/drift/droop/fall", unless=_INJURY),
     Rule(
         C.STROKE,
         "<FACE> ~3 numb/tingle",
@@ -459,7 +466,12 @@ RULES: tuple[Rule, ...] = (
         "wish ~2 i/he/she ~1 be/was/were/wasnt/werent ~2 dead/born/gone/here",
         habit=False,
     ),
-    Rule(C.SUICIDAL, "wish ~3 disappear/vanish", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "wish/want/wanna ~3 disappear/vanish",
+        habit=False,
+        unless=("list/email/mailing/system/records/database",),
+    ),
     Rule(C.SUICIDAL, "nobody/noone/one/anyone ~2 miss ~1 me", habit=False),
     Rule(
         C.SUICIDAL,
@@ -621,6 +633,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C.HEAD_INJURY, "<HEAD_DANGER>", also=_HEAD_HIT, unless=("mild/little/slight",)),
     Rule(C.HEAD_INJURY, "not ~1 make ~1 sense", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "be/being/been/keep ~1 sick", also=_HEAD_HIT),
+    Rule(C.HEAD_INJURY, "fall/falling/fell/drift/drifting ~1 asleep", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "act/acting ~1 strange/weird/funny/off/different/confuse", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "doesnt/dont/didnt/cant ~1 know ~1 where/who/what", also=_HEAD_HIT),
     Rule(C.HEAD_INJURY, "cant/doesnt/dont ~1 remember", also=_HEAD_HIT),
