@@ -227,3 +227,15 @@ class PatientNicknameRow(Base):
 
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
     nickname: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class PatientNameKeyRow(Base):
+    """The folded words of a patient's last name ("garcia" for García, "muller" for Müller and
+    Mueller), so VerifyIdentity finds the records whose name was said without reading every
+    patient of the clinic. Filled for any patient that has none when a verification runs."""
+
+    __tablename__ = "patient_name_keys"
+    __table_args__ = (Index("ix_patient_name_keys_key", "key"),)
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)

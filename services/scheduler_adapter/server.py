@@ -192,6 +192,7 @@ def build_servicer(
         backend.sync_clinic(clinic)
         if seed_demo_data:
             seed_demo(backend, clinic, clock())
+        backend.index_patient_names(clinic.id)
     service = SchedulingService(
         backend,
         audit,

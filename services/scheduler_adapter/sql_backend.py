@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +35,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from clinic import Clinic
-from namematch import names_match
+from namematch import fold, names_match, spelled_words
 from scheduler_adapter.domain import (
     Appointment,
     AppointmentStatus,
@@ -50,7 +51,6 @@ from scheduler_adapter.domain import (
     utc_now,
 )
 from scheduler_adapter.engine import DatabaseTimeouts, database_error, make_engine
-from scheduler_adapter.names import record_name_matches
 from scheduler_adapter.schema import (
     SCHEMA_VERSION,
     AppointmentRow,
@@ -59,6 +59,7 @@ from scheduler_adapter.schema import (
     ClinicRow,
     HoldRow,
     IdempotencyRow,
+    PatientNameKeyRow,
     PatientNicknameRow,
     PatientRow,
     ProviderRow,
@@ -78,12 +79,27 @@ T = TypeVar("T")
 
 _BOOKED = AppointmentStatus.BOOKED.value
 _CANCELLED = AppointmentStatus.CANCELLED.value
+# Patients added to the database by other systems get their name keys within this many seconds
+# (the check reads every patient of the clinic). Until then they verify all the same (the records
+# born that day are always read); only their lockout counting waits.
+_NAME_KEYS_EVERY = 60.0
 _TAKEN = "that slot was just taken by another caller; please choose another time"
 _HELD = "that slot is being held for another caller right now; please choose another time"
 
 
 class SchemaMismatch(RuntimeError):
     """The database was made by another version of the scheduler's schema."""
+
+
+def name_keys(name: str) -> set[str]:
+    """The index keys of a name's words: folded, with "ue", "oe", "ae" read as "u", "o", "a"
+    (so Müller, Muller and Mueller share "muller")."""
+    keys = set()
+    for word in fold(name).split():
+        for pair, single in (("ue", "u"), ("oe", "o"), ("ae", "a")):
+            word = word.replace(pair, single)
+        keys.add(word)
+    return keys
 
 
 def _fingerprint(*parts: str) -> str:
@@ -104,6 +120,8 @@ class SqlBackend:
         self._clock = clock
         # What the engine was opened with, for the messages of timeout errors.
         self._timeouts = timeouts or DatabaseTimeouts()
+        # When each clinic's patients were last checked for missing name keys (monotonic).
+        self._name_keys_checked: dict[str, float] = {}
         self._lock: contextlib.AbstractContextManager[Any] = (
             threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         )
@@ -639,50 +657,70 @@ class SqlBackend:
         return await self._run(self._verify_identity, clinic_id, full_name, date_of_birth)
 
     def _verify_identity(self, clinic_id: str, full_name: str, date_of_birth: date) -> Verification:
+        if time.monotonic() - self._name_keys_checked.get(clinic_id, -1e9) >= _NAME_KEYS_EVERY:
+            self.index_patient_names(clinic_id)
         with Session(self._engine) as session:
-            rows = session.execute(
-                select(
-                    PatientRow.id,
-                    PatientRow.first_name,
-                    PatientRow.last_name,
-                    PatientRow.date_of_birth,
-                ).where(PatientRow.clinic_id == clinic_id)
+            said_keys = name_keys(full_name) | {
+                k for word in spelled_words(full_name) for k in name_keys(word)
+            }
+            # By key first (its index), the clinic checked on the patients read next.
+            named_ids = (
+                set(
+                    session.scalars(
+                        select(PatientNameKeyRow.patient_id).where(
+                            PatientNameKeyRow.key.in_(said_keys)
+                        )
+                    )
+                )
+                if said_keys
+                else set()
+            )
+            columns = (
+                PatientRow.id,
+                PatientRow.first_name,
+                PatientRow.last_name,
+                PatientRow.date_of_birth,
+            )
+            # Two indexed reads: the records born that day, and the records with the said name.
+            born = session.execute(
+                select(*columns).where(
+                    PatientRow.clinic_id == clinic_id, PatientRow.date_of_birth == date_of_birth
+                )
             ).all()
+            by_name = session.execute(
+                select(*columns).where(
+                    PatientRow.clinic_id == clinic_id, PatientRow.id.in_(named_ids)
+                )
+            ).all()
+            rows = list({row.id: row for row in [*born, *by_name]}.values())
             nicknames: dict[str, list[str]] = {}
             for patient_id, nickname in session.execute(
-                select(PatientNicknameRow.patient_id, PatientNicknameRow.nickname)
-                .join(PatientRow, PatientRow.id == PatientNicknameRow.patient_id)
-                .where(PatientRow.clinic_id == clinic_id)
+                select(PatientNicknameRow.patient_id, PatientNicknameRow.nickname).where(
+                    PatientNicknameRow.patient_id.in_([row.id for row in rows])
+                )
             ):
                 nicknames.setdefault(patient_id, []).append(nickname)
-            # Name forms (order, spelled letters, accents, ue for ü, the record's nicknames)
-            # against the records born that day: the date of birth stays exact. No sound-alikes
-            # here: "Mario" is not "Maria", and twins must stay apart.
-            matches = [
-                row
-                for row in rows
-                if row.date_of_birth == date_of_birth
-                and names_match(
+
+            def said(row: Any) -> bool:
+                # Name forms (order, spelled letters, accents, ue for ü, the record's
+                # nicknames), never sound-alikes: "Mario" is not "Maria", twins stay apart.
+                return names_match(
                     full_name,
                     row.first_name,
                     row.last_name,
                     nicknames=nicknames.get(row.id, ()),
                     sound_alike=False,
                 )
-            ]
+
+            named = [row for row in rows if said(row)]
+            # The date of birth stays exact.
+            matches = [row for row in named if row.date_of_birth == date_of_birth]
             # Every record whose name was said, whatever its date of birth: a failed attempt
-            # counts against each (lockouts). Exact after folding, cheap for a whole clinic.
-            named = {
-                row.id
-                for row in rows
-                if record_name_matches(
-                    full_name, row.first_name, row.last_name, nicknames.get(row.id, ())
-                )
-            } | {row.id for row in matches}
-            named_ids = tuple(sorted(named))
+            # counts against each (lockouts).
+            named_ids_said = tuple(sorted(row.id for row in named))
             # Two records with one name and birth date cannot be told apart: verify neither.
             if len(matches) != 1:
-                return Verification(verified=False, named=named_ids)
+                return Verification(verified=False, named=named_ids_said)
             patient = session.get(PatientRow, matches[0].id)
             assert patient is not None
         return Verification(
@@ -695,8 +733,31 @@ class SqlBackend:
                 emails=tuple(v for v in (patient.email,) if v),
                 mrns=tuple(v for v in (patient.mrn,) if v),
             ),
-            named=named_ids,
+            named=named_ids_said,
         )
+
+    def index_patient_names(self, clinic_id: str) -> None:
+        """Adds name keys for the clinic's patients that have none (at start, then at most
+        every minute from VerifyIdentity)."""
+        self._name_keys_checked[clinic_id] = time.monotonic()
+        self._add_missing_name_keys(clinic_id)
+
+    def _add_missing_name_keys(self, clinic_id: str) -> None:
+        try:
+            with self._transaction() as session:
+                missing = session.execute(
+                    select(PatientRow.id, PatientRow.last_name).where(
+                        PatientRow.clinic_id == clinic_id,
+                        ~exists().where(PatientNameKeyRow.patient_id == PatientRow.id),
+                    )
+                ).all()
+                session.add_all(
+                    PatientNameKeyRow(patient_id=patient_id, key=key)
+                    for patient_id, last_name in missing
+                    for key in name_keys(last_name)
+                )
+        except IntegrityError:
+            pass  # a concurrent verification added the same keys first
 
     # --- ListAppointments -----------------------------------------------------------------------
 
