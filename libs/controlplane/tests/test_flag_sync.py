@@ -134,13 +134,25 @@ def test_set_edits_the_file_keeps_comments_and_commits(tmp_path: Path) -> None:
 
 
 def test_kill_acts_on_the_server_and_commits_the_reason(
-    unleash_server: UnleashServer, admin: UnleashAdmin, tmp_path: Path
+    unleash_server: UnleashServer,
+    admin: UnleashAdmin,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     folder = flags_repository(tmp_path)
     server = ["--unleash", unleash_server.url, "--token", unleash_server.admin_token]
     assert main(["flags", "sync", "--env", "staging", "--dir", str(folder), *server]) == 0
-    assert main(["flags", "status", "--env", "staging", "--dir", str(folder), *server]) == 0
-    before = client_features(unleash_server)
+    status = ["flags", "status", "--env", "staging", "--dir", str(folder), *server]
+    assert main(status) == 0
+    # A change made in Unleash's UI, not in the file: status shows the drift (exit 1).
+    admin.request("POST", "/projects/default/features/kill_llm/environments/development/on")
+    capsys.readouterr()
+    assert main(status) == 1
+    [row] = [line for line in capsys.readouterr().out.splitlines() if "DRIFT" in line]
+    assert row.startswith("kill_llm ") and " off " in row and " on " in row
+    assert main(["flags", "sync", "--env", "staging", "--dir", str(folder), *server]) == 0
+    assert main(status) == 0
+    before = served_when(unleash_server, lambda f: f["kill_llm"]["enabled"] is False)
     assert before["kill_booking_writes"]["enabled"] is False
     assert before["llm_model_routing"]["enabled"] is True
     try:
