@@ -16,6 +16,7 @@ Stdlib ``ThreadingHTTPServer``: a thread per connection, HTTP/1.1 keep-alive, Na
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -232,6 +233,11 @@ class _ProviderServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], provider: Provider) -> None:
         super().__init__(address, _Handler)
         self.provider = provider
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-stream (a cancelled hedge, a deadline) is normal here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass

@@ -1,0 +1,425 @@
+"""The router: deployments chosen per request, breakers, failover, hedging, deadlines, costs.
+
+    router = ModelRouter(config, LitellmBackend(config), pricer=litellm_price)
+    async for chunk in router.stream(request): ...
+    completion = await router.complete(request)
+
+Per request: the route's deployments in weighted random order, skipping those whose breaker is
+open; if none is left the request fails with ``Unavailable`` at once (no timeout is waited out).
+Until the first token, any failure moves to the next deployment. If no first token arrives within
+the budget and hedging is on (and under its share), one more request goes to the next deployment;
+the first to produce a token wins and the other is cancelled. After the first token, ``complete``
+still fails over (nothing reached the caller); ``stream`` reports the break as ``Unavailable``
+(resuming mid-sentence on another deployment is not built yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from llm_router.backend import Backend, ProviderError
+from llm_router.breaker import Breaker, Clock
+from llm_router.config import LlmConfig, deployment_id
+from llm_router.types import (
+    Chunk,
+    Completion,
+    DeploymentView,
+    Message,
+    ProviderChunk,
+    Request,
+    RouteView,
+    ToolCall,
+    Usage,
+)
+from servicekit.errors import DeadlineExceeded, InvalidArgument, Unavailable
+from servicekit.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Pricer = Callable[[str, int, int], float]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: str
+    route: str
+    model: str
+    weight: float
+
+
+@dataclass
+class _Opened:
+    """A deployment's stream that produced its first token."""
+
+    deployment: Deployment
+    stream: AsyncIterator[ProviderChunk]
+    first: list[ProviderChunk]
+    ttft_s: float
+
+
+@dataclass
+class CostLedger:
+    """Dollars spent per call id (read by the orchestrator for ``CallCompleted``)."""
+
+    spent: dict[str, float] = field(default_factory=dict)
+
+    def add(self, call_id: str, usd: float) -> float:
+        self.spent[call_id] = self.spent.get(call_id, 0.0) + usd
+        return self.spent[call_id]
+
+    def total(self, call_id: str) -> float:
+        return self.spent.get(call_id, 0.0)
+
+
+class ModelRouter:
+    def __init__(
+        self,
+        config: LlmConfig,
+        backend: Backend,
+        *,
+        pricer: Pricer,
+        metrics: Metrics | None = None,
+        version: str = "dev",
+        clock: Clock = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self._backend = backend
+        self._pricer = pricer
+        self._metrics = metrics
+        self._version = version
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.ledger = CostLedger()
+        self._deployments: dict[str, list[Deployment]] = {}
+        for index, entry in enumerate(config.model_list):
+            weight = float(entry.litellm_params.model_extra.get("weight", 1) or 1)  # type: ignore[union-attr]
+            item = Deployment(
+                deployment_id(entry, index), entry.model_name, entry.litellm_params.model, weight
+            )
+            self._deployments.setdefault(entry.model_name, []).append(item)
+        self.breakers = {
+            d.id: Breaker(config.frontdesk.breaker, clock)
+            for ds in self._deployments.values()
+            for d in ds
+        }
+        self._requests = 0
+        self._hedges = 0
+        for deployment_list in self._deployments.values():
+            for deployment in deployment_list:
+                self._health(deployment)
+
+    # -- views ------------------------------------------------------------------------------
+    def routes(self) -> list[RouteView]:
+        views = []
+        for name, deployments in self._deployments.items():
+            total = sum(d.weight for d in deployments)
+            views.append(
+                RouteView(
+                    name,
+                    tuple(
+                        DeploymentView(
+                            d.id,
+                            d.model,
+                            d.weight / total,
+                            self.breakers[d.id].healthy,
+                            self.breakers[d.id].state.value,
+                        )
+                        for d in deployments
+                    ),
+                )
+            )
+        return views
+
+    # -- the request path -------------------------------------------------------------------
+    def _order(self, route: str) -> list[Deployment]:
+        name = route or self.config.default_route
+        if name not in self._deployments:
+            raise InvalidArgument(
+                f"unknown route {name!r}; configured routes: {', '.join(self._deployments)}"
+            )
+        remaining = list(self._deployments[name])
+        ordered = []
+        while remaining:  # weighted random order without replacement
+            pick = self._rng.choices(remaining, weights=[d.weight for d in remaining])[0]
+            ordered.append(pick)
+            remaining.remove(pick)
+        return ordered
+
+    async def stream(self, request: Request) -> AsyncIterator[Chunk]:
+        async for chunk in self._stream(request, frozenset()):
+            yield chunk
+
+    async def _stream(self, request: Request, exclude: frozenset[str]) -> AsyncIterator[Chunk]:
+        if not request.messages:
+            raise InvalidArgument("messages: at least one message is needed")
+        started = self._clock()
+        deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
+        ttft_budget_s = request.ttft_budget_s or self.config.frontdesk.ttft_budget_ms / 1000.0
+        opened = await self._first_token(request, started, deadline_s, ttft_budget_s, exclude)
+        async for chunk in self._rest(request, opened, started + deadline_s):
+            yield chunk
+
+    async def complete(self, request: Request) -> Completion:
+        """A whole completion; a stream that breaks before it is whole fails over."""
+        started = self._clock()
+        deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
+        route = request.route or self.config.default_route
+        broken: set[str] = set()
+        for _ in range(len(self._deployments.get(route, ())) + 1):
+            text: list[str] = []
+            calls: tuple[ToolCall, ...] = ()
+            last = Chunk()
+            ttft = 0.0
+            try:
+                remaining = deadline_s - (self._clock() - started)
+                async for chunk in self._stream(
+                    _with_deadline(request, remaining), frozenset(broken)
+                ):
+                    if not text and not calls and not ttft:
+                        ttft = self._clock() - started
+                    text.append(chunk.delta)
+                    calls = calls + chunk.tool_calls
+                    last = chunk
+            except _BrokenStream as error:
+                broken.add(error.deployment)  # nothing reached the caller: ask another
+                continue
+            usage = last.usage or Usage()
+            return Completion(
+                Message("assistant", "".join(text), tool_calls=calls),
+                last.provider,
+                last.model,
+                usage,
+                ttft,
+                last.finish_reason,
+            )
+        raise Unavailable(f"every deployment of route {route!r} broke off mid-answer")
+
+    async def _first_token(
+        self,
+        request: Request,
+        started: float,
+        deadline_s: float,
+        ttft_budget_s: float,
+        exclude: frozenset[str],
+    ) -> _Opened:
+        self._requests += 1
+        candidates = [d for d in self._order(request.route) if d.id not in exclude]
+        skipped: list[str] = []
+        failed: list[str] = []
+        running: dict[asyncio.Task[_Opened], Deployment] = {}
+        hedged = False
+
+        def launch() -> bool:
+            while candidates:
+                deployment = candidates.pop(0)
+                if self.breakers[deployment.id].allow():
+                    remaining = deadline_s - (self._clock() - started)
+                    task = asyncio.ensure_future(
+                        self._open(deployment, request, remaining, started)
+                    )
+                    running[task] = deployment
+                    return True
+                skipped.append(deployment.id)
+            return False
+
+        try:
+            while True:
+                if not running and not launch():
+                    raise Unavailable(
+                        _all_down(request.route or self.config.default_route, skipped, failed)
+                    )
+                left = deadline_s - (self._clock() - started)
+                if left <= 0:
+                    raise DeadlineExceeded(
+                        f"no first token within the {deadline_s * 1000:.0f} ms deadline "
+                        f"(tried {', '.join(d.id for d in running.values())})"
+                    )
+                wait = left
+                if not hedged and self._may_hedge():
+                    wait = min(left, max(ttft_budget_s - (self._clock() - started), 0.0))
+                done, _ = await asyncio.wait(
+                    running, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:
+                    if wait < left and not hedged:
+                        hedged = True
+                        if launch():
+                            self._hedges += 1
+                    continue
+                for task in done:
+                    deployment = running.pop(task)
+                    error = task.exception()
+                    if error is None:
+                        return task.result()
+                    failed.append(f"{deployment.id} ({error})")
+                    self._failure(deployment, error)
+        finally:
+            for task, deployment in running.items():
+                task.cancel()
+                self.breakers[deployment.id].release()
+                self._count(deployment, "cancelled")
+            for task in running:
+                with contextlib.suppress(BaseException):
+                    opened = await task
+                    await _close(opened.stream)
+
+    def _may_hedge(self) -> bool:
+        hedging = self.config.frontdesk.hedging
+        return hedging.enabled and (self._hedges + 1) <= hedging.max_share * self._requests
+
+    async def _open(
+        self, deployment: Deployment, request: Request, timeout_s: float, started: float
+    ) -> _Opened:
+        stream = self._backend.open(deployment.id, request, timeout_s)
+        first: list[ProviderChunk] = []
+        try:
+            async for chunk in stream:
+                first.append(chunk)
+                if chunk.is_token or chunk.finish_reason:
+                    return _Opened(deployment, stream, first, self._clock() - started)
+        except BaseException:
+            await _close(stream)
+            raise
+        raise ProviderError("the stream ended without a token")
+
+    async def _rest(
+        self, request: Request, opened: _Opened, deadline: float
+    ) -> AsyncIterator[Chunk]:
+        deployment = opened.deployment
+        tools: dict[int, list[str]] = {}
+        usage: tuple[int, int] | None = None
+        finish = ""
+
+        def chunks() -> AsyncIterator[ProviderChunk]:
+            async def all_chunks() -> AsyncIterator[ProviderChunk]:
+                for chunk in opened.first:
+                    yield chunk
+                async for chunk in opened.stream:
+                    yield chunk
+
+            return all_chunks()
+
+        self._observe_ttft(deployment, opened.ttft_s)
+        try:
+            source = chunks()
+            while True:
+                left = deadline - self._clock()
+                if left <= 0:
+                    raise TimeoutError
+                try:
+                    chunk = await asyncio.wait_for(anext(source), left)
+                except StopAsyncIteration:
+                    break
+                for index, call_id, name, fragment in chunk.tool_deltas:
+                    entry = tools.setdefault(index, ["", "", ""])
+                    entry[0] = entry[0] or call_id
+                    entry[1] = entry[1] or name
+                    entry[2] += fragment
+                if chunk.usage:
+                    usage = chunk.usage
+                finish = chunk.finish_reason or finish
+                if chunk.text:
+                    yield Chunk(delta=chunk.text, provider=deployment.id, model=deployment.model)
+        except (ProviderError, TimeoutError, OSError) as error:
+            self._failure(deployment, error)
+            await _close(opened.stream)
+            if isinstance(error, TimeoutError):
+                raise DeadlineExceeded(
+                    f"{deployment.id}: the completion overran its deadline"
+                ) from error
+            raise _BrokenStream(
+                deployment.id, f"{deployment.id}: the stream broke after the first token ({error})"
+            ) from error
+        self.breakers[deployment.id].success(opened.ttft_s)
+        self._health(deployment)
+        self._count(deployment, "ok")
+        prompt, completion = usage or (0, 0)
+        cost = self._price(deployment, prompt, completion)
+        self.ledger.add(request.call_id, cost)
+        if self._metrics is not None and cost:
+            self._metrics.llm_cost.labels(
+                version=self._version, provider=deployment.id, model=deployment.model
+            ).inc(cost)
+        yield Chunk(
+            tool_calls=tuple(ToolCall(i, n, a) for i, n, a in (tools[k] for k in sorted(tools))),
+            finish_reason=finish or ("tool_calls" if tools else "stop"),
+            provider=deployment.id,
+            model=deployment.model,
+            usage=Usage(prompt, completion, cost),
+        )
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    def _price(self, deployment: Deployment, prompt: int, completion: int) -> float:
+        try:
+            return self._pricer(deployment.model, prompt, completion)
+        except Exception as error:  # a model litellm has no price for: counted as free, said once
+            log.warning("no price for %s: %s", deployment.model, error)
+            return 0.0
+
+    def _failure(self, deployment: Deployment, error: BaseException) -> None:
+        breaker = self.breakers[deployment.id]
+        if isinstance(error, ProviderError) and error.fatal:
+            breaker.trip()
+        else:
+            breaker.failure(error.retry_after_s if isinstance(error, ProviderError) else None)
+        self._health(deployment)
+        self._count(deployment, "error")
+        log.warning("deployment %s failed: %s", deployment.id, error)
+
+    def _health(self, deployment: Deployment) -> None:
+        if self._metrics is not None:
+            self._metrics.llm_provider_healthy.labels(
+                version=self._version, provider=deployment.id
+            ).set(1 if self.breakers[deployment.id].healthy else 0)
+
+    def _count(self, deployment: Deployment, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.llm_requests.labels(
+                version=self._version,
+                provider=deployment.id,
+                model=deployment.model,
+                outcome=outcome,
+            ).inc()
+
+    def _observe_ttft(self, deployment: Deployment, ttft_s: float) -> None:
+        if self._metrics is not None:
+            self._metrics.llm_ttft.labels(
+                version=self._version, provider=deployment.id, model=deployment.model
+            ).observe(ttft_s)
+
+
+class _BrokenStream(Unavailable):
+    """A stream that broke after its first token."""
+
+    def __init__(self, deployment: str, message: str) -> None:
+        super().__init__(message)
+        self.deployment = deployment
+
+
+def _with_deadline(request: Request, remaining_s: float) -> Request:
+    from dataclasses import replace
+
+    return replace(request, deadline_s=max(remaining_s, 0.001))
+
+
+def _all_down(route: str, skipped: list[str], failed: list[str]) -> str:
+    parts = []
+    if skipped:
+        parts.append(f"circuit open: {', '.join(skipped)}")
+    if failed:
+        parts.append(f"failed: {'; '.join(failed)}")
+    return f"every deployment of route {route!r} is down ({'; '.join(parts) or 'none configured'})"
+
+
+async def _close(stream: AsyncIterator[ProviderChunk]) -> None:
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        with contextlib.suppress(BaseException):
+            await closer()

@@ -1,0 +1,233 @@
+"""The router over litellm's Router against llm-sim providers on real HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import litellm
+import pytest
+
+from llm_router.breaker import BreakerState
+from llm_router.routing import ModelRouter
+from llm_router.tests.conftest import MakeRouter
+from llm_router.types import Message, Request
+from llmsim import Simulator, count_completion_tokens, count_prompt_tokens
+from llmsim import answer as scripted_answer
+from servicekit.errors import DeadlineExceeded, Unavailable
+
+
+def ask(text: str, call_id: str = "call-1", **options: object) -> Request:
+    return Request(call_id=call_id, messages=(Message("user", text),), **options)  # type: ignore[arg-type]
+
+
+def sample(router: ModelRouter, name: str, **labels: str) -> float:
+    assert router._metrics is not None
+    value = router._metrics.registry.get_sample_value(name, {"version": "dev", **labels})
+    return value or 0.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_complete_with_cost_equal_to_the_simulators_usage_priced_by_litellm(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router()
+    done = await router.complete(ask("what are your hours?"))
+    assert done.message.content == "We are open nine to five, Monday to Friday."
+    assert (done.provider, done.model, done.finish_reason) == (
+        "alpha",
+        "openai/gpt-4o-mini",
+        "stop",
+    )
+    [sent] = sim["alpha"].provider.requests
+    expected_prompt = count_prompt_tokens(sent["messages"])
+    expected_completion = count_completion_tokens(
+        scripted_answer(sim["alpha"].provider.script, sent["messages"], call_number=1)
+    )
+    assert (done.usage.prompt_tokens, done.usage.completion_tokens) == (
+        expected_prompt,
+        expected_completion,
+    )
+    prompt_cost, completion_cost = litellm.cost_per_token(
+        model="gpt-4o-mini", prompt_tokens=expected_prompt, completion_tokens=expected_completion
+    )
+    assert done.usage.cost_usd == pytest.approx(prompt_cost + completion_cost)
+    await router.complete(ask("what are your hours?"))
+    assert router.ledger.total("call-1") == pytest.approx(2 * (prompt_cost + completion_cost))
+    assert router.ledger.total("call-2") == 0
+    assert sample(
+        router, "frontdesk_llm_cost_usd_total", provider="alpha", model="openai/gpt-4o-mini"
+    ) == pytest.approx(router.ledger.total("call-1"))
+
+
+async def test_streamed_text_and_a_tool_call(make_router: MakeRouter) -> None:
+    router = make_router()
+    chunks = [c async for c in router.stream(ask("hours please"))]
+    assert "".join(c.delta for c in chunks) == "We are open nine to five, Monday to Friday."
+    assert len([c for c in chunks if c.delta]) > 1  # really streamed, token by token
+    assert chunks[-1].usage is not None and chunks[-1].finish_reason == "stop"
+    done = await router.complete(ask("I'd like to book"))
+    assert done.finish_reason == "tool_calls"
+    [call] = done.message.tool_calls
+    assert (call.name, call.arguments_json, call.id) == ("find_slots", '{"day": "tue"}', "call_2")
+
+
+@pytest.mark.parametrize("fault", [{"error_rate": 1, "error_status": 500}, {"down": True}])
+async def test_failover_before_the_first_token(
+    sim: Simulator, make_router: MakeRouter, fault: dict[str, object]
+) -> None:
+    router = make_router()
+    sim["alpha"].provider.set_faults(fault)
+    done = await router.complete(ask("hours"))
+    assert done.provider == "beta" and done.message.content.startswith("We are open")
+    assert len(sim["alpha"].provider.requests) == 1
+    assert (
+        sample(
+            router,
+            "frontdesk_llm_requests_total",
+            provider="alpha",
+            model="openai/gpt-4o-mini",
+            outcome="error",
+        )
+        == 1
+    )
+    assert (
+        sample(
+            router,
+            "frontdesk_llm_requests_total",
+            provider="beta",
+            model="openai/gpt-4o",
+            outcome="ok",
+        )
+        == 1
+    )
+
+
+async def test_breaker_closed_open_half_open_closed(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    clock = Clock()
+    router = make_router(
+        "  breaker: {min_requests: 2, failure_rate: 0.5, open_s: 5, window_s: 60}", clock=clock
+    )
+    alpha = router.breakers["alpha"]
+    sim["alpha"].provider.set_faults({"down": True})
+    await router.complete(ask("hours"))
+    assert alpha.state is BreakerState.CLOSED  # one failure: under the minimum count
+    await router.complete(ask("hours"))
+    assert alpha.state is BreakerState.OPEN
+    assert sample(router, "frontdesk_llm_provider_healthy", provider="alpha") == 0
+    [route] = router.routes()
+    assert [(d.provider, d.breaker_state, d.healthy) for d in route.deployments] == [
+        ("alpha", "open", False),
+        ("beta", "closed", True),
+    ]
+    sim["alpha"].provider.set_faults({"down": False})
+    done = await router.complete(ask("hours"))
+    assert done.provider == "beta"
+    assert len(sim["alpha"].provider.requests) == 2  # open: skipped, not asked
+    clock.now += 5
+    assert alpha.state is BreakerState.HALF_OPEN
+    done = await router.complete(ask("hours"))  # the probe
+    assert done.provider == "alpha" and alpha.state is BreakerState.CLOSED
+    assert sample(router, "frontdesk_llm_provider_healthy", provider="alpha") == 1
+
+
+async def test_retry_after_is_honoured(sim: Simulator, make_router: MakeRouter) -> None:
+    clock = Clock()
+    router = make_router(clock=clock)
+    sim["alpha"].provider.set_faults({"error_rate": 1, "error_status": 429, "retry_after_s": 30})
+    assert (await router.complete(ask("hours"))).provider == "beta"
+    assert router.breakers["alpha"].state is BreakerState.OPEN
+    sim["alpha"].provider.set_faults({"error_rate": 0})
+    clock.now += 29
+    assert (await router.complete(ask("hours"))).provider == "beta"
+    clock.now += 1
+    assert (await router.complete(ask("hours"))).provider == "alpha"
+
+
+async def test_all_down_is_unavailable_without_asking_anyone(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router("  breaker: {min_requests: 1, failure_rate: 0.5}")
+    for name in ("alpha", "beta"):
+        sim[name].provider.set_faults({"down": True})
+    with pytest.raises(Unavailable, match=r"alpha .*503.*beta .*503"):
+        await router.complete(ask("hours"))
+    asked = [len(sim[n].provider.requests) for n in ("alpha", "beta")]
+    started = time.perf_counter()
+    with pytest.raises(Unavailable, match="circuit open: alpha, beta"):
+        await router.complete(ask("hours"))
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert [len(sim[n].provider.requests) for n in ("alpha", "beta")] == asked
+    print(f"all down -> UNAVAILABLE in {elapsed_ms:.2f} ms")
+
+
+async def test_hedging_wins_when_the_primary_is_slow_and_stays_under_its_cap(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router(
+        "  ttft_budget_ms: 100\n  hedging: {enabled: true, max_share: 0.5}\n"
+        "  breaker: {slow_ttft_ms: 60000}"
+    )
+    sim["alpha"].provider.set_faults({"ttft_ms": 400})
+    providers = [(await router.complete(ask("hours"))).provider for _ in range(4)]
+    # 1 hedge of 1 request would be 100% > 50%; of 2 it is 50%; a 2nd of 3 is 67%; of 4, 50%.
+    assert providers == ["alpha", "beta", "alpha", "beta"]
+    assert len(sim["beta"].provider.requests) == 2
+    assert (
+        sample(
+            router,
+            "frontdesk_llm_requests_total",
+            provider="alpha",
+            model="openai/gpt-4o-mini",
+            outcome="cancelled",
+        )
+        == 2
+    )
+
+
+async def test_no_hedging_when_off(sim: Simulator, make_router: MakeRouter) -> None:
+    router = make_router("  ttft_budget_ms: 50")
+    sim["alpha"].provider.set_faults({"ttft_ms": 200})
+    assert (await router.complete(ask("hours"))).provider == "alpha"
+    assert sim["beta"].provider.requests == []
+
+
+async def test_deadline(sim: Simulator, make_router: MakeRouter) -> None:
+    router = make_router()
+    for name in ("alpha", "beta"):
+        sim[name].provider.set_faults({"ttft_ms": 1000})
+    with pytest.raises(DeadlineExceeded, match="200 ms deadline"):
+        await router.complete(ask("hours", deadline_s=0.2))
+
+
+async def test_a_stream_broken_mid_sentence_is_completed_elsewhere(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router()
+    sim["alpha"].provider.set_faults({"break_after_tokens": 3})
+    done = await router.complete(ask("hours"))
+    assert (done.provider, done.message.content) == (
+        "beta",
+        "We are open nine to five, Monday to Friday.",
+    )
+    sim["alpha"].provider.set_faults({"break_after_tokens": 3})
+    received: list[str] = []
+    with pytest.raises(Unavailable, match="broke after the first token"):
+        async for chunk in router.stream(ask("hours")):
+            received.append(chunk.delta)
+    assert "".join(received).startswith("We are open")  # mid-stream resume is not built yet
+
+
+async def test_unknown_route(make_router: MakeRouter) -> None:
+    from servicekit.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match=r"unknown route 'nope'.*dialogue"):
+        await make_router().complete(ask("hours", route="nope"))
