@@ -4,7 +4,7 @@ asking llm-sim providers over real HTTP."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,8 @@ pytestmark = pytest.mark.nats
 
 
 @pytest.fixture
-def nats() -> Iterator[NatsServer]:
-    server = NatsServer.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def nats(nats_server: NatsServer) -> NatsServer:
+    return nats_server
 
 
 def settings(nats: NatsServer, config: Path | None) -> LlmRouterSettings:
