@@ -27,7 +27,7 @@ def test_the_held_out_styles_are_never_trained_on() -> None:
 
 
 def test_training_is_deterministic() -> None:
-    examples = train.training_examples(train.corpus_folder())[::4]
+    examples = train.training_examples(train.corpus_folder())[::6]
     heads = {"intent": ([e.label for e in examples], train.C_INTENT)}
     first = train.fit([e.text for e in examples], heads)
     second = train.fit([e.text for e in examples], heads)
@@ -41,7 +41,7 @@ def test_exported_weights_give_the_classifier_s_probabilities() -> None:
 
     from orchestrator.understanding.features import features
 
-    examples = train.training_examples(train.corpus_folder())[::3]
+    examples = train.training_examples(train.corpus_folder())[::4]
     texts, labels = [e.text for e in examples], [e.label for e in examples]
     artefact = train.fit(texts, {"intent": (labels, train.C_INTENT)})
     artefact["fingerprint"] = ""
