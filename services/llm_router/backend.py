@@ -8,6 +8,7 @@ wait out failures the breakers already know about. litellm is imported when a ba
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -106,7 +107,9 @@ class LitellmBackend:
             "messages": [m.to_openai() for m in request.messages],
             "stream": True,
             "stream_options": {"include_usage": True},
-            "timeout": timeout_s,
+            # A per-request timeout would make litellm build a new HTTP client (and connection)
+            # per distinct value; the router enforces its deadline itself, so only round it.
+            "timeout": _bucket(timeout_s),
         }
         if request.tools:
             options["tools"] = list(request.tools)
@@ -125,6 +128,11 @@ class LitellmBackend:
 
     async def close(self) -> None:
         """litellm keeps its HTTP clients in a process-wide cache; nothing to release here."""
+
+
+def _bucket(timeout_s: float) -> float:
+    """The timeout rounded up to a whole second: a handful of distinct values, not one per call."""
+    return float(max(1, math.ceil(timeout_s)))
 
 
 def _decode(chunk: Any) -> ProviderChunk:

@@ -314,7 +314,8 @@ class ModelRouter:
                 if left <= 0:
                     raise TimeoutError
                 try:
-                    chunk = await asyncio.wait_for(anext(source), left)
+                    async with asyncio.timeout(left):  # no task per chunk, unlike wait_for
+                        chunk = await anext(source)
                 except StopAsyncIteration:
                     break
                 for index, call_id, name, fragment in chunk.tool_deltas:

@@ -1,0 +1,125 @@
+"""What llm_router adds to a model call: ModelRouter vs raw litellm Router vs raw httpx,
+all streaming the same scripted reply from one llm-sim provider, plus all-down rejection time.
+
+    .venv/bin/python tests/benchmarks/bench_llm_router.py [--n 300]
+
+One process, one llm-sim provider on a real socket with no scripted delay, so the figures are
+each client's own cost per streamed completion (request, SSE decoding, bookkeeping) on this
+machine. Interleaved rounds keep the machine's noise from favouring one client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from llm_router.backend import LitellmBackend, litellm_price
+from llm_router.config import parse_config
+from llm_router.routing import ModelRouter
+from llm_router.types import Message, Request
+from llmsim import Provider, Rule, Script, Simulator
+from servicekit.errors import Unavailable
+
+REPLY = "We are open nine to five, Monday to Friday, and closed on public holidays."
+MESSAGES = [{"role": "user", "content": "what are your hours"}]
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return f"p50 {statistics.median(ordered) * 1000:7.3f} ms   p99 {p99 * 1000:7.3f} ms"
+
+
+async def main(n: int) -> None:
+    script = Script(rules=[Rule(pattern="hours", reply=REPLY)])
+    providers = [Provider("alpha", script=script), Provider("beta", script=script)]
+    with Simulator.start(providers) as sim:
+        config = parse_config(
+            f"""
+model_list:
+  - model_name: dialogue
+    litellm_params: {{model: openai/gpt-4o-mini, api_base: "{sim["alpha"].api_base}", api_key: k}}
+    model_info: {{id: alpha}}
+  - model_name: down
+    litellm_params: {{model: openai/gpt-4o-mini, api_base: "{sim["beta"].api_base}", api_key: k}}
+    model_info: {{id: beta}}
+frontdesk: {{breaker: {{min_requests: 1}}}}
+""",
+            "bench",
+        )
+        backend = LitellmBackend(config)
+        router = ModelRouter(config, backend, pricer=litellm_price)
+        raw_router = backend._router
+        http = httpx.AsyncClient(base_url=sim["alpha"].api_base)
+        request = Request("bench", (Message("user", MESSAGES[0]["content"]),))
+
+        async def via_router() -> str:
+            return (await router.complete(request)).message.content
+
+        async def via_litellm() -> str:
+            stream = await raw_router.acompletion(
+                model="alpha",
+                messages=MESSAGES,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+
+        async def via_httpx() -> str:
+            text = []
+            body = {"model": "m", "messages": MESSAGES, "stream": True}
+            async with http.stream("POST", "/chat/completions", json=body) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("data: {"):
+                        for choice in json.loads(line[6:])["choices"]:
+                            text.append(choice["delta"].get("content") or "")
+            return "".join(text)
+
+        clients: dict[str, Callable[[], Awaitable[str]]] = {
+            "raw httpx (SSE)": via_httpx,
+            "raw litellm Router": via_litellm,
+            "llm_router ModelRouter": via_router,
+        }
+        for client in clients.values():  # warm up connections and lazy imports
+            for _ in range(10):
+                assert await client() == REPLY
+        samples: dict[str, list[float]] = {name: [] for name in clients}
+        for _ in range(n):
+            for name, client in clients.items():
+                started = time.perf_counter()
+                await client()
+                samples[name].append(time.perf_counter() - started)
+        print(f"streamed completion, {n} each, one llm-sim provider, no scripted delay")
+        for name, values in samples.items():
+            print(f"  {name:24s} {percentiles(values)}")
+        overhead = statistics.median(samples["llm_router ModelRouter"]) - statistics.median(
+            samples["raw litellm Router"]
+        )
+        print(f"  router overhead over litellm Router (p50): {overhead * 1000:+.3f} ms")
+
+        sim["beta"].provider.set_faults({"down": True})
+        down = Request("bench", request.messages, route="down")
+        with contextlib.suppress(Unavailable):
+            await router.complete(down)  # opens the breaker
+        rejected: list[float] = []
+        for _ in range(n):
+            started = time.perf_counter()
+            try:
+                await router.complete(down)
+            except Unavailable:
+                rejected.append(time.perf_counter() - started)
+        print(f"  all deployments down -> UNAVAILABLE      {percentiles(rejected)}")
+        await http.aclose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=300)
+    asyncio.run(main(parser.parse_args().n))
