@@ -27,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -234,15 +236,22 @@ class Call:
         custom_parameters: Mapping[str, str] | None = None,
         auth_token: str = "",
         headers: Mapping[str, str] | None = None,
+        ca_file: Path | None = None,
     ) -> AsyncIterator[Call]:
         """Like :meth:`open`, over a ConversationRelay WebSocket: the handshake is signed the way
-        Twilio signs it (``X-Twilio-Signature`` over ``url``) when ``auth_token`` is given."""
+        Twilio signs it (``X-Twilio-Signature`` over ``url``) when ``auth_token`` is given;
+        ``wss://`` trusts ``ca_file`` (else the system's CAs)."""
         sent_headers = dict(headers or {})
         if auth_token:
             sent_headers["X-Twilio-Signature"] = RequestValidator(auth_token).compute_signature(
                 url, {}
             )
-        socket = await connect(url, additional_headers=sent_headers, compression=None)
+        tls = (
+            ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+            if url.startswith("wss:")
+            else None
+        )
+        socket = await connect(url, additional_headers=sent_headers, compression=None, ssl=tls)
         call = cls(asyncio.Queue())
         call._socket = socket
         call._reader = asyncio.create_task(call._read_relay(socket))

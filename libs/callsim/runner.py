@@ -332,6 +332,7 @@ class Runner:
                 to_number=scenario.to_number,
                 clinic_id=scenario.clinic,
                 auth_token=self.target.relay_auth_token,
+                ca_file=self.target.telephony.ca_file,
             )
             if self.target.relay
             else Call.open(

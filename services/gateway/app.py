@@ -15,7 +15,10 @@ Settings (environment, besides servicekit's ``FRONTDESK_*``):
 
 The ConversationRelay WebSocket endpoint (Twilio / Telnyx; ``docs/telephony.md``):
 
-- ``FRONTDESK_RELAY_PORT`` (0: 8765; -1: any free port; -2: off), on ``FRONTDESK_GRPC_HOST``.
+- ``FRONTDESK_RELAY_PORT`` (0: 8765; -1: any free port; -2: off), on ``FRONTDESK_GRPC_HOST``;
+  ``wss://`` with the gRPC server's certificate (``FRONTDESK_TLS_CERT_FILE`` / ``_KEY_FILE``,
+  reloaded when rotated), plain ``ws://`` only with ``FRONTDESK_INSECURE`` (or behind a proxy
+  that terminates TLS).
 - ``FRONTDESK_RELAY_PATH`` (``/relay``), ``FRONTDESK_RELAY_PUBLIC_URL`` (the ``wss://`` URL the
   provider signs, when a proxy in front changes what the gateway sees).
 - ``FRONTDESK_RELAY_SIGNATURE``: ``twilio`` (default), ``telnyx``, or ``none`` (no check: only
@@ -47,6 +50,7 @@ from gateway.relay_auth import (
     secret_source,
 )
 from gateway.relay_server import RelayServer
+from gateway.relay_tls import ReloadingServerContext
 from gateway.server import GatewayServicer
 from gateway.switchboard import Switchboard
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
@@ -129,9 +133,14 @@ def build_relay(switchboard: Switchboard, settings: GatewaySettings) -> RelaySer
     if settings.relay_port == -2:
         return None
     port = {0: DEFAULT_RELAY_PORT, -1: 0}.get(settings.relay_port, settings.relay_port)
+    tls = None
+    if not settings.insecure and settings.tls_cert_file and settings.tls_key_file:
+        # wss:// with the gateway's gRPC certificate (reloaded when it is rotated).
+        tls = ReloadingServerContext(settings.tls_cert_file, settings.tls_key_file).context
     return RelayServer(
         switchboard,
         settings.handshake_check(),
+        ssl_context=tls,
         host=settings.grpc_host,
         port=port,
         path=settings.relay_path,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -57,7 +58,12 @@ async def relay_stack(
         nats_users=module_nats.credentials,
     ) as stack:
         stack.scheduler_db = db
-        yield stack, f"ws://127.0.0.1:{port}/relay"
+        yield stack, f"wss://127.0.0.1:{port}/relay"
+
+
+def _tls(stack: Stack) -> ssl.SSLContext:
+    """What a provider does on wss://: trust the server's certificate (here, the dev CA's)."""
+    return ssl.create_default_context(cafile=str(stack.credentials.pki.ca))
 
 
 def _signed(url: str, token: str = TOKEN) -> dict[str, str]:
@@ -121,7 +127,7 @@ async def test_an_unsigned_or_wrongly_signed_handshake_is_refused(
     stack, url = relay_stack
     sent = _signed(url, headers) if isinstance(headers, str) else headers
     with pytest.raises(InvalidStatus) as refused:
-        async with connect(url, additional_headers=sent):
+        async with connect(url, ssl=_tls(stack), additional_headers=sent):
             pass
     assert refused.value.response.status_code == 403
     # Refused before any call state: the gateway never saw a setup, so no session exists.
@@ -131,9 +137,9 @@ async def test_an_unsigned_or_wrongly_signed_handshake_is_refused(
 
 
 async def test_a_signature_for_another_path_is_refused(relay_stack: tuple[Stack, str]) -> None:
-    _, url = relay_stack
+    stack, url = relay_stack
     with pytest.raises(InvalidStatus) as refused:
-        async with connect(url, additional_headers=_signed(url + "?clinic=other")):
+        async with connect(url, ssl=_tls(stack), additional_headers=_signed(url + "?clinic=other")):
             pass
     assert refused.value.response.status_code == 403
 
@@ -141,22 +147,24 @@ async def test_a_signature_for_another_path_is_refused(relay_stack: tuple[Stack,
 async def test_a_rotated_auth_token_works_without_restart(
     relay_stack: tuple[Stack, str], token_file: Path
 ) -> None:
-    _, url = relay_stack
+    stack, url = relay_stack
     try:
         token_file.write_text("rotated-token\n")
-        async with connect(url, additional_headers=_signed(url, "rotated-token")) as socket:
+        async with connect(
+            url, ssl=_tls(stack), additional_headers=_signed(url, "rotated-token")
+        ) as socket:
             await socket.send(_setup("rotated-1"))
             assert (await _frames_until_last(socket))[0]["type"] == "text"
         with pytest.raises(InvalidStatus):
-            async with connect(url, additional_headers=_signed(url, TOKEN)):
+            async with connect(url, ssl=_tls(stack), additional_headers=_signed(url, TOKEN)):
                 pass
     finally:
         token_file.write_text(TOKEN + "\n")
 
 
 async def test_a_message_before_setup_is_refused(relay_stack: tuple[Stack, str]) -> None:
-    _, url = relay_stack
-    async with connect(url, additional_headers=_signed(url)) as socket:
+    stack, url = relay_stack
+    async with connect(url, ssl=_tls(stack), additional_headers=_signed(url)) as socket:
         await socket.send(json.dumps({"type": "prompt", "voicePrompt": "hello", "last": True}))
         error = json.loads(await socket.recv())
         assert error == {"type": "error", "description": "the first message must be 'setup'"}
@@ -168,8 +176,8 @@ async def test_a_message_before_setup_is_refused(relay_stack: tuple[Stack, str])
 async def test_malformed_and_unknown_messages_get_an_error_and_the_call_goes_on(
     relay_stack: tuple[Stack, str],
 ) -> None:
-    _, url = relay_stack
-    async with connect(url, additional_headers=_signed(url)) as socket:
+    stack, url = relay_stack
+    async with connect(url, ssl=_tls(stack), additional_headers=_signed(url)) as socket:
         await socket.send(_setup("malformed-1"))
         greeting = await _frames_until_last(socket)
         assert greeting[-1]["type"] == "text"
@@ -194,8 +202,10 @@ async def test_malformed_and_unknown_messages_get_an_error_and_the_call_goes_on(
 
 
 async def test_an_oversized_frame_is_refused(relay_stack: tuple[Stack, str]) -> None:
-    _, url = relay_stack
-    async with connect(url, additional_headers=_signed(url), max_size=None) as socket:
+    stack, url = relay_stack
+    async with connect(
+        url, ssl=_tls(stack), additional_headers=_signed(url), max_size=None
+    ) as socket:
         await socket.send(_setup("oversized-1"))
         await _frames_until_last(socket)
         huge = json.dumps({"type": "prompt", "voicePrompt": "a" * 100_000, "last": True})
@@ -216,6 +226,7 @@ async def test_a_socket_dropped_mid_booking_is_an_abandoned_call(
         from_number="+15555550188",
         to_number=DEMO_NUMBER,
         auth_token=TOKEN,
+        ca_file=stack.credentials.pki.ca,
     ) as call:
         await call.reply()
         for line in (
@@ -248,7 +259,9 @@ async def test_a_socket_dropped_mid_booking_is_an_abandoned_call(
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def open_clinic_relay(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[str]:
+async def open_clinic_relay(
+    nats_server: NatsServer, tmp_path: Path
+) -> AsyncIterator[tuple[Stack, str]]:
     """A stack (on its own NATS) whose demo clinic is open around the clock, so a handoff is a
     live transfer whatever the day the test runs (closed, it would be a callback)."""
     clinics = tmp_path / "clinics"
@@ -267,20 +280,21 @@ async def open_clinic_relay(nats_server: NatsServer, tmp_path: Path) -> AsyncIte
         state_dir=tmp_path,
         clinics_dir=clinics,
         gateway={"relay_port": port, "twilio_auth_token": TOKEN},
-    ):
-        yield f"ws://127.0.0.1:{port}/relay"
+    ) as stack:
+        yield stack, f"wss://127.0.0.1:{port}/relay"
 
 
 async def test_a_handoff_ends_the_session_with_the_redacted_summary(
-    open_clinic_relay: str,
+    open_clinic_relay: tuple[Stack, str],
 ) -> None:
-    url = open_clinic_relay
+    stack, url = open_clinic_relay
     async with Call.open_relay(
         url,
         call_id="handoff-1",
         from_number="+15555550199",
         to_number=DEMO_NUMBER,
         auth_token=TOKEN,
+        ca_file=stack.credentials.pki.ca,
     ) as call:
         await call.reply()
         for line in ("my name is Maria Lopez and I want to talk to a real person", "Maria Lopez"):

@@ -304,7 +304,7 @@ def _call(args: argparse.Namespace) -> int:
     from frontdesk.cli.talk import talk
 
     relay = _relay(args) if args.ws is not None else None
-    address, client = _gateway(args, need_credentials=relay is None)
+    address, client = _gateway(args, need_credentials=relay is None)  # the CA, for wss://
     return asyncio.run(
         talk(
             address,

@@ -291,7 +291,9 @@ class Stack:
             token_file.parent.mkdir(parents=True, exist_ok=True)
             token_file.touch(mode=0o600)
             token_file.write_text(secrets.token_urlsafe(32) + "\n")
-        self.relay_url = f"ws://{HOST}:{port}/relay"
+        # wss:// with the gateway's TLS certificate, as the gRPC port (ws:// when insecure).
+        scheme = "wss" if self.credentials is not None else "ws"
+        self.relay_url = f"{scheme}://{HOST}:{port}/relay"
         self.relay_token_file = token_file
         return {
             "FRONTDESK_RELAY_PORT": str(port),

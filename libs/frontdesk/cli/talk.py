@@ -115,6 +115,7 @@ async def talk(
                 from_number=from_number,
                 to_number=to_number,
                 auth_token=relay[1],
+                ca_file=client.ca_file,
             )
         else:
             channel = await stack.enter_async_context(client.channel(gateway))

@@ -94,6 +94,7 @@ async def start_gateway(
     settings = GatewaySettings(
         nats_url=nats_url,
         grpc_port=-1,
+        relay_port=-1,  # any free port: tests run beside other stacks
         metrics_port=-2,
         version=VERSION,
         shutdown_grace=2,
