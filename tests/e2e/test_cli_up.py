@@ -251,8 +251,8 @@ def test_the_starter_scenarios_pass_against_the_stack(up: Up) -> None:
 
 def test_simulate_over_the_conversation_relay(up: Up) -> None:
     stack = json.loads((up.state_dir / "stack.json").read_text())
-    assert stack["relay_url"].startswith("ws://127.0.0.1:")
-    assert "ConversationRelay: ws://" in "".join(up.output)
+    assert stack["relay_url"].startswith("wss://127.0.0.1:")  # TLS, as the gRPC ports
+    assert "ConversationRelay: wss://" in "".join(up.output)
     result = frontdesk(
         "simulate",
         str(REPO / "tests" / "e2e" / "scenarios" / "booking.yaml"),
