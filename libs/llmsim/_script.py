@@ -71,7 +71,17 @@ def _content(message: dict[str, Any]) -> str:
 
 
 def answer(script: Script, messages: list[dict[str, Any]], *, call_number: int) -> Answer:
-    """The scripted answer to a conversation; ``call_number`` makes tool call ids unique."""
+    """The scripted answer to a conversation; ``call_number`` makes tool call ids unique.
+
+    A conversation ending in an assistant message is a request to continue that text (as
+    providers with assistant prefill do): the answer is the rest of the scripted reply.
+    """
+    if messages and messages[-1].get("role") == "assistant" and not messages[-1].get("tool_calls"):
+        prefix = _content(messages[-1])
+        whole = answer(script, messages[:-1], call_number=call_number)
+        if whole.tool_name is None and whole.text.startswith(prefix):
+            return Answer(text=whole.text[len(prefix) :])
+        return whole
     last: dict[str, str] = {}
     for message in messages:
         role = str(message.get("role", ""))

@@ -8,9 +8,8 @@ Per request: the route's deployments in weighted random order, skipping those wh
 open; if none is left the request fails with ``Unavailable`` at once (no timeout is waited out).
 Until the first token, any failure moves to the next deployment. If no first token arrives within
 the budget and hedging is on (and under its share), one more request goes to the next deployment;
-the first to produce a token wins and the other is cancelled. After the first token, ``complete``
-still fails over (nothing reached the caller); ``stream`` reports the break as ``Unavailable``
-(resuming mid-sentence on another deployment is not built yet).
+the first to produce a token wins and the other is cancelled. A stream that breaks after its
+first token resumes on another deployment with the text already sent as an assistant message.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from llm_router.backend import Backend, ProviderError
 from llm_router.breaker import Breaker, Clock
@@ -153,8 +152,34 @@ class ModelRouter:
         return ordered
 
     async def stream(self, request: Request) -> AsyncIterator[Chunk]:
-        async for chunk in self._stream(request, frozenset()):
-            yield chunk
+        """The completion as it is generated. A stream that breaks after some text resumes on
+        another deployment, asked to continue from the text already sent (as an assistant
+        message), so the caller never hears half a sentence and then silence."""
+        started = self._clock()
+        deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
+        route = request.route or self.config.default_route
+        broken: set[str] = set()
+        spoken = ""
+        current = request
+        for _ in range(len(self._deployments.get(route, ())) + 1):
+            try:
+                async for chunk in self._stream(current, frozenset(broken)):
+                    spoken += chunk.delta
+                    yield chunk
+                return
+            except _BrokenStream as error:
+                broken.add(error.deployment)
+                if len(broken) >= len(self._deployments.get(route, ())):
+                    break
+                remaining = deadline_s - (self._clock() - started)
+                resume = (Message("assistant", spoken),) if spoken else ()
+                current = _with_deadline(
+                    replace(request, messages=request.messages + resume), remaining
+                )
+                log.warning("resuming on another deployment after %d characters", len(spoken))
+        raise Unavailable(
+            f"every deployment of route {route!r} broke off mid-answer: {', '.join(sorted(broken))}"
+        )
 
     async def _stream(self, request: Request, exclude: frozenset[str]) -> AsyncIterator[Chunk]:
         if not request.messages:
@@ -167,39 +192,26 @@ class ModelRouter:
             yield chunk
 
     async def complete(self, request: Request) -> Completion:
-        """A whole completion; a stream that breaks before it is whole fails over."""
+        """A whole completion: the stream, gathered (so it fails over and resumes alike)."""
         started = self._clock()
-        deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
-        route = request.route or self.config.default_route
-        broken: set[str] = set()
-        for _ in range(len(self._deployments.get(route, ())) + 1):
-            text: list[str] = []
-            calls: tuple[ToolCall, ...] = ()
-            last = Chunk()
-            ttft = 0.0
-            try:
-                remaining = deadline_s - (self._clock() - started)
-                async for chunk in self._stream(
-                    _with_deadline(request, remaining), frozenset(broken)
-                ):
-                    if not text and not calls and not ttft:
-                        ttft = self._clock() - started
-                    text.append(chunk.delta)
-                    calls = calls + chunk.tool_calls
-                    last = chunk
-            except _BrokenStream as error:
-                broken.add(error.deployment)  # nothing reached the caller: ask another
-                continue
-            usage = last.usage or Usage()
-            return Completion(
-                Message("assistant", "".join(text), tool_calls=calls),
-                last.provider,
-                last.model,
-                usage,
-                ttft,
-                last.finish_reason,
-            )
-        raise Unavailable(f"every deployment of route {route!r} broke off mid-answer")
+        text: list[str] = []
+        calls: tuple[ToolCall, ...] = ()
+        last = Chunk()
+        ttft = 0.0
+        async for chunk in self.stream(request):
+            if not ttft and (chunk.delta or chunk.tool_calls):
+                ttft = self._clock() - started
+            text.append(chunk.delta)
+            calls = calls + chunk.tool_calls
+            last = chunk
+        return Completion(
+            Message("assistant", "".join(text), tool_calls=calls),
+            last.provider,
+            last.model,
+            last.usage or Usage(),
+            ttft or self._clock() - started,
+            last.finish_reason,
+        )
 
     async def _first_token(
         self,
@@ -405,8 +417,6 @@ class _BrokenStream(Unavailable):
 
 
 def _with_deadline(request: Request, remaining_s: float) -> Request:
-    from dataclasses import replace
-
     return replace(request, deadline_s=max(remaining_s, 0.001))
 
 

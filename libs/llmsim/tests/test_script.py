@@ -54,3 +54,13 @@ def test_a_rule_needs_exactly_one_answer() -> None:
 def test_tokens_and_counts() -> None:
     assert tokens("Tuesday at nine.") == ["Tuesday ", "at ", "nine."]
     assert count_prompt_tokens([{"role": "user", "content": "one two"}]) == 6
+
+
+def test_a_trailing_assistant_message_asks_for_the_rest() -> None:
+    messages = [
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "Hello, how "},
+    ]
+    assert answer(SCRIPT, messages, call_number=1).text == "can I help?"
+    other = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Goodbye"}]
+    assert answer(SCRIPT, other, call_number=1).text == "Hello, how can I help?"
