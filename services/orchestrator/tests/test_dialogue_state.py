@@ -147,3 +147,14 @@ def test_packet_slots_carry_the_request_and_no_phi() -> None:
         "misunderstood": "1",
     }
     assert "Jane" not in str(slots) and "1980" not in str(slots)
+
+
+def test_the_public_api_is_pinned() -> None:
+    import orchestrator.dialogue as dialogue
+
+    assert len(set(dialogue.__all__)) == len(dialogue.__all__)
+    assert {"DialogueState", "Phase", "TRANSITIONS", "IllegalTransition", "IllegalEvent"} <= set(
+        dialogue.__all__
+    )
+    for name in dialogue.__all__:
+        assert getattr(dialogue, name) is not None
