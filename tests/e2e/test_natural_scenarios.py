@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from callsim import report
-from callsim.runner import Runner, Target
+from callsim.runner import Runner
 from callsim.scenario import load_paths
 from callsim.scoring import summarize
 
@@ -42,11 +42,7 @@ def test_there_are_at_least_two_hundred_natural_callers() -> None:
 
 async def test_natural_callers_reach_the_right_end_state(stack: Stack) -> None:
     scenarios = load_paths([NATURAL])
-    target = Target(
-        gateway=stack.gateway_target,
-        handoff=stack.services["handoff"].target,
-        scheduler_db=stack.scheduler_db,
-    )
+    target = stack.callsim_target()
     # Three at once: calls that search the same hours at the same moment race for one slot
     # ("that time was just taken"), which a script cannot follow.
     runner = Runner(target, concurrency=3)

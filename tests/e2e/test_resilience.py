@@ -103,8 +103,8 @@ async def test_two_callers_race_for_the_same_slot(stack: Stack) -> None:
         winners = [i for i, reply in enumerate(picks) if "Shall I book it" in reply]
         losers = [i for i, reply in enumerate(picks) if "just taken" in reply]
         assert len(winners) == 1 and len(losers) == 1, picks
-        # The loser is offered other times at once.
-        assert "Which one works for you" in picks[losers[0]]
+        # The loser is offered the nearest other time at once, to say yes or no to.
+        assert "Would that work for you" in picks[losers[0]]
         winner = (a, b)[winners[0]]
         assert "booked for" in await say(winner, "yes")
     booked = booked_by_calls(stack.scheduler_db)
