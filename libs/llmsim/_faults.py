@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ERROR_STATUSES = (429, 500, 503)
+# 401 stands for a revoked or wrong API key (the router must open that breaker at once).
+ERROR_STATUSES = (401, 429, 500, 503)
 
 
 class Faults(BaseModel):

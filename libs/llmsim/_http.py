@@ -56,7 +56,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        kind = {429: "rate_limit_error", 400: "invalid_request_error"}.get(status, "server_error")
+        kind = {
+            429: "rate_limit_error",
+            400: "invalid_request_error",
+            401: "authentication_error",
+        }.get(status, "server_error")
         self._json(status, {"error": {"message": message, "type": kind, "code": status}}, headers)
 
     # -- routes -----------------------------------------------------------------------------

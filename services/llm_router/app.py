@@ -7,9 +7,12 @@ UNIMPLEMENTED and the rules policy serves calls.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
-from frontdesk.v1 import llm_router_pb2, llm_router_pb2_grpc
+from frontdesk.v1 import events_pb2, llm_router_pb2, llm_router_pb2_grpc
+from llm_router.routing import Failover
 from llm_router.server import LlmRouterServicer
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
@@ -38,10 +41,55 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
 
     config = load_config(settings.llm_config)
     backend = LitellmBackend(config)
+    publisher = FailoverPublisher(runtime)
     router = ModelRouter(
-        config, backend, pricer=litellm_price, metrics=runtime.metrics, version=runtime.version
+        config,
+        backend,
+        pricer=litellm_price,
+        metrics=runtime.metrics,
+        version=runtime.version,
+        on_failover=publisher,
     )
-    return Built(LlmRouterServicer(router), close=backend.close)
 
+    async def close() -> None:
+        await publisher.drain()
+        await backend.close()
+
+    return Built(LlmRouterServicer(router), close=close)
+
+
+class FailoverPublisher:
+    """``ProviderFailover`` events on the events stream, sent beside the request, not in its way
+    (an all-down answer must not wait for a JetStream acknowledgement)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def __call__(self, failover: Failover) -> None:
+        event = events_pb2.ProviderFailover(
+            call_id=failover.call_id,
+            from_provider=failover.from_provider,
+            to_provider=failover.to_provider,
+            model=failover.model,
+            reason=failover.reason,
+        )
+        event.time.GetCurrentTime()
+        task = asyncio.ensure_future(self._publish(event))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _publish(self, event: events_pb2.ProviderFailover) -> None:
+        try:
+            await self._runtime.events.event("provider_failover", event)
+        except Exception as error:  # a lost event must not fail the completion
+            log.warning("ProviderFailover not published: %s", error)
+
+    async def drain(self) -> None:
+        if self._pending:
+            await asyncio.wait(self._pending, timeout=5)
+
+
+log = logging.getLogger(__name__)
 
 SERVICE = Service(DEFINITION, LlmRouterSettings, build)

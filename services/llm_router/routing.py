@@ -62,6 +62,20 @@ class _Opened:
     ttft_s: float
 
 
+@dataclass(frozen=True)
+class Failover:
+    """A request not served by the deployment it would have gone to first."""
+
+    call_id: str
+    from_provider: str
+    to_provider: str  # empty: nobody could serve it
+    model: str
+    reason: str  # "error", "circuit_open", "ttft_budget", "stream_broken"
+
+
+Notify = Callable[[Failover], None]
+
+
 @dataclass
 class CostLedger:
     """Dollars spent per call id (read by the orchestrator for ``CallCompleted``)."""
@@ -87,6 +101,7 @@ class ModelRouter:
         version: str = "dev",
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
+        on_failover: Notify | None = None,
     ) -> None:
         self.config = config
         self._backend = backend
@@ -95,6 +110,7 @@ class ModelRouter:
         self._version = version
         self._clock = clock
         self._rng = rng or random.Random()
+        self._on_failover = on_failover
         self.ledger = CostLedger()
         self._deployments: dict[str, list[Deployment]] = {}
         for index, entry in enumerate(config.model_list):
@@ -169,6 +185,10 @@ class ModelRouter:
                 return
             except _BrokenStream as error:
                 broken.add(error.deployment)
+                if self._on_failover is not None:
+                    self._on_failover(
+                        Failover(request.call_id, error.deployment, "", "", "stream_broken")
+                    )
                 if len(broken) >= len(self._deployments.get(route, ())):
                     break
                 remaining = deadline_s - (self._clock() - started)
@@ -223,12 +243,15 @@ class ModelRouter:
     ) -> _Opened:
         self._requests += 1
         candidates = [d for d in self._order(request.route) if d.id not in exclude]
+        first = candidates[0] if candidates else None
+        first_reason = ""
         skipped: list[str] = []
         failed: list[str] = []
         running: dict[asyncio.Task[_Opened], Deployment] = {}
         hedged = False
 
         def launch() -> bool:
+            nonlocal first_reason
             while candidates:
                 deployment = candidates.pop(0)
                 if self.breakers[deployment.id].allow():
@@ -239,11 +262,26 @@ class ModelRouter:
                     running[task] = deployment
                     return True
                 skipped.append(deployment.id)
+                if deployment is first:
+                    first_reason = "circuit_open"
             return False
+
+        def note(to: Deployment | None, reason: str) -> None:
+            if first is not None and self._on_failover is not None and to is not first:
+                self._on_failover(
+                    Failover(
+                        request.call_id,
+                        first.id,
+                        to.id if to else "",
+                        (to or first).model,
+                        first_reason or reason,
+                    )
+                )
 
         try:
             while True:
                 if not running and not launch():
+                    note(None, "error")
                     raise Unavailable(
                         _all_down(request.route or self.config.default_route, skipped, failed)
                     )
@@ -262,6 +300,7 @@ class ModelRouter:
                 if not done:
                     if wait < left and not hedged:
                         hedged = True
+                        first_reason = first_reason or "ttft_budget"
                         if launch():
                             self._hedges += 1
                     continue
@@ -269,8 +308,12 @@ class ModelRouter:
                     deployment = running.pop(task)
                     error = task.exception()
                     if error is None:
-                        return task.result()
+                        opened = task.result()
+                        note(opened.deployment, "error")
+                        return opened
                     failed.append(f"{deployment.id} ({error})")
+                    if deployment is first:
+                        first_reason = first_reason or "error"
                     self._failure(deployment, error)
         finally:
             for task, deployment in running.items():

@@ -8,7 +8,7 @@ import litellm
 import pytest
 
 from llm_router.breaker import BreakerState
-from llm_router.routing import ModelRouter
+from llm_router.routing import Failover, ModelRouter
 from llm_router.tests.conftest import MakeRouter
 from llm_router.types import Message, Request
 from llmsim import Simulator, count_completion_tokens, count_prompt_tokens
@@ -242,3 +242,39 @@ async def test_unknown_route(make_router: MakeRouter) -> None:
 
     with pytest.raises(InvalidArgument, match=r"unknown route 'nope'.*dialogue"):
         await make_router().complete(ask("hours", route="nope"))
+
+
+async def test_failovers_are_told_with_their_reason(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    notes: list[Failover] = []
+    router = make_router(
+        "  ttft_budget_ms: 100\n  hedging: {enabled: true, max_share: 1.0}\n"
+        "  breaker: {min_requests: 1, failure_rate: 0.5}",
+        on_failover=notes.append,
+    )
+    assert (await router.complete(ask("hours"))).provider == "alpha"
+    assert notes == []  # served where it was meant to be
+    sim["alpha"].provider.set_faults({"ttft_ms": 400})
+    assert (await router.complete(ask("hours", call_id="c-slow"))).provider == "beta"
+    sim["alpha"].provider.set_faults({"ttft_ms": 0, "down": True})
+    await router.complete(ask("hours", call_id="c-down"))
+    await router.complete(ask("hours", call_id="c-open"))
+    sim["beta"].provider.set_faults({"down": True})
+    with pytest.raises(Unavailable):
+        await router.complete(ask("hours", call_id="c-none"))
+    assert [(n.call_id, n.from_provider, n.to_provider, n.reason) for n in notes] == [
+        ("c-slow", "alpha", "beta", "ttft_budget"),
+        ("c-down", "alpha", "beta", "error"),
+        ("c-open", "alpha", "beta", "circuit_open"),
+        ("c-none", "alpha", "", "circuit_open"),
+    ]
+
+
+async def test_auth_errors_open_the_breaker_at_once(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router()
+    sim["alpha"].provider.set_faults({"error_rate": 1, "error_status": 401})
+    assert (await router.complete(ask("hours"))).provider == "beta"
+    assert router.breakers["alpha"].state is BreakerState.OPEN  # one failure, min_requests 5

@@ -4,17 +4,18 @@ asking llm-sim providers over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from frontdesk.v1 import common_pb2, llm_router_pb2
+from frontdesk.v1 import common_pb2, events_pb2, llm_router_pb2
 from llm_router.app import SERVICE, LlmRouterSettings
 from llm_router.config import LlmConfigError
 from llm_router.tests.conftest import config_text
 from llmsim import Simulator
-from servicekit import BusClient, Runtime, ServiceSettings, Serving
+from servicekit import Runtime, ServiceSettings, Serving
 from servicekit.app import run
 from servicekit.errors import Unavailable, Unimplemented
 from servicekit.testing import NatsServer
@@ -38,7 +39,7 @@ def settings(nats: NatsServer, config: Path | None) -> LlmRouterSettings:
     )
 
 
-async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[BusClient]:
+async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[Runtime]:
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
@@ -51,7 +52,7 @@ async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[BusCli
     )
     try:
         await asyncio.wait_for(ready, 30)
-        yield client.bus
+        yield client
     finally:
         await client.close()
         stop.set()
@@ -71,7 +72,8 @@ async def test_complete_stream_and_routes_over_nats(
     monkeypatch.setenv("SIM_KEY", "k")
     config = tmp_path / "llm.yaml"
     config.write_text(config_text(sim, "  breaker: {min_requests: 1, failure_rate: 0.5}"))
-    async for bus in serving(nats, config):
+    async for client in serving(nats, config):
+        bus = client.bus
         done = await bus.call(
             "frontdesk.llm_router.Complete", ask("hours?"), llm_router_pb2.CompleteResponse
         )
@@ -106,10 +108,25 @@ async def test_complete_stream_and_routes_over_nats(
             await bus.call(
                 "frontdesk.llm_router.Complete", ask("hours?"), llm_router_pb2.CompleteResponse
             )
+        failovers = await client.js.pull_subscribe(
+            "frontdesk.events.provider_failover", stream="events"
+        )
+        told: list[events_pb2.ProviderFailover] = []
+        for _ in range(50):  # published beside the request, so poll briefly
+            with contextlib.suppress(TimeoutError):
+                batch = await failovers.fetch(10, timeout=0.2)
+                told += [events_pb2.ProviderFailover.FromString(m.data) for m in batch]
+            if len(told) >= 2:
+                break
+        assert [(e.call_id, e.from_provider, e.to_provider, e.reason) for e in told] == [
+            ("call-7", "alpha", "beta", "error"),
+            ("call-7", "alpha", "", "circuit_open"),
+        ]
 
 
 async def test_without_a_config_every_method_says_what_to_set(nats: NatsServer) -> None:
-    async for bus in serving(nats, None):
+    async for client in serving(nats, None):
+        bus = client.bus
         with pytest.raises(Unimplemented, match="FRONTDESK_LLM_CONFIG"):
             await bus.call(
                 "frontdesk.llm_router.ListRoutes",
