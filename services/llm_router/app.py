@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from frontdesk.v1 import events_pb2, llm_router_pb2, llm_router_pb2_grpc
+from llm_router.canary import RoutePicker
 from llm_router.routing import Failover
 from llm_router.server import LlmRouterServicer
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
@@ -42,6 +43,15 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
     config = load_config(settings.llm_config)
     backend = LitellmBackend(config)
     publisher = FailoverPublisher(runtime)
+    picker = None
+    if runtime.flags is not None:
+        flags = runtime.flags
+
+        def variant_of(flag: str, call_id: str, clinic: str) -> tuple[str, bool]:
+            found = flags.variant(flag, call_id=call_id, clinic=clinic)
+            return found.name, found.enabled
+
+        picker = RoutePicker(config.frontdesk.canary_routes, config.default_route, variant_of)
     router = ModelRouter(
         config,
         backend,
@@ -49,6 +59,7 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
         metrics=runtime.metrics,
         version=runtime.version,
         on_failover=publisher,
+        picker=picker,
     )
 
     async def close() -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from llm_router.backend import Backend, ProviderError
 from llm_router.breaker import Breaker, Clock
+from llm_router.canary import RoutePicker
 from llm_router.config import LlmConfig, deployment_id
 from llm_router.types import (
     Chunk,
@@ -102,6 +103,7 @@ class ModelRouter:
         clock: Clock = time.monotonic,
         rng: random.Random | None = None,
         on_failover: Notify | None = None,
+        picker: RoutePicker | None = None,
     ) -> None:
         self.config = config
         self._backend = backend
@@ -111,6 +113,7 @@ class ModelRouter:
         self._clock = clock
         self._rng = rng or random.Random()
         self._on_failover = on_failover
+        self._picker = picker
         self.ledger = CostLedger()
         self._deployments: dict[str, list[Deployment]] = {}
         for index, entry in enumerate(config.model_list):
@@ -173,7 +176,11 @@ class ModelRouter:
         message), so the caller never hears half a sentence and then silence."""
         started = self._clock()
         deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
-        route = request.route or self.config.default_route
+        route = request.route
+        if not route and self._picker is not None:  # the model canary, sticky per call
+            route = self._picker.pick(request.call_id, request.clinic).route
+        route = route or self.config.default_route
+        request = replace(request, route=route)
         broken: set[str] = set()
         spoken = ""
         current = request

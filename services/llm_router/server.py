@@ -46,6 +46,7 @@ def to_request(request: llm_router_pb2.CompleteRequest) -> Request:
         )
     return Request(
         call_id=request.context.call_id,
+        clinic=request.context.clinic_id,
         route=request.route,
         messages=tuple(
             Message(m.role, m.content, m.tool_call_id, _tool_calls(m.tool_calls))

@@ -43,6 +43,7 @@ class Request:
     call_id: str
     messages: tuple[Message, ...]
     route: str = ""
+    clinic: str = ""
     tools: tuple[dict[str, Any], ...] = ()
     temperature: float | None = None
     max_tokens: int | None = None

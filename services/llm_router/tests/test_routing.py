@@ -7,7 +7,10 @@ import time
 import litellm
 import pytest
 
+from llm_router.backend import LitellmBackend, litellm_price
 from llm_router.breaker import BreakerState
+from llm_router.canary import RoutePicker
+from llm_router.config import parse_config
 from llm_router.routing import Failover, ModelRouter
 from llm_router.tests.conftest import MakeRouter
 from llm_router.types import Message, Request
@@ -278,3 +281,31 @@ async def test_auth_errors_open_the_breaker_at_once(
     sim["alpha"].provider.set_faults({"error_rate": 1, "error_status": 401})
     assert (await router.complete(ask("hours"))).provider == "beta"
     assert router.breakers["alpha"].state is BreakerState.OPEN  # one failure, min_requests 5
+
+
+async def test_the_canary_route_is_chosen_per_call(sim: Simulator) -> None:
+    config = parse_config(
+        f"""
+model_list:
+  - {{model_name: dialogue, litellm_params: {{model: openai/gpt-4o-mini,
+      api_base: "{sim["alpha"].api_base}", api_key: k}}, model_info: {{id: alpha}}}}
+  - {{model_name: dialogue-next, litellm_params: {{model: openai/gpt-4o,
+      api_base: "{sim["beta"].api_base}", api_key: k}}, model_info: {{id: beta}}}}
+frontdesk: {{canary_routes: {{variants: {{candidate: dialogue-next}}}}}}
+""",
+        "canary.yaml",
+    )
+    picker = RoutePicker(
+        config.frontdesk.canary_routes,
+        config.default_route,
+        lambda flag, call, clinic: (
+            ("candidate", True) if call == "in-canary" else ("disabled", False)
+        ),
+    )
+    router = ModelRouter(config, LitellmBackend(config), pricer=litellm_price, picker=picker)
+    assert (await router.complete(ask("hours", call_id="in-canary"))).provider == "beta"
+    assert (await router.complete(ask("hours", call_id="other"))).provider == "alpha"
+    # An explicit route wins over the canary.
+    assert (
+        await router.complete(ask("hours", call_id="in-canary", route="dialogue"))
+    ).provider == "alpha"
