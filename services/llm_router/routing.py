@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from llm_router.backend import Backend, ProviderError
 from llm_router.breaker import Breaker, Clock
+from llm_router.cache import ExactCache, cache_key
 from llm_router.canary import RoutePicker
 from llm_router.config import LlmConfig, deployment_id
 from llm_router.types import (
@@ -37,7 +38,7 @@ from llm_router.types import (
     ToolCall,
     Usage,
 )
-from servicekit.errors import DeadlineExceeded, InvalidArgument, Unavailable
+from servicekit.errors import DeadlineExceeded, InvalidArgument, ResourceExhausted, Unavailable
 from servicekit.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class ModelRouter:
         self._rng = rng or random.Random()
         self._on_failover = on_failover
         self._picker = picker
+        self._cache = ExactCache(config.frontdesk.cache_entries)
         self.ledger = CostLedger()
         self._deployments: dict[str, list[Deployment]] = {}
         for index, entry in enumerate(config.model_list):
@@ -176,10 +178,8 @@ class ModelRouter:
         message), so the caller never hears half a sentence and then silence."""
         started = self._clock()
         deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
-        route = request.route
-        if not route and self._picker is not None:  # the model canary, sticky per call
-            route = self._picker.pick(request.call_id, request.clinic).route
-        route = route or self.config.default_route
+        self._within_budget(request)
+        route = self._route(request)
         request = replace(request, route=route)
         broken: set[str] = set()
         spoken = ""
@@ -218,8 +218,29 @@ class ModelRouter:
         async for chunk in self._rest(request, opened, started + deadline_s):
             yield chunk
 
+    def _route(self, request: Request) -> str:
+        route = request.route
+        if not route and self._picker is not None:  # the model canary, sticky per call
+            route = self._picker.pick(request.call_id, request.clinic).route
+        return route or self.config.default_route
+
+    def _within_budget(self, request: Request) -> None:
+        cap = self.config.frontdesk.cost_cap_usd_per_call
+        spent = self.ledger.total(request.call_id)
+        if cap is not None and spent >= cap:
+            raise ResourceExhausted(
+                f"call {request.call_id} has spent ${spent:.4f} of its ${cap:g} model budget; "
+                "continue it on the rules policy"
+            )
+
     async def complete(self, request: Request) -> Completion:
-        """A whole completion: the stream, gathered (so it fails over and resumes alike)."""
+        """A whole completion: the stream, gathered (so it fails over and resumes alike);
+        answered from the exact-match cache when this call asked exactly this before."""
+        request = replace(request, route=self._route(request))
+        key = cache_key(request, request.route)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return replace(hit, cached=True, usage=replace(hit.usage, cost_usd=0.0))
         started = self._clock()
         text: list[str] = []
         calls: tuple[ToolCall, ...] = ()
@@ -231,7 +252,7 @@ class ModelRouter:
             text.append(chunk.delta)
             calls = calls + chunk.tool_calls
             last = chunk
-        return Completion(
+        done = Completion(
             Message("assistant", "".join(text), tool_calls=calls),
             last.provider,
             last.model,
@@ -239,6 +260,8 @@ class ModelRouter:
             ttft or self._clock() - started,
             last.finish_reason,
         )
+        self._cache.put(key, done)
+        return done
 
     async def _first_token(
         self,

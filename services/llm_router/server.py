@@ -112,6 +112,7 @@ class LlmRouterServicer(llm_router_pb2_grpc.LlmRouterServicer):
             usage=_usage(done.usage),
             ttft_ms=done.ttft_s * 1000.0,
             finish_reason=done.finish_reason,
+            cached=done.cached,
         )
 
     async def StreamComplete(

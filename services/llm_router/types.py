@@ -93,6 +93,7 @@ class Completion:
     usage: Usage
     ttft_s: float
     finish_reason: str
+    cached: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from llm_router.tests.conftest import MakeRouter
 from llm_router.types import Message, Request
 from llmsim import Simulator, count_completion_tokens, count_prompt_tokens
 from llmsim import answer as scripted_answer
-from servicekit.errors import DeadlineExceeded, Unavailable
+from servicekit.errors import DeadlineExceeded, ResourceExhausted, Unavailable
 
 
 def ask(text: str, call_id: str = "call-1", **options: object) -> Request:
@@ -309,3 +309,35 @@ frontdesk: {{canary_routes: {{variants: {{candidate: dialogue-next}}}}}}
     assert (
         await router.complete(ask("hours", call_id="in-canary", route="dialogue"))
     ).provider == "alpha"
+
+
+async def test_the_cache_is_exact_and_never_shared_between_calls(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router("  cache_entries: 100")
+    first = await router.complete(ask("what are your hours", call_id="call-a"))
+    again = await router.complete(ask("what are your hours", call_id="call-a"))
+    assert (first.cached, again.cached) == (False, True)
+    assert again.message == first.message and again.usage.cost_usd == 0
+    assert len(sim["alpha"].provider.requests) == 1
+    other_caller = await router.complete(ask("what are your hours", call_id="call-b"))
+    other_clinic = await router.complete(
+        Request("call-a", (Message("user", "what are your hours"),), clinic="other")
+    )
+    other_words = await router.complete(ask("what are your hours?", call_id="call-a"))
+    assert not (other_caller.cached or other_clinic.cached or other_words.cached)
+    assert len(sim["alpha"].provider.requests) == 4
+    assert router.ledger.total("call-a") == pytest.approx(
+        first.usage.cost_usd + other_clinic.usage.cost_usd + other_words.usage.cost_usd
+    )
+
+
+async def test_the_cost_cap_refuses_the_calls_next_request(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router("  cost_cap_usd_per_call: 0.000001")
+    await router.complete(ask("hours", call_id="call-a"))  # spends past the cap
+    with pytest.raises(ResourceExhausted, match=r"call-a has spent .* rules policy"):
+        await router.complete(ask("hours", call_id="call-a"))
+    assert len(sim["alpha"].provider.requests) == 1
+    assert (await router.complete(ask("hours", call_id="call-b"))).provider == "alpha"
