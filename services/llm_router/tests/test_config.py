@@ -86,3 +86,14 @@ def test_unreadable_and_non_yaml_files(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(LlmConfigError, match="expected a mapping"):
         load_config(empty)
+
+
+def test_the_shipped_local_files_load() -> None:
+    from llmsim import load_config as load_sim_config
+
+    repo = Path(__file__).resolve().parents[3]
+    config = load_config(repo / "deploy/local/llm/llm.yaml", {"FRONTDESK_LLM_SIM_KEY": "sim"})
+    sim = load_sim_config(repo / "deploy/local/llm/sim.yaml")
+    ports = {f"http://127.0.0.1:{p.port}/v1" for p in sim.providers.values()}
+    assert {e.litellm_params.api_base for e in config.model_list} == ports
+    assert config.frontdesk.canary_routes.variants == {"candidate": "dialogue-next"}
