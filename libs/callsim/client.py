@@ -207,21 +207,15 @@ class Call:
         stub = gateway_pb2_grpc.CallGatewayStub(channel)
         call._stream = stub.Converse(call._outgoing())
         call._reader = asyncio.create_task(call._read())
-        await call._send(
-            gateway_pb2.ConverseRequest(
-                setup=gateway_pb2.Setup(
-                    call_id=call_id,
-                    from_number=from_number,
-                    to_number=to_number,
-                    clinic_id=clinic_id,
-                    custom_parameters=dict(custom_parameters or {}),
-                )
-            )
+        setup = gateway_pb2.Setup(
+            call_id=call_id,
+            from_number=from_number,
+            to_number=to_number,
+            clinic_id=clinic_id,
+            custom_parameters=dict(custom_parameters or {}),
         )
-        try:
+        async with call._running(setup):
             yield call
-        finally:
-            await call._finish()
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -256,21 +250,24 @@ class Call:
         call._socket = socket
         call._reader = asyncio.create_task(call._read_relay(socket))
         call._writer = asyncio.create_task(call._write_relay(socket))
-        await call._send(
-            gateway_pb2.ConverseRequest(
-                setup=gateway_pb2.Setup(
-                    call_id=call_id,
-                    from_number=from_number,
-                    to_number=to_number,
-                    clinic_id=clinic_id,
-                    custom_parameters=dict(custom_parameters or {}),
-                )
-            )
+        setup = gateway_pb2.Setup(
+            call_id=call_id,
+            from_number=from_number,
+            to_number=to_number,
+            clinic_id=clinic_id,
+            custom_parameters=dict(custom_parameters or {}),
         )
-        try:
+        async with call._running(setup):
             yield call
+
+    @contextlib.asynccontextmanager
+    async def _running(self, setup: gateway_pb2.Setup) -> AsyncIterator[None]:
+        """Sends ``setup`` on the open transport; on exit closes our side and stops reading."""
+        await self._send(gateway_pb2.ConverseRequest(setup=setup))
+        try:
+            yield
         finally:
-            await call._finish()
+            await self._finish()
 
     # --- sending -----------------------------------------------------------------------------
 
