@@ -117,6 +117,56 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
                 rejected.append(time.perf_counter() - started)
         print(f"  all deployments down -> UNAVAILABLE      {percentiles(rejected)}")
         await http.aclose()
+        await turn_latency(sim, max(10, n // 10))
+
+
+async def turn_latency(sim: Simulator, n: int) -> None:
+    """Time to the whole reply with a 300 ms-TTFT primary: healthy, slow (hedging off and
+    on), and down; the secondary answers in 300 ms too."""
+    for name in ("alpha", "beta"):
+        sim[name].provider.reset()
+        sim[name].provider.set_faults({"ttft_ms": 300, "tokens_per_second": 200})
+
+    def router_for(hedging: bool) -> ModelRouter:
+        config = parse_config(
+            f"""
+model_list:
+  - model_name: dialogue
+    litellm_params: {{model: openai/gpt-4o-mini, api_base: "{sim["alpha"].api_base}",
+                      api_key: k, weight: 1000000}}
+    model_info: {{id: alpha}}
+  - model_name: dialogue
+    litellm_params: {{model: openai/gpt-4o-mini, api_base: "{sim["beta"].api_base}",
+                      api_key: k, weight: 1}}
+    model_info: {{id: beta}}
+frontdesk:
+  ttft_budget_ms: 500
+  hedging: {{enabled: {str(hedging).lower()}, max_share: 1.0}}
+  breaker: {{slow_ttft_ms: 100000}}
+""",
+            "bench",
+        )
+        return ModelRouter(config, LitellmBackend(config), pricer=litellm_price)
+
+    request = Request("bench", (Message("user", MESSAGES[0]["content"]),))
+
+    async def p95(router: ModelRouter) -> str:
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            await router.complete(request)
+            times.append(time.perf_counter() - started)
+        ordered = sorted(times)
+        p95 = ordered[int(len(ordered) * 0.95) - 1]
+        return f"p50 {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms"
+
+    print(f"turn latency (whole reply), {n} turns each, 300 ms TTFT, TTFT budget 500 ms")
+    print(f"  primary healthy              {await p95(router_for(False))}")
+    sim["alpha"].provider.set_faults({"ttft_ms": 1500})
+    print(f"  primary slow, hedging off    {await p95(router_for(False))}")
+    print(f"  primary slow, hedging on     {await p95(router_for(True))}")
+    sim["alpha"].provider.set_faults({"ttft_ms": 300, "down": True})
+    print(f"  primary down                 {await p95(router_for(False))}")
 
 
 if __name__ == "__main__":
