@@ -59,8 +59,15 @@ def state_to_proto(state: State) -> handoff_pb2.HandoffState.ValueType:
     return _STATE_TO_PROTO[state]
 
 
-def _time_from_proto(stamp: Timestamp, present: bool) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if present else None
+def _time_from_proto(stamp: Timestamp, present: bool, field: str = "timestamp") -> datetime | None:
+    if not present:
+        return None
+    try:
+        return stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument(
+            f"{field} is out of range: years 0001 to 9999 (seconds {stamp.seconds})"
+        ) from None
 
 
 def _stamp(target: Timestamp, value: datetime | None) -> None:
@@ -87,7 +94,7 @@ def packet_from_proto(message: handoff_pb2.HandoffPacket) -> Packet:
             Line(
                 speaker=line.speaker,
                 text=line.text,
-                at=_time_from_proto(line.at, line.HasField("at")),
+                at=_time_from_proto(line.at, line.HasField("at"), "transcript_excerpt.at"),
             )
             for line in message.transcript_excerpt
         ),

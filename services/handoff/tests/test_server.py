@@ -444,3 +444,18 @@ async def test_slow_watcher_does_not_block_create(servicer: HandoffServicer) -> 
     assert received == made[: len(received)]
     assert 1 <= len(received) < len(made)
     assert servicer.hub.watcher_count == 0
+
+
+def test_an_out_of_range_transcript_time_is_invalid_argument() -> None:
+    """Found by the fuzz suite: a time outside years 1-9999 was INTERNAL."""
+    from handoff import convert
+    from servicekit.errors import InvalidArgument as Invalid
+
+    packet = handoff_pb2.HandoffPacket(
+        call_id="c",
+        reason=common_pb2.HANDOFF_REASON_CALLER_REQUEST,
+        transcript_excerpt=[common_pb2.TranscriptLine(speaker="caller", text="hi")],
+    )
+    packet.transcript_excerpt[0].at.seconds = -62135596801  # the year 0
+    with pytest.raises(Invalid, match="transcript_excerpt.at is out of range"):
+        convert.packet_from_proto(packet)
