@@ -457,5 +457,5 @@ def test_an_out_of_range_transcript_time_is_invalid_argument() -> None:
         transcript_excerpt=[common_pb2.TranscriptLine(speaker="caller", text="hi")],
     )
     packet.transcript_excerpt[0].at.seconds = -62135596801  # the year 0
-    with pytest.raises(Invalid, match="transcript_excerpt.at is out of range"):
+    with pytest.raises(Invalid, match=r"transcript_excerpt\.at is out of range"):
         convert.packet_from_proto(packet)
