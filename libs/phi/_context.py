@@ -232,7 +232,7 @@ def _pieces(seg: str, dates: Sequence[tuple[int, int]]) -> list[tuple[int, int]]
     for m in RUN.finditer(seg):
         start, end = m.start(), m.end()
         inner = [p for a, b in dates for p in (a, b) if start < p < end]
-        if any(c.isdigit() for c in m.group(0)):  # only written digits make a written date
+        if any(c.isdecimal() for c in m.group(0)):  # only written digits make a written date
             inner += [p for d in _WRITTEN_DATE.finditer(seg, start, end) for p in d.span()]
         cuts = sorted(set(inner))
         if not cuts:

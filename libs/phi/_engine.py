@@ -115,7 +115,7 @@ def boundaries(text: str) -> list[int]:
             word = text[j:i].lower()
             if len(word) == 1 or word in _ABBREV:
                 continue  # "Dr. Smith", "J. Smith", "P.O. Box", "a.m. "
-            if word.isdigit() or word in _NUMBER_WORDS:
+            if word.isdecimal() or word in _NUMBER_WORDS:
                 continue  # "eight four three. six four one.": digit groups said with pauses
         cuts.append(m.end())
     return cuts

@@ -70,7 +70,7 @@ def _chars(text: str) -> str:
     """An identifier whose letters and digits may be written or spoken, with any separators."""
     parts: list[str] = []
     for c in text:
-        if c.isdigit():
+        if c.isdecimal():
             parts.append(_DIGIT_ALT[int(c)])
         elif c.isalpha():
             parts.append(re.escape(c))
@@ -90,7 +90,7 @@ def _email(addr: str) -> str:
             out.append(r"[ \t]*(?:-|dash|hyphen)[ \t]*")
         elif tok == "+":
             out.append(r"[ \t]*(?:\+|plus)[ \t]*")
-        elif tok.isdigit():
+        elif tok.isdecimal():
             out.append(rf"[ \t]*(?:{tok}|{_chars(tok)})[ \t]*")
         else:
             out.append(rf"[ \t]*{_letters(tok.lower())}[ \t]*")
@@ -119,7 +119,7 @@ def _dob_digits(known: Known) -> frozenset[str]:
 
 def _street(chunk: str) -> str | None:
     words = re.findall(r"[A-Za-z0-9']+", chunk)
-    if words and words[0][0].isdigit():
+    if words and words[0][0].isdecimal():
         words = words[1:]
     if not words:
         return None

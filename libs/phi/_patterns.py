@@ -624,11 +624,11 @@ def _email_local_start(seg: str, at: int) -> int | None:
             start = toks[i].start()
             i -= 1
             continue
-        if len(word) == 1 or word.isdigit() or word in _DIGIT_WORDS:
+        if len(word) == 1 or word.isdecimal() or word in _DIGIT_WORDS:
             start = toks[i].start()
             i -= 1
             continue
-        if (len(nxt) == 1 or nxt.isdigit() or nxt in _DIGIT_WORDS) and word not in _FUNCTIONISH:
+        if (len(nxt) == 1 or nxt.isdecimal() or nxt in _DIGIT_WORDS) and word not in _FUNCTIONISH:
             # "jerome five two at ...": a word right before trailing digits is the user name.
             start = toks[i].start()
             i -= 1

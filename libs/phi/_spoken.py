@@ -185,7 +185,7 @@ def read_digits(run: str) -> str:
     repeat = 1
     for raw in _WORD_TOKEN.findall(run):
         word = raw.lower()
-        if word.isdigit():
+        if word.isdecimal():
             pieces.append([word * repeat, "d", 0])
             repeat = 1
             continue
@@ -235,7 +235,7 @@ def ordinal_value(word: str) -> int | None:
     """Value of a day written as ordinal word, cardinal word or digits ("third", "3rd", "21")."""
     w = re.sub(r"[\s-]+", " ", word.strip().lower())
     w = re.sub(r"(?<=\d)(?:st|nd|rd|th)$", "", w)
-    if w.isdigit():
+    if w.isdecimal():
         return int(w)
     if w in ORDINALS:
         return ORDINALS[w]
@@ -253,4 +253,4 @@ def ordinal_value(word: str) -> int | None:
 
 def digit_words(digits: str) -> list[str]:
     """Spell digits one by one ("0123" -> ["zero", "one", "two", "three"])."""
-    return [UNIT_WORDS[int(d)] for d in digits if d.isdigit()]
+    return [UNIT_WORDS[int(d)] for d in digits if d.isdecimal()]

@@ -63,7 +63,7 @@ def _fold_char(ch: str) -> str:
     if category == "Mn":
         return "'"  # a stray combining mark stays inside its word
     if category.startswith("N"):
-        return "0" if ch.isdigit() else " "
+        return "0" if ch.isdecimal() else " "
     if category.startswith("Z") or ch.isspace():
         return "\n" if ch in "\u2028\u2029\x85" else " "
     return " "

@@ -23,7 +23,7 @@ def _providers(config: Path | None, named: Sequence[str]) -> tuple[list[Provider
     providers, ports = sim.build()
     for spec in named:
         name, _, port = spec.partition(":")
-        if not name or (port and not port.isdigit()):
+        if not name or (port and not port.isdecimal()):
             raise LlmSimError(f"--provider {spec!r}: expected NAME or NAME:PORT")
         providers.append(Provider(name, script=sim.script))
         ports[name] = int(port or 0)

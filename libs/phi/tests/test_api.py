@@ -99,3 +99,12 @@ def test_engine_matches_module_functions() -> None:
 def test_empty_and_whitespace() -> None:
     assert phi.detect("") == []
     assert phi.redact("   \n ").text == "   \n "
+
+
+def test_digits_that_are_not_decimal_do_not_break_redaction() -> None:
+    """Found by the fuzz suite: a superscript digit counts as a digit for ``str.isdigit`` but
+    ``int()`` refuses it, which crashed redaction with such a character in a known value."""
+    engine = phi.Engine(strict=True)
+    assert engine.redact("*", phi.Known.of(mrns=["²"])).text == "*"
+    redacted = engine.redact("my record is MRN 12345 ²", phi.Known.of(mrns=["12345²"])).text
+    assert "12345" not in redacted

@@ -194,7 +194,7 @@ _AGE = re.compile(
 
 def _age_word(match: re.Match[str]) -> str:
     said, unit = match.group(1), match.group(3)
-    number = int(said) if said.isdigit() else NUMBER_WORDS.get(said, 99)
+    number = int(said) if said.isdecimal() else NUMBER_WORDS.get(said, 99)
     if unit.startswith(("day", "week", "wk")):
         return "newborn"
     if unit.startswith("mo"):
@@ -212,7 +212,7 @@ _BABY_AGE = re.compile(
 
 def _baby_age(match: re.Match[str]) -> str:
     said, unit = match.group(4), match.group(5)
-    number = int(said) if said.isdigit() else NUMBER_WORDS.get(said, 99)
+    number = int(said) if said.isdecimal() else NUMBER_WORDS.get(said, 99)
     young = not unit.startswith("month") or number <= 3
     return "newborn" if young else "baby"
 

@@ -53,7 +53,7 @@ def named_position(text: str) -> int | None:
     counted = _COUNTED.search(said)
     if counted and not find_clock(normalise_for_dates(text)):
         word = counted.group(1)
-        return _CARDINALS.get(word, int(word) - 1 if word.isdigit() else -1)
+        return _CARDINALS.get(word, int(word) - 1 if word.isdecimal() else -1)
     return None
 
 
@@ -63,7 +63,7 @@ def pick(text: str, options: list[Choice], zone: ZoneInfo) -> int | None:
         return None
     said = _clean(text)
     stripped = said.strip()
-    if stripped.isdigit():
+    if stripped.isdecimal():
         index = int(stripped) - 1
         return index if 0 <= index < len(options) else None
     for word, index in _ORDINAL_WORDS.items():
@@ -76,7 +76,7 @@ def pick(text: str, options: list[Choice], zone: ZoneInfo) -> int | None:
     counted = _COUNTED.search(said)
     if counted and not find_clock(normalise_for_dates(text)):
         word = counted.group(1)
-        index = _CARDINALS.get(word, int(word) - 1 if word.isdigit() else -1)
+        index = _CARDINALS.get(word, int(word) - 1 if word.isdecimal() else -1)
         return index if 0 <= index < len(options) else None
 
     candidates = list(range(len(options)))
