@@ -67,6 +67,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                     await context.abort(error.code, error.message)
                 except grpc.aio.AbortError:
                     raise
+                except NotImplementedError:  # what generated servicer bases raise
+                    await context.abort(
+                        grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"
+                    )
                 except Exception:
                     log.exception("%s failed", method)
                     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
@@ -84,6 +88,10 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                     await context.abort(error.code, error.message)
                 except grpc.aio.AbortError:
                     raise
+                except NotImplementedError:  # what generated servicer bases raise
+                    await context.abort(
+                        grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented"
+                    )
                 except Exception:
                     log.exception("%s failed", method)
                     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
