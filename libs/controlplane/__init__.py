@@ -9,4 +9,5 @@
   the bootstrap files generated from them.
 - :mod:`controlplane.flag_sync`: those files applied to Unleash through its admin API; kill.
 - :mod:`controlplane.flag_edit`: ``frontdesk flags set`` / ``kill`` edits to the files, committed.
+- :mod:`controlplane.argoexpr`: Argo Rollouts' analysis conditions (expr-lang) evaluated offline.
 """
