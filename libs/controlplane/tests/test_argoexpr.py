@@ -102,7 +102,7 @@ def test_nan_compares_false_and_equals_nothing() -> None:
     assert not condition("result[0] == result[0]", [NAN])
     assert condition("result[0] != result[0]", [NAN])
     assert condition("isNaN(result[0])", [NAN])
-    with pytest.raises(ExprRuntimeError, match="cannot use .*float64.* isNaN"):
+    with pytest.raises(ExprRuntimeError, match=r"cannot use .*float64.* isNaN"):
         condition("isNaN(result)", [NAN])
 
 
