@@ -107,27 +107,27 @@ class Metrics:
             ),
             llm_requests=Counter(
                 "frontdesk_llm_requests_total",
-                "Model requests by provider, model and outcome.",
-                ("version", "provider", "model", "outcome"),
+                "Model requests by route, canary variant, provider, model and outcome.",
+                ("version", "route", "variant", "provider", "model", "outcome"),
                 registry=registry,
             ),
             llm_ttft=Histogram(
                 "frontdesk_llm_ttft_seconds",
                 "Model time to first token.",
-                ("version", "provider", "model"),
+                ("version", "route", "variant", "provider", "model"),
                 buckets=LLM_TTFT_BUCKETS,
                 registry=registry,
             ),
             llm_cost=Counter(
                 "frontdesk_llm_cost_usd_total",
                 "Model spend in US dollars.",
-                ("version", "provider", "model"),
+                ("version", "route", "variant", "provider", "model"),
                 registry=registry,
             ),
             llm_provider_healthy=Gauge(
                 "frontdesk_llm_provider_healthy",
                 "1 when the provider's circuit breaker is closed.",
-                ("version", "provider"),
+                ("version", "route", "variant", "provider"),
                 registry=registry,
             ),
             phi_leaks=Counter(

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from llm_router.config import CanaryConfig
+from llm_router.config import DISABLED, CanaryConfig
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,14 @@ class RoutePicker:
 
     def pick(self, call_id: str, clinic: str) -> Pick:
         if not self._canary.variants or not call_id:
-            return Pick(self._default, "disabled")
+            return Pick(self._default, DISABLED)
         known = self._picked.get(call_id)
         if known is not None:
             self._picked.move_to_end(call_id)
             return known
         name, enabled = self._variant_of(self._canary.flag, call_id, clinic)
         route = self._canary.variants.get(name) if enabled else None
-        pick = Pick(route, name) if route else Pick(self._default, "disabled")
+        pick = Pick(route, name) if route else Pick(self._default, DISABLED)
         self._picked[call_id] = pick
         if len(self._picked) > self._remember:  # calls end; forget the oldest
             self._picked.popitem(last=False)

@@ -31,6 +31,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 _ENV_PREFIX = "os.environ/"
+# The ``variant`` label of a request not in the canary (Unleash's name) and of one whose caller
+# named the route itself.
+DISABLED = "disabled"
+EXPLICIT = "explicit"
 
 
 class LlmConfigError(ValueError):
@@ -126,6 +130,15 @@ class LlmConfig(BaseModel):
     @property
     def default_route(self) -> str:
         return self.frontdesk.default_route or self.model_list[0].model_name
+
+    def variant_label(self, route: str) -> str:
+        """The canary variants whose calls ``route`` serves, for its deployments' health gauge:
+        ``disabled`` (Unleash's name for "not in the canary") for the default route, ``explicit``
+        for a route only a caller naming it reaches. Bounded by the config, like every label."""
+        names = sorted(v for v, r in self.frontdesk.canary_routes.variants.items() if r == route)
+        if route == self.default_route:
+            names.insert(0, DISABLED)
+        return "+".join(names) or EXPLICIT
 
 
 def deployment_id(entry: ModelEntry, index: int) -> str:

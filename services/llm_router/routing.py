@@ -26,7 +26,7 @@ from llm_router.backend import Backend, ProviderError
 from llm_router.breaker import Breaker, Clock
 from llm_router.cache import ExactCache, cache_key
 from llm_router.canary import RoutePicker
-from llm_router.config import LlmConfig, deployment_id
+from llm_router.config import DISABLED, EXPLICIT, LlmConfig, deployment_id
 from llm_router.types import (
     Chunk,
     Completion,
@@ -129,6 +129,8 @@ class ModelRouter:
             for ds in self._deployments.values()
             for d in ds
         }
+        # The health gauge's variant label per route (which canary variants it serves).
+        self._route_variants = {route: config.variant_label(route) for route in self._deployments}
         self._requests = 0
         self._hedges = 0
         for deployment_list in self._deployments.values():
@@ -179,8 +181,8 @@ class ModelRouter:
         started = self._clock()
         deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
         self._within_budget(request)
-        route = self._route(request)
-        request = replace(request, route=route)
+        request = self._routed(request)
+        route = request.route
         broken: set[str] = set()
         spoken = ""
         current = request
@@ -218,11 +220,16 @@ class ModelRouter:
         async for chunk in self._rest(request, opened, started + deadline_s):
             yield chunk
 
-    def _route(self, request: Request) -> str:
-        route = request.route
-        if not route and self._picker is not None:  # the model canary, sticky per call
-            route = self._picker.pick(request.call_id, request.clinic).route
-        return route or self.config.default_route
+    def _routed(self, request: Request) -> Request:
+        """The request with its route and the canary variant that chose it (a metrics label)."""
+        if request.variant:  # routed already
+            return request
+        if request.route:
+            return replace(request, variant=EXPLICIT)
+        if self._picker is not None:  # the model canary, sticky per call
+            pick = self._picker.pick(request.call_id, request.clinic)
+            return replace(request, route=pick.route, variant=pick.variant)
+        return replace(request, route=self.config.default_route, variant=DISABLED)
 
     def _within_budget(self, request: Request) -> None:
         cap = self.config.frontdesk.cost_cap_usd_per_call
@@ -236,7 +243,7 @@ class ModelRouter:
     async def complete(self, request: Request) -> Completion:
         """A whole completion: the stream, gathered (so it fails over and resumes alike);
         answered from the exact-match cache when this call asked exactly this before."""
-        request = replace(request, route=self._route(request))
+        request = self._routed(request)
         key = cache_key(request, request.route)
         hit = self._cache.get(key)
         if hit is not None:
@@ -344,12 +351,12 @@ class ModelRouter:
                     failed.append(f"{deployment.id} ({error})")
                     if deployment is first:
                         first_reason = first_reason or "error"
-                    self._failure(deployment, error)
+                    self._failure(deployment, error, request.variant)
         finally:
             for task, deployment in running.items():
                 task.cancel()
                 self.breakers[deployment.id].release()
-                self._count(deployment, "cancelled")
+                self._count(deployment, request.variant, "cancelled")
             for task in running:
                 with contextlib.suppress(BaseException):
                     opened = await task
@@ -391,7 +398,7 @@ class ModelRouter:
 
             return all_chunks()
 
-        self._observe_ttft(deployment, opened.ttft_s)
+        self._observe_ttft(deployment, request.variant, opened.ttft_s)
         try:
             source = chunks()
             while True:
@@ -414,7 +421,7 @@ class ModelRouter:
                 if chunk.text:
                     yield Chunk(delta=chunk.text, provider=deployment.id, model=deployment.model)
         except (ProviderError, TimeoutError, OSError) as error:
-            self._failure(deployment, error)
+            self._failure(deployment, error, request.variant)
             await _close(opened.stream)
             if isinstance(error, TimeoutError):
                 raise DeadlineExceeded(
@@ -425,13 +432,17 @@ class ModelRouter:
             ) from error
         self.breakers[deployment.id].success(opened.ttft_s)
         self._health(deployment)
-        self._count(deployment, "ok")
+        self._count(deployment, request.variant, "ok")
         prompt, completion = usage or (0, 0)
         cost = self._price(deployment, prompt, completion)
         self.ledger.add(request.call_id, cost)
         if self._metrics is not None and cost:
             self._metrics.llm_cost.labels(
-                version=self._version, provider=deployment.id, model=deployment.model
+                version=self._version,
+                route=deployment.route,
+                variant=request.variant,
+                provider=deployment.id,
+                model=deployment.model,
             ).inc(cost)
         yield Chunk(
             tool_calls=tuple(ToolCall(i, n, a) for i, n, a in (tools[k] for k in sorted(tools))),
@@ -449,35 +460,44 @@ class ModelRouter:
             log.warning("no price for %s: %s", deployment.model, error)
             return 0.0
 
-    def _failure(self, deployment: Deployment, error: BaseException) -> None:
+    def _failure(self, deployment: Deployment, error: BaseException, variant: str) -> None:
         breaker = self.breakers[deployment.id]
         if isinstance(error, ProviderError) and error.fatal:
             breaker.trip()
         else:
             breaker.failure(error.retry_after_s if isinstance(error, ProviderError) else None)
         self._health(deployment)
-        self._count(deployment, "error")
+        self._count(deployment, variant, "error")
         log.warning("deployment %s failed: %s", deployment.id, error)
 
     def _health(self, deployment: Deployment) -> None:
         if self._metrics is not None:
             self._metrics.llm_provider_healthy.labels(
-                version=self._version, provider=deployment.id
+                version=self._version,
+                route=deployment.route,
+                variant=self._route_variants[deployment.route],
+                provider=deployment.id,
             ).set(1 if self.breakers[deployment.id].healthy else 0)
 
-    def _count(self, deployment: Deployment, outcome: str) -> None:
+    def _count(self, deployment: Deployment, variant: str, outcome: str) -> None:
         if self._metrics is not None:
             self._metrics.llm_requests.labels(
                 version=self._version,
+                route=deployment.route,
+                variant=variant,
                 provider=deployment.id,
                 model=deployment.model,
                 outcome=outcome,
             ).inc()
 
-    def _observe_ttft(self, deployment: Deployment, ttft_s: float) -> None:
+    def _observe_ttft(self, deployment: Deployment, variant: str, ttft_s: float) -> None:
         if self._metrics is not None:
             self._metrics.llm_ttft.labels(
-                version=self._version, provider=deployment.id, model=deployment.model
+                version=self._version,
+                route=deployment.route,
+                variant=variant,
+                provider=deployment.id,
+                model=deployment.model,
             ).observe(ttft_s)
 
 

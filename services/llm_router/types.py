@@ -49,6 +49,8 @@ class Request:
     max_tokens: int | None = None
     deadline_s: float | None = None
     ttft_budget_s: float | None = None
+    # Set by the router, not the caller: the canary variant that chose the route (a label).
+    variant: str = ""
 
 
 @dataclass(frozen=True)

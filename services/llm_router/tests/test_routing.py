@@ -17,6 +17,7 @@ from llm_router.types import Message, Request
 from llmsim import Simulator, count_completion_tokens, count_prompt_tokens
 from llmsim import answer as scripted_answer
 from servicekit.errors import DeadlineExceeded, ResourceExhausted, Unavailable
+from servicekit.metrics import Metrics
 
 
 def ask(text: str, call_id: str = "call-1", **options: object) -> Request:
@@ -24,8 +25,11 @@ def ask(text: str, call_id: str = "call-1", **options: object) -> Request:
 
 
 def sample(router: ModelRouter, name: str, **labels: str) -> float:
+    """A sample of the router's registry; route and variant those of a call outside a canary
+    unless given."""
     assert router._metrics is not None
-    value = router._metrics.registry.get_sample_value(name, {"version": "dev", **labels})
+    labels = {"version": "dev", "route": "dialogue", "variant": "disabled", **labels}
+    value = router._metrics.registry.get_sample_value(name, labels)
     return value or 0.0
 
 
@@ -302,13 +306,41 @@ frontdesk: {{canary_routes: {{variants: {{candidate: dialogue-next}}}}}}
             ("candidate", True) if call == "in-canary" else ("disabled", False)
         ),
     )
-    router = ModelRouter(config, LitellmBackend(config), pricer=litellm_price, picker=picker)
+    router = ModelRouter(
+        config,
+        LitellmBackend(config),
+        pricer=litellm_price,
+        picker=picker,
+        metrics=Metrics.create(),
+    )
     assert (await router.complete(ask("hours", call_id="in-canary"))).provider == "beta"
     assert (await router.complete(ask("hours", call_id="other"))).provider == "alpha"
     # An explicit route wins over the canary.
     assert (
         await router.complete(ask("hours", call_id="in-canary", route="dialogue"))
     ).provider == "alpha"
+    # Every llm metric says which route and which canary variant it counts.
+    canary = {"route": "dialogue-next", "variant": "candidate", "provider": "beta"}
+    for labels in (
+        canary,
+        {"route": "dialogue", "variant": "disabled", "provider": "alpha"},
+        {"route": "dialogue", "variant": "explicit", "provider": "alpha"},
+    ):
+        model = "openai/gpt-4o" if labels["provider"] == "beta" else "openai/gpt-4o-mini"
+        assert sample(router, "frontdesk_llm_requests_total", **labels, model=model, outcome="ok")
+        assert sample(router, "frontdesk_llm_ttft_seconds_count", **labels, model=model) == 1
+        assert sample(router, "frontdesk_llm_cost_usd_total", **labels, model=model) > 0
+    assert sample(router, "frontdesk_llm_provider_healthy", **canary) == 1
+    assert sample(router, "frontdesk_llm_provider_healthy", provider="alpha") == 1
+    # Bounded: the configured variants, "disabled" and "explicit", whatever Unleash answers.
+    assert router._metrics is not None
+    variants = {
+        s.labels["variant"]
+        for metric in router._metrics.registry.collect()
+        if metric.name.startswith("frontdesk_llm_")
+        for s in metric.samples
+    }
+    assert variants == {"candidate", "disabled", "explicit"}
 
 
 async def test_the_cache_is_exact_and_never_shared_between_calls(
