@@ -21,7 +21,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,11 +204,11 @@ class GrpcClient:
             tls, grpc.access_token_call_credentials(self.token)
         )
 
-    def channel(self, target: str) -> grpc.aio.Channel:
-        """An asyncio channel to ``target`` (``host:port``)."""
+    def channel(self, target: str, options: Sequence[tuple[str, Any]] = ()) -> grpc.aio.Channel:
+        """An asyncio channel to ``target`` (``host:port``); ``options``: gRPC channel args."""
         if self.insecure:
-            return grpc.aio.insecure_channel(target)
-        return grpc.aio.secure_channel(target, self._credentials())
+            return grpc.aio.insecure_channel(target, options=list(options))
+        return grpc.aio.secure_channel(target, self._credentials(), options=list(options))
 
     def sync_channel(self, target: str) -> grpc.Channel:
         if self.insecure:

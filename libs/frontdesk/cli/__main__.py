@@ -6,6 +6,8 @@
     frontdesk call [--gateway 127.0.0.1:50051] [--from +15555550123] [--to +15550100100]
                    [--insecure]
     frontdesk simulate [SCENARIOS...] [--concurrency 8] [--repeat 1] [--json]
+    frontdesk load [--callers 200] [--duration 120] [--ramp 30] [--think 6 10] [--mix FILE=W]...
+                   [--ws] [--rounds R | --find-capacity] [--json FILE|-]
     frontdesk eval [SECTION...]
     frontdesk slo generate [--check]
     frontdesk slo report --prometheus URL [--html FILE] [--minutes 60]
@@ -99,6 +101,63 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--verbose", "-v", action="store_true", help="print the transcript of failed calls"
     )
+
+    load = commands.add_parser(
+        "load", help="N concurrent callers with think time: latency, errors, CPU per turn"
+    )
+    load.add_argument("--callers", type=int, default=200, help="concurrent calls (default 200)")
+    load.add_argument("--duration", type=float, default=120.0, help="seconds measured (120)")
+    load.add_argument("--ramp", type=float, default=30.0, help="seconds to start every caller")
+    load.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(6.0, 10.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a caller pauses before each turn (default 6 10)",
+    )
+    load.add_argument(
+        "--mix",
+        action="append",
+        default=[],
+        metavar="PATH[=WEIGHT]",
+        help="scenario file or folder and its weight (repeatable; default: booking and "
+        "question calls from tests/e2e/scenarios)",
+    )
+    load.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    load.add_argument("--gateway", help="host:port (default: from stack.json)")
+    load.add_argument(
+        "--ws",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="calls over ConversationRelay's WebSocket (default URL: stack.json's)",
+    )
+    load.add_argument(
+        "--insecure", action="store_true", help="plaintext, no token (a gateway run insecure)"
+    )
+    load.add_argument(
+        "--pid",
+        action="append",
+        default=[],
+        metavar="NAME=PID",
+        help="a process whose CPU to count (repeatable; default: the stack.json processes)",
+    )
+    load.add_argument("--reply-timeout", type=float, default=15.0)
+    load.add_argument("--progress", type=float, default=5.0, help="seconds between lines")
+    load.add_argument("--seed", type=int, default=0)
+    load.add_argument("--rounds", type=int, default=1, help="back-to-back rounds (default 1)")
+    load.add_argument(
+        "--find-capacity",
+        action="store_true",
+        help="double N from --callers while the SLO holds, then bisect: the highest N that holds",
+    )
+    load.add_argument("--max-callers", type=int, default=2000)
+    load.add_argument("--p95-ms", type=float, default=700.0)
+    load.add_argument(
+        "--max-failures", type=float, default=0.01, help="errors + refusals per call (0.01)"
+    )
+    load.add_argument("--json", default="", metavar="FILE", help="write the summary (- : print)")
 
     evaluate = commands.add_parser("eval", help="print the corpus figures (PHI, ...)")
     evaluate.add_argument("sections", nargs="*", help="sections to print (default: all)")
@@ -333,6 +392,53 @@ def _simulate(args: argparse.Namespace) -> int:
     )
 
 
+def _load(args: argparse.Namespace) -> int:
+    from callsim.command import target_from_stack
+    from callsim.load_command import DEFAULT_MIX, LoadOptions, load
+    from callsim.runner import Target
+
+    relay = args.ws is not None
+    pids = {}
+    for spec in args.pid:
+        name, _, pid = spec.partition("=")
+        if not pid.isdecimal():
+            print(f"error: --pid {spec!r}: use NAME=PID", file=sys.stderr)
+            return 2
+        pids[name] = int(pid)
+
+    def target() -> Target:
+        if (args.gateway or args.insecure) and not relay:
+            address, client = _gateway(args)
+            return Target(gateway=address, telephony=client)
+        return target_from_stack(args.state_dir, args.gateway, _relay(args) if relay else None)
+
+    options = LoadOptions(
+        callers=args.callers,
+        duration=args.duration,
+        ramp=args.ramp,
+        think=(args.think[0], args.think[1]),
+        mix=args.mix or DEFAULT_MIX,
+        reply_timeout=args.reply_timeout,
+        progress_every=args.progress,
+        seed=args.seed,
+        rounds=args.rounds,
+        find_capacity=args.find_capacity,
+        max_callers=args.max_callers,
+        p95_ms=args.p95_ms,
+        max_failures=args.max_failures,
+    )
+    return asyncio.run(
+        load(
+            options,
+            state_dir=args.state_dir,
+            target_for=target,
+            pids=pids,
+            relay=relay,
+            json_out=args.json,
+        )
+    )
+
+
 def _flags(args: argparse.Namespace) -> int:
     from frontdesk.cli import flags
 
@@ -346,6 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "status": _status,
         "call": _call,
         "simulate": _simulate,
+        "load": _load,
         "eval": _eval,
         "slo": _slo,
         "audit": _audit,
