@@ -59,7 +59,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         return rules.name
 
     servicer = OrchestratorServicer(
-        store=SessionStore(runtime.sessions),
+        store=SessionStore(runtime.sessions, runtime.js),
         clinics=ClinicDirectory.from_folder(settings.clinics_dir),
         policies={rules.name: rules},
         choose_policy=choose_policy,

@@ -33,7 +33,7 @@ from orchestrator.dialogue import (
     Transfer,
 )
 from orchestrator.driver import TurnRun
-from orchestrator.sessions import CallSession, SessionStore
+from orchestrator.sessions import CallSession, SessionStore, page_size
 from orchestrator.tools import NatsTools, handoff_reason
 from servicekit import BusClient, EventPublisher
 from servicekit.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
@@ -194,6 +194,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             existing.version = self._version
             existing.update_time = _now_iso(now)
             await self._store.save(existing, revision)
+            await self._store.index(existing)  # claimed by a version that kept no index
             return orchestrator_pb2.ClaimResponse(
                 version=self._version, clinic_id=existing.clinic_id
             )
@@ -487,13 +488,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         return self._view(session)
 
     async def ListCalls(self, request: Any, context: Any) -> orchestrator_pb2.ListCallsResponse:
-        if request.page_size < 0:
-            raise InvalidArgument("page_size must not be negative")
-        size = min(request.page_size or 50, 500)
-        sessions = [
-            s
-            for s in await self._store.all()
-            if not request.clinic_id or s.clinic_id == request.clinic_id
-        ]
-        sessions.sort(key=lambda s: s.start_time, reverse=True)
-        return orchestrator_pb2.ListCallsResponse(sessions=[self._view(s) for s in sessions[:size]])
+        page = await self._store.page(
+            request.clinic_id, page_size(request.page_size), request.page_token
+        )
+        return orchestrator_pb2.ListCallsResponse(
+            sessions=[self._view(s) for s in page.sessions], next_page_token=page.next_token
+        )

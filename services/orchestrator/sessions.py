@@ -1,23 +1,50 @@
 """Call sessions in the NATS KV bucket ``sessions``: key = call id, optimistic concurrency on the
 entry's revision, TTL set on the bucket. Any replica of the pinned version can serve a turn
 because everything a turn needs is here.
+
+Beside each session, an index entry ``calls/.<clinic>.<session key>`` (value: the call id) is
+written once, when the call is claimed. The index is what ``ListCalls`` reads: an ephemeral
+JetStream consumer on the bucket's stream, filtered to the index (of one clinic or of all),
+starting at the sequence where the previous page stopped, hands over one page of call ids; only
+those sessions are read. So a listing costs what its page costs, not what the bucket holds. The
+prefix cannot collide with a session key: ``/`` never appears in one
+(``servicekit.jetstream.session_key``). Index entries expire with the bucket's TTL, counted from
+the claim; a page skips an entry whose session is already gone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
+import contextlib
 import dataclasses
+import hashlib
 import json
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from frontdesk.v1 import orchestrator_pb2
 from orchestrator.dialogue import DialogueState
-from servicekit.errors import Aborted, AlreadyExists, NotFound
-from servicekit.jetstream import session_key
+from servicekit.errors import Aborted, AlreadyExists, InvalidArgument, NotFound, Unavailable
+from servicekit.jetstream import SESSIONS_BUCKET, session_key
+
+INDEX_PREFIX = "calls/"
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+_STREAM = f"KV_{SESSIONS_BUCKET}"
+_TOKEN_SAFE = re.compile(r"^[-_=a-zA-Z0-9]{1,64}$")
+# Seconds a listing's JetStream requests may take before the listing fails as UNAVAILABLE.
+LIST_TIMEOUT = 5.0
 
 
 @dataclass
@@ -91,17 +118,90 @@ def _redacted_reply(raw: dict[str, Any], redact: Callable[[str], str]) -> dict[s
     return {"pb": event.SerializeToString().hex()}
 
 
-class SessionStore:
-    """Sessions with compare-and-set writes: a write based on a stale revision raises Aborted."""
+def _subject_token(text: str) -> str:
+    """``text`` as one subject token (no dots or wildcards): itself when safe, else hashed."""
+    if _TOKEN_SAFE.match(text):
+        return text
+    return "h-" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
-    def __init__(self, kv: KeyValue) -> None:
+
+def index_key(clinic_id: str, call_id: str) -> str:
+    return f"{INDEX_PREFIX}.{_subject_token(clinic_id)}.{session_key(call_id)}"
+
+
+def _index_filter(clinic_id: str) -> str:
+    clinic = _subject_token(clinic_id) if clinic_id else "*"
+    return f"$KV.{SESSIONS_BUCKET}.{INDEX_PREFIX}.{clinic}.>"
+
+
+@dataclass(frozen=True)
+class CallPage:
+    sessions: list[CallSession]
+    next_token: str  # empty on the last page
+
+
+def page_size(asked: int) -> int:
+    if asked < 0:
+        raise InvalidArgument("page_size must not be negative")
+    return min(asked or DEFAULT_PAGE, MAX_PAGE)
+
+
+def encode_page_token(clinic_id: str, next_sequence: int) -> str:
+    raw = json.dumps({"c": clinic_id, "s": next_sequence}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(token: str, clinic_id: str) -> int:
+    """The stream sequence a page starts at (1 without a token)."""
+    if not token:
+        return 1
+    bad = InvalidArgument(
+        "page_token is not one this service issued: pass next_page_token from the previous "
+        "answer unchanged, or leave it empty to start over"
+    )
+    if len(token) > 512:
+        raise bad
+    try:
+        fields = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError):
+        raise bad from None
+    if not isinstance(fields, dict):
+        raise bad
+    sequence, clinic = fields.get("s"), fields.get("c")
+    if type(sequence) is not int or not 1 <= sequence < 2**63 or not isinstance(clinic, str):
+        raise bad
+    if clinic != clinic_id:
+        raise InvalidArgument(
+            "page_token was issued for another clinic_id: list with the same clinic_id as the "
+            "first page, or start over without a page_token"
+        )
+    return sequence
+
+
+class SessionStore:
+    """Sessions with compare-and-set writes: a write based on a stale revision raises Aborted.
+
+    ``js``: the JetStream context of ``kv``'s connection, for paging through the call index.
+    """
+
+    def __init__(self, kv: KeyValue, js: JetStreamContext) -> None:
         self._kv = kv
+        self._js = js
 
     async def create(self, session: CallSession) -> int:
         try:
-            return int(await self._kv.create(session_key(session.call_id), session.to_json()))
+            revision = int(await self._kv.create(session_key(session.call_id), session.to_json()))
         except KeyWrongLastSequenceError:
             raise AlreadyExists(f"call {session.call_id!r} already has a session") from None
+        await self.index(session)
+        return revision
+
+    async def index(self, session: CallSession) -> None:
+        """Lists the call (once: a re-claim finds its entry there already)."""
+        with contextlib.suppress(KeyWrongLastSequenceError):
+            await self._kv.create(
+                index_key(session.clinic_id, session.call_id), session.call_id.encode()
+            )
 
     async def load(self, call_id: str) -> tuple[CallSession, int]:
         try:
@@ -124,17 +224,66 @@ class SessionStore:
                 f"call {session.call_id!r} changed concurrently; retry the turn"
             ) from None
 
-    async def all(self) -> list[CallSession]:
+    async def page(self, clinic_id: str, size: int, token: str) -> CallPage:
+        """Up to ``size`` calls (of ``clinic_id``, or all when empty) in claim order, from where
+        ``token`` says the previous page stopped. NATS failures raise Unavailable: a listing
+        never answers an empty page because the store could not be read."""
+        start = decode_page_token(token, clinic_id)
         try:
-            keys = await self._kv.keys()
-        except NoKeysError:  # an empty bucket; any other failure is the caller's to see
-            return []
-        sessions = []
-        for key in keys:
-            try:
-                entry = await self._kv.get(key)
-            except KeyNotFoundError:
-                continue  # expired or deleted between keys() and get()
-            if entry.value:
-                sessions.append(CallSession.from_json(entry.value))
-        return sessions
+            entries, after = await asyncio.wait_for(
+                self._index_entries(_index_filter(clinic_id), start, size), LIST_TIMEOUT
+            )
+            loaded = await asyncio.wait_for(
+                asyncio.gather(*(self._load_if_present(call_id) for call_id in entries)),
+                LIST_TIMEOUT,
+            )
+        except (NatsError, TimeoutError) as error:
+            raise Unavailable(
+                "the call list could not be read from the sessions bucket"
+                f" ({type(error).__name__}); retry shortly"
+            ) from None
+        sessions = [s for s in loaded if s is not None]
+        return CallPage(sessions, encode_page_token(clinic_id, after) if after else "")
+
+    async def _index_entries(self, subject: str, start: int, size: int) -> tuple[list[str], int]:
+        """Call ids of the next ``size`` index entries at or after sequence ``start``, and the
+        sequence the page after them starts at (0: no more entries)."""
+        name = f"calls_{uuid.uuid4().hex}"
+        info = await self._js.add_consumer(
+            _STREAM,
+            ConsumerConfig(
+                name=name,
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=start,
+                filter_subject=subject,
+                ack_policy=AckPolicy.NONE,
+                mem_storage=True,
+                # Removed by the server if this replica dies before deleting it.
+                inactive_threshold=30.0,
+            ),
+        )
+        try:
+            # One more than the page, to know whether another page follows.
+            wanted = min(int(info.num_pending or 0), size + 1)
+            received: list[tuple[int, bytes]] = []
+            if wanted:
+                pull = await self._js.pull_subscribe_bind(name, stream=_STREAM)
+                try:
+                    while len(received) < wanted:
+                        for msg in await pull.fetch(wanted - len(received), timeout=LIST_TIMEOUT):
+                            received.append((msg.metadata.sequence.stream, msg.data))
+                finally:
+                    await pull.unsubscribe()
+        finally:
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self._js.delete_consumer(_STREAM, name)
+        page, more = received[:size], received[size:]
+        # An entry without data is a delete marker: nothing to list.
+        return [data.decode() for _, data in page if data], more[0][0] if more else 0
+
+    async def _load_if_present(self, call_id: str) -> CallSession | None:
+        try:
+            entry = await self._kv.get(session_key(call_id))
+        except (KeyNotFoundError, KeyDeletedError):
+            return None  # expired or deleted since it was listed
+        return CallSession.from_json(entry.value) if entry.value else None

@@ -8,12 +8,16 @@ that was refused).
 methods get ``FRONTDESK_FUZZ_STREAM_EXAMPLES`` (default a fifth of that), each stream held open
 up to ``FRONTDESK_FUZZ_STREAM_CUTOFF`` seconds (0.5). The long run behind the documented
 figures: ``FRONTDESK_FUZZ_EXAMPLES=10000 FRONTDESK_FUZZ_STREAM_EXAMPLES=10000
-FRONTDESK_FUZZ_STREAM_CUTOFF=0.05 ./dev test tests/fuzz``.
+FRONTDESK_FUZZ_STREAM_CUTOFF=0.05 ./dev test tests/fuzz``. With ``FRONTDESK_FUZZ_REPORT`` set
+to a file, each method appends one JSON line: examples sent, seconds, and the statuses seen.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -160,6 +164,21 @@ def _healthy(channel: grpc.Channel, target: Target) -> None:
     assert answer.status == health_pb2.HealthCheckResponse.SERVING, f"{target}: not serving"
 
 
+def _report(target: Target, statuses: Counter[str], seconds: float) -> None:
+    """The figures behind the closing note of a long run (see the module docstring)."""
+    path = os.environ.get("FRONTDESK_FUZZ_REPORT")
+    if not path:
+        return
+    line = {
+        "method": str(target),
+        "examples": sum(statuses.values()),
+        "seconds": round(seconds, 1),
+        "statuses": dict(statuses.most_common()),
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 @pytest.mark.parametrize("target", TARGETS, ids=str)
 def test_generated_input_gets_an_actionable_answer(
     target: Target, stack: Stack, channels: dict[str, grpc.Channel]
@@ -172,6 +191,7 @@ def test_generated_input_gets_an_actionable_answer(
         else messages(target.request_type).map(lambda message: [message])
     )
     accepted: list[str] = []
+    statuses: Counter[str] = Counter()
     streaming = target.method.client_streaming or target.method.server_streaming
 
     @settings(
@@ -185,11 +205,14 @@ def test_generated_input_gets_an_actionable_answer(
     @given(requests)
     def run(sent: list[Message]) -> None:
         error = _call(channel, target, sent)
+        statuses["OK" if error is None else error.code().name] += 1  # type: ignore[attr-defined]
         _check(error, target)
         if error is None and not streaming:
             accepted.append(target.method.name)
 
+    started = time.monotonic()
     run()
+    _report(target, statuses, time.monotonic() - started)
     _healthy(channel, target)
     if target.service == "scheduler_adapter" and target.method.name in {
         "HoldSlot",

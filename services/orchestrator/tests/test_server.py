@@ -64,7 +64,7 @@ async def setup(nats_server: NatsServer):  # type: ignore[no-untyped-def]
     kv = await ensure_streams(js)
     broker = make_broker(nats_server.url)
     await broker.connect()
-    store = SessionStore(kv)
+    store = SessionStore(kv, js)
     servicer = OrchestratorServicer(
         store=store,
         clinics=CLINICS,

@@ -70,7 +70,8 @@ class LearningPolicy:
 async def setup(nats_server: NatsServer):  # type: ignore[no-untyped-def]
     nc = NATS()
     await nc.connect(nats_server.url)
-    kv = await ensure_streams(nc.jetstream())
+    js = nc.jetstream()
+    kv = await ensure_streams(js)
     broker = make_broker(nats_server.url)
     await broker.connect()
 
@@ -81,7 +82,7 @@ async def setup(nats_server: NatsServer):  # type: ignore[no-untyped-def]
         return text
 
     servicer = OrchestratorServicer(
-        store=SessionStore(kv),
+        store=SessionStore(kv, js),
         clinics=CLINICS,
         policies={"learning": LearningPolicy()},
         choose_policy=lambda call, clinic: "learning",
