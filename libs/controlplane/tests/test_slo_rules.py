@@ -8,7 +8,15 @@ import pytest
 import yaml
 
 from controlplane.prometheus import promtool
-from controlplane.slo_rules import GENERATED_TESTS, RULES_PATH, generate, rule_groups, stale, write
+from controlplane.slo_rules import (
+    GENERATED_TESTS,
+    PROMETHEUS_RULE_PATH,
+    RULES_PATH,
+    generate,
+    rule_groups,
+    stale,
+    write,
+)
 from controlplane.slo_spec import SPEC_PATH, LatencySLO, RatioSLO, SpecError, load_spec
 from controlplane.testing import require
 from servicekit.settings import PROJECT_ROOT
@@ -23,7 +31,11 @@ def test_a_changed_spec_makes_the_committed_files_stale(tmp_path: Path) -> None:
     (tmp_path / "slos.yaml").write_text(spec_text)
     write(generate(load_spec()), tmp_path)
     assert stale(generate(load_spec(tmp_path / "slos.yaml")), tmp_path) == sorted(
-        [RULES_PATH, *(GENERATED_TESTS / p.name for p in (tmp_path / GENERATED_TESTS).glob("*"))]
+        [
+            RULES_PATH,
+            PROMETHEUS_RULE_PATH,
+            *(GENERATED_TESTS / p.name for p in (tmp_path / GENERATED_TESTS).glob("*")),
+        ]
     )
 
 

@@ -1,5 +1,6 @@
 """``frontdesk slo generate`` and ``frontdesk slo report``: thin shells over
-:mod:`controlplane.slo_rules` and :mod:`controlplane.slo_report`."""
+:mod:`controlplane.slo_rules`, :mod:`controlplane.analysis_templates` (the canary analysis
+thresholds, generated with the rules so they cannot drift) and :mod:`controlplane.slo_report`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from controlplane import analysis_templates
 from controlplane.prometheus import PrometheusClient, PrometheusError
 from controlplane.slo_rules import generate as generate_files
 from controlplane.slo_rules import stale, write
@@ -21,9 +23,11 @@ def generate(
     check: bool = False,
     out: TextIO = sys.stdout,
 ) -> int:
-    """Writes the rules and promtool tests; with ``check``, only reports stale files (exit 1)."""
+    """Writes the rules, promtool tests and AnalysisTemplates; with ``check``, only reports stale
+    files (exit 1)."""
     try:
-        files = generate_files(load_spec(spec_path))
+        spec = load_spec(spec_path)
+        files = generate_files(spec) | analysis_templates.generate(spec)
     except SpecError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
