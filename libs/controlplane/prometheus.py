@@ -126,6 +126,12 @@ class PrometheusClient:
             {"metric": item["metric"], "value": float(item["value"][1])} for item in data["result"]
         ]
 
+    def instant(self, expr: str) -> tuple[str, Any]:
+        """An instant query's ``resultType`` and ``result`` as Prometheus sent them (what
+        canary analysis needs: a vector, a scalar or a matrix, told apart)."""
+        data = self._get("/api/v1/query", query=expr)
+        return str(data["resultType"]), data["result"]
+
     def scalar(self, expr: str) -> float | None:
         """The single value of ``expr``; None when it has no result."""
         result = self.query(expr)
