@@ -10,4 +10,11 @@
 - :mod:`controlplane.flag_sync`: those files applied to Unleash through its admin API; kill.
 - :mod:`controlplane.flag_edit`: ``frontdesk flags set`` / ``kill`` edits to the files, committed.
 - :mod:`controlplane.argoexpr`: Argo Rollouts' analysis conditions (expr-lang) evaluated offline.
+- :mod:`controlplane.analysis_phase`: Argo Rollouts' analysis semantics, pure: measurements ->
+  metric and run phases, schedule.
+- :mod:`controlplane.analysis_template`: AnalysisTemplates found by name, args substituted.
+- :mod:`controlplane.analysis_run`: a template's metrics run against a Prometheus (``frontdesk
+  rollout analyze``).
+- :mod:`controlplane.rollout_edit` / :mod:`controlplane.rollout_tree`: ``frontdesk rollout``
+  set-image / promote / abort as overlay edits, committed; status.
 """

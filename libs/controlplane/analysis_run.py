@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from controlplane.analysis_phase import (
+    ConditionError,
     ConditionEvaluator,
     Measurement,
     MetricResult,
@@ -106,6 +107,40 @@ def prometheus_query(client: PrometheusClient) -> Query:
         raise QueryError("Prometheus metric type not supported")
 
     return query
+
+
+def argo_condition(condition: str, result: object) -> bool:
+    """A condition evaluated as Argo Rollouts evaluates it (expr-lang, :mod:`argoexpr`); an
+    expression that fails to compile or run is a :class:`ConditionError` (a measurement Error,
+    as in Argo)."""
+    from controlplane import argoexpr
+
+    try:
+        return argoexpr.condition(condition, result)
+    except argoexpr.ExprError as error:
+        raise ConditionError(str(error)) from error
+
+
+def unsupported_conditions(metrics: Sequence[PrometheusMetric]) -> list[str]:
+    """Conditions outside the expr-lang subset :mod:`argoexpr` evaluates: the phase Argo would
+    give them is unknown here, so a run refuses to start on them."""
+    from controlplane import argoexpr
+
+    problems = []
+    for metric in metrics:
+        for kind, text in (
+            ("successCondition", metric.spec.success_condition),
+            ("failureCondition", metric.spec.failure_condition),
+        ):
+            if not text:
+                continue
+            try:
+                argoexpr.compile_expression(text)
+            except argoexpr.ExprUnsupported as error:
+                problems.append(f"{metric.spec.name}: {kind} {text!r}: {error}")
+            except argoexpr.ExprError:
+                pass  # Argo compiles at each measurement: an Error measurement, as there
+    return problems
 
 
 def run_analysis(

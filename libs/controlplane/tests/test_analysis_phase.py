@@ -26,7 +26,7 @@ from controlplane.analysis_phase import (
     worst,
 )
 
-S, F, I, E = Phase.SUCCESSFUL, Phase.FAILED, Phase.INCONCLUSIVE, Phase.ERROR
+S, F, I, E = Phase.SUCCESSFUL, Phase.FAILED, Phase.INCONCLUSIVE, Phase.ERROR  # noqa: E741
 
 
 def oracle(
@@ -267,9 +267,7 @@ CONDITIONS = fake_conditions(
         ("result[0]", "", [0.5], E),  # not a boolean
     ],
 )
-def test_one_measurement(
-    success: str, failure: str, result: list[float], expected: Phase
-) -> None:
+def test_one_measurement(success: str, failure: str, result: list[float], expected: Phase) -> None:
     metric = MetricSpec("m", success_condition=success, failure_condition=failure)
     phase, message = measurement_phase(metric, result, CONDITIONS)  # type: ignore[arg-type]
     assert phase is expected

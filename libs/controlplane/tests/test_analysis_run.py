@@ -42,7 +42,8 @@ spec:
         prometheus:
           address: http://prometheus.monitoring:9090
           query: |
-            histogram_quantile(0.95, sum by (le) (rate(frontdesk_turn_latency_seconds_bucket{orchestrator_version="{{args.canary-hash}}",{{args.selector}}}[1m])))
+            histogram_quantile(0.95, sum by (le) (rate(
+              frontdesk_turn_latency_seconds_bucket{orchestrator_version="{{args.canary-hash}}",{{args.selector}}}[1m])))
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -227,3 +228,36 @@ def test_values_print_as_argo_prints_them() -> None:
     assert format_value([]) == "[]"
     assert format_value(3.0) == "3"
     assert format_value(-math.inf) == "-Inf"
+
+
+CONDITIONS = [
+    "result[0] >= 0.95",
+    "len(result) == 0 || result[0] >= 0.95",
+    "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.95",
+    "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.95",
+    "default(result[0], 0) < 0.05",
+    "all(result, {# < 0.7})",
+    "result[0]",
+    "",
+]
+
+
+@pytest.mark.parametrize("success", CONDITIONS)
+@pytest.mark.parametrize("failure", CONDITIONS[2:5] + [""])
+@pytest.mark.parametrize("result", [[], [math.nan], [0.5], [0.97], [math.inf], 0.97])
+def test_measurements_agree_with_the_expr_evaluator(
+    success: str, failure: str, result: object
+) -> None:
+    """The core with Argo's conditions gives each measurement the phase argoexpr.assess gives."""
+    from controlplane import argoexpr
+    from controlplane.analysis_phase import MetricSpec, measurement_phase
+    from controlplane.analysis_run import argo_condition
+
+    expected = argoexpr.assess(result, success=success, failure=failure)
+    phase, message = measurement_phase(
+        MetricSpec("m", success_condition=success, failure_condition=failure),
+        result,
+        argo_condition,
+    )
+    assert phase.value == expected.phase.value
+    assert message == expected.message

@@ -14,6 +14,7 @@
     frontdesk audit verify [--nats nats://127.0.0.1:4222] [--stream audit]
     frontdesk compliance report --month YYYY-MM --out FILE.html [--nats URL]
     frontdesk flags sync|set|kill|status|generate ...   (feature flags as code; see cli.flags)
+    frontdesk rollout status|set-image|promote|abort|analyze ...   (canaries; see cli.rollout)
     frontdesk llm-sim [--config sim.yaml] [--provider NAME[:PORT]]...   (model provider double)
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
@@ -203,6 +204,9 @@ def _parser() -> argparse.ArgumentParser:
     from frontdesk.cli import flags
 
     flags.add_parser(commands)
+    from frontdesk.cli import rollout
+
+    rollout.add_parser(commands)
     llm_sim = commands.add_parser(
         "llm-sim", help="OpenAI-compatible model providers with scripted replies and faults"
     )
@@ -445,6 +449,12 @@ def _flags(args: argparse.Namespace) -> int:
     return flags.run(args)
 
 
+def _rollout(args: argparse.Namespace) -> int:
+    from frontdesk.cli import rollout
+
+    return rollout.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -458,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "audit": _audit,
         "compliance": _compliance,
         "flags": _flags,
+        "rollout": _rollout,
         "llm-sim": _llm_sim,
     }
     try:
