@@ -243,7 +243,7 @@ CONDITIONS = [
 
 
 @pytest.mark.parametrize("success", CONDITIONS)
-@pytest.mark.parametrize("failure", CONDITIONS[2:5] + [""])
+@pytest.mark.parametrize("failure", [*CONDITIONS[2:5], ""])
 @pytest.mark.parametrize("result", [[], [math.nan], [0.5], [0.97], [math.inf], 0.97])
 def test_measurements_agree_with_the_expr_evaluator(
     success: str, failure: str, result: object
