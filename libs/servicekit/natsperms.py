@@ -19,7 +19,8 @@ Where the subjects come from:
 - the ``sessions`` KV bucket: ``$KV.sessions.>`` for writes, direct/message get for reads,
   a consumer on ``KV_sessions`` to list keys;
 - consumers: the ``$JS.API.CONSUMER.…`` subjects of exactly the stream it reads (phi_filter's
-  durable leak detector on ``events``, handoff's ordered consumer for ``handoff_created``).
+  durable leak detector on ``events``, the scheduler's durable proof revoker on ``events``,
+  handoff's ordered consumer for ``handoff_created``).
 
 Nobody but the ``admin`` user (``frontdesk up`` itself, a setup job) creates or changes streams;
 services start with ``FRONTDESK_MANAGE_STREAMS=false`` and only look them up.
@@ -129,6 +130,8 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
             "$JS.API.STREAM.MSG.GET.audit",
             "$JS.API.DIRECT.GET.audit.>",
             *SESSIONS_LOOKUP,
+            # Revoking a call's proofs when it ends (scheduler_adapter.call_ends).
+            *_consumer("events", "scheduler_proof_revoker"),
         ),
         subscribe=_serving("scheduler_adapter"),
     ),

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
+from scheduler_adapter.call_ends import CallEndRevoker
 from scheduler_adapter.engine import DatabaseTimeouts
 from scheduler_adapter.server import build_servicer
 from scheduler_adapter.verification import LockoutPolicy
@@ -62,7 +63,7 @@ class JetStreamSinks:
         await self._events.event(kind, event)
 
 
-def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
+async def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
     url = settings.scheduler_database_url
     if url.startswith("sqlite") and ":memory:" not in url:
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
@@ -88,11 +89,16 @@ def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
         proof_ttl=timedelta(seconds=settings.scheduler_proof_ttl_seconds),
     )
     servicer = GatedScheduler(built, runtime.flags)  # kill_booking_writes
+    # A call's proofs stop working when it ends, not only when they expire.
+    revoker = CallEndRevoker(runtime.js, built.service.revoke_call)
+    await revoker.start()
 
     async def close() -> None:
+        await revoker.stop()
         servicer.close()
 
-    return Built(servicer, close=close)
+    # Stopped while draining too: the consumer needs the NATS connection, which closes after.
+    return Built(servicer, draining=revoker.stop, close=close)
 
 
 SERVICE = Service(DEFINITION, SchedulerSettings, build)

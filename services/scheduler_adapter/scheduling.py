@@ -68,6 +68,8 @@ class VerificationStore(Protocol):
 
     async def purge(self, now: datetime, failures_before: datetime) -> int: ...
 
+    async def revoke_call(self, clinic_id: str, call_id: str) -> int: ...
+
 
 @dataclass(frozen=True)
 class VerifyOutcome:
@@ -197,6 +199,11 @@ class SchedulingService:
         )
         await self._purge(now)
         return VerifyOutcome(result, proof, expires_at)
+
+    async def revoke_call(self, clinic_id: str, call_id: str) -> int:
+        """The call has ended: every proof issued on it stops working (``call_ends``). Returns
+        how many were revoked."""
+        return await self._verifications.revoke_call(clinic_id, call_id)
 
     async def list_appointments(
         self, caller: Caller, patient_id: str, include_inactive: bool

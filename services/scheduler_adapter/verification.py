@@ -63,8 +63,9 @@ def proof_denial(
         )
     if record is None:
         return (
-            "the verification proof is not one this scheduler issued (forged, or from another "
-            "system): verify the caller's identity again on this call"
+            "the verification proof is not one this scheduler issued, or its call has ended "
+            "(forged, from another system, or revoked at hangup): verify the caller's identity "
+            "again on a live call"
         )
     if record.clinic_id != caller.clinic_id or record.call_id != caller.call_id:
         return (

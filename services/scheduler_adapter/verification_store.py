@@ -7,6 +7,7 @@ engine (and, on SQLite, its lock), so one database holds the record of truth::
     await store.issue(record)
     record = await store.find(proof_hash(proof))
     counts = await store.failure_counts([counter, ...], since)
+    await store.revoke_call(clinic_id, call_id)  # the call ended
 """
 
 from __future__ import annotations
@@ -88,6 +89,20 @@ class SqlVerificationStore:
                 .group_by(VerificationFailureRow.counter)
             ).all()
         return {counter: int(count) for counter, count in rows}
+
+    async def revoke_call(self, clinic_id: str, call_id: str) -> int:
+        """Deletes every proof issued on the call; how many."""
+        return await self._backend.run(self._revoke_call, clinic_id, call_id)
+
+    def _revoke_call(self, clinic_id: str, call_id: str) -> int:
+        with Session(self._backend.engine) as session, session.begin():
+            result = session.execute(
+                delete(VerificationProofRow).where(
+                    VerificationProofRow.clinic_id == clinic_id,
+                    VerificationProofRow.call_id == call_id,
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def purge(self, now: datetime, failures_before: datetime) -> int:
         """Deletes expired proofs and failures older than ``failures_before``; how many rows."""

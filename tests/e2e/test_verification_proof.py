@@ -5,6 +5,7 @@ session is worthless on any other call."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -194,3 +195,70 @@ async def test_failed_verifications_lock_a_number_out_across_calls(
         ("lock-2", "locked_out"),
         ("lock-3", "locked_out"),
     ], second
+
+
+async def _list_appointments(bus: BusClient, call_id: str, proof: str) -> None:
+    await bus.call(
+        "frontdesk.scheduler_adapter.ListAppointments",
+        scheduler_pb2.ListAppointmentsRequest(
+            context=common_pb2.CallContext(
+                call_id=call_id, clinic_id="demo", verification_proof=proof
+            ),
+            patient_id=JAMES,
+        ),
+        scheduler_pb2.ListAppointmentsResponse,
+    )
+
+
+async def test_a_proof_stops_working_when_its_call_ends(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    """Revoked at hangup (the scheduler's consumer of call_completed), not at its expiry: a copy
+    kept from the live call is refused afterwards even on the call it was issued for."""
+    async with Stack.start(nats_server.url, state_dir=tmp_path) as stack:
+        broker = make_broker(nats_server.url)
+        await broker.connect()
+        try:
+            bus = BusClient(broker)
+            async with (
+                stack.channel("gateway") as channel,
+                Call.open(
+                    channel, call_id=CALL, from_number="+15550100202", to_number="+15550100100"
+                ) as call,
+            ):
+                await call.reply()
+                await call.reply(asked=await call.say("When is my next appointment?"))
+                await call.reply(asked=await call.say("James Smith"))
+                await call.reply(asked=await call.dtmf("07141975"))
+                proof = str((await session_entry(nats_server.url))["verification_proof"])
+                await _list_appointments(bus, CALL, proof)  # works while the call is live
+                await call.hangup()
+                await call.drain(0.5)
+
+            # The revocation follows the call_completed event: wait for it (bounded).
+            deadline = asyncio.get_running_loop().time() + 20
+            while True:
+                try:
+                    await _list_appointments(bus, CALL, proof)
+                except PermissionDenied as denied:
+                    assert "call has ended" in denied.message
+                    break
+                assert asyncio.get_running_loop().time() < deadline, "proof still accepted"
+                await asyncio.sleep(0.1)
+        finally:
+            await broker.stop()
+
+        nc = NATS()
+        await nc.connect(nats_server.url)
+        try:
+            audit_stored, _ = await read_stream(nc.jetstream())
+        finally:
+            await nc.close()
+    results = []
+    for stored in audit_stored:
+        record = events_pb2.AuditRecord()
+        record.ParseFromString(stored.data)
+        if record.action == "list_appointments" and record.call_id == CALL:
+            results.append(record.result)
+    # Allowed during the call (the dialogue's own read and the copy's), denied and audited after.
+    assert results[0] == "ok" and results[-1] == "denied"

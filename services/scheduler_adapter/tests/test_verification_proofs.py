@@ -168,6 +168,23 @@ async def test_an_expired_proof_is_refused_until_the_caller_verifies_again(
     assert await listed(servicer, ctx("call-1", again.proof)) == [SEEDED]
 
 
+async def test_revoking_a_call_ends_its_proofs_and_only_its_own(
+    servicer: SchedulerServicer, audit: RecordingAuditSink
+) -> None:
+    ended = await verify(servicer, "call-ended")
+    live = await verify(servicer, "call-live")
+    again = await verify(servicer, "call-ended")  # two proofs on the ended call: both go
+    assert await servicer.service.revoke_call("demo", "call-ended") == 2
+    for proof in (ended.proof, again.proof):
+        for message in await attempts(servicer, ctx("call-ended", proof, MARIA)):
+            assert "its call has ended" in message
+    assert audit.records[-1].result == "denied"
+    assert await listed(servicer, ctx("call-live", live.proof)) == [SEEDED]
+    # Another clinic's call of the same id is not this one.
+    assert await servicer.service.revoke_call("other-clinic", "call-live") == 0
+    assert await listed(servicer, ctx("call-live", live.proof)) == [SEEDED]
+
+
 async def test_failures_per_caller_number_lock_out_across_calls(
     servicer: SchedulerServicer, clock: MovableClock, audit: RecordingAuditSink
 ) -> None:
