@@ -54,11 +54,12 @@ def _run_module(module: str, *args: str) -> str:
 def red_flags_section() -> str:
     """Emergency red flags on tests/corpus/red_flags: recall per category (with the right
     script), false alarms per kind of hard negative, per style, for the dev, held-out and the
-    two blind splits (``python -m orchestrator.safety``)."""
+    blind splits (``python -m orchestrator.safety``)."""
     from servicekit.settings import PROJECT_ROOT
 
     corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
-    return _run_module("orchestrator.safety", str(corpus), "dev", "heldout", "blind", "blind2")
+    splits = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5")
+    return _run_module("orchestrator.safety", str(corpus), *splits)
 
 
 def intents_section() -> str:

@@ -17,7 +17,9 @@ it asked about:
 * a yes that names a different change than the one read back ("yes, please change it" to
   "shall I cancel it?") is "unsure": it agrees to something that was not read back.
 
-A red flag never gets here: it is handled before any answer is read.
+The dialogue handles a red flag before any answer is read; this rule still refuses to read
+consent from an answer with one in it ("yes book it, but I can barely breathe" is "unsure"), so
+a policy that calls it first can never book on such an answer.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from orchestrator.safety import RedFlagDetector, default_detector
 from orchestrator.understanding.consent import classify_consent
 
 Consent = Literal["yes", "no", "defer", "unsure"]
@@ -55,9 +58,14 @@ def _clean(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9?]+", " ", lowered).split())
 
 
-def read_consent(text: str, action: str = "", read_back: str = "") -> Consent:
+def read_consent(
+    text: str, action: str = "", read_back: str = "", detector: RedFlagDetector | None = None
+) -> Consent:
     """See the module docstring. ``action`` is the change read back ("book", "cancel",
-    "reschedule"), ``read_back`` the words the caller heard."""
+    "reschedule"), ``read_back`` the words the caller heard; ``detector`` the red-flag
+    detector (the shared default when not given)."""
+    if (detector or default_detector()).find(text) is not None:
+        return "unsure"  # never consent beside an emergency sign
     said = _clean(text)
     if _REFUSAL.search(said) or _LEADING_NO.match(said):
         return "no"

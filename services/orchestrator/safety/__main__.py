@@ -1,5 +1,5 @@
 """``python -m orchestrator.safety CORPUS_DIR [SPLIT ...]``: the red-flag figures on the
-corpus (``dev.jsonl``, ``heldout.jsonl``, ``blind.jsonl``, ``blind2.jsonl``); what
+corpus (``dev.jsonl``, ``heldout.jsonl``, ``blind.jsonl`` ... ``blind5.jsonl``); what
 ``frontdesk eval red_flags`` prints."""
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    corpus, splits = Path(argv[0]), argv[1:] or ["dev", "heldout", "blind", "blind2"]
+    corpus, splits = (
+        Path(argv[0]),
+        argv[1:] or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5"],
+    )
     detector = RedFlagDetector()
     reports = []
     for split in splits:

@@ -332,6 +332,8 @@ def _window(tokens: list[str], start: int, end: int) -> list[str]:
 
 def _current(tokens: list[str], start: int, end: int, left: int, right: int) -> bool:
     near = _window(tokens, start, end)
+    if "now" in near and "that" in near[near.index("now") + 1 : near.index("now") + 2]:
+        near = [w for w in near if w != "now"]  # "now that my rehab has finished": a reason
     after = tokens[end : min(right, end + 5)]
     if "right" in near and "now" in near:
         return True
@@ -381,10 +383,15 @@ def _historical(
                 continue
             if token == "runs" and nxt != "in":
                 continue
-            if token == "kid" and prev not in ("a", "as"):
-                continue
+            if token in ("kid", "teenager") and prev not in ("a", "as"):
+                continue  # "as a kid" is history; "my teenager drank ..." is now
             return True
 
+        # "is that genetic", "had seizures his whole life": a question about a history.
+        if token in ("genetic", "hereditary", "inherited", "inherit", "genetics"):
+            return True
+        if token == "whole" and nxt == "life":
+            return True
         if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
             return True
         if token == "back" and (nxt in ("in", "when") or prev in _PAST_UNITS):
@@ -443,7 +450,8 @@ def _habitual(tokens: list[str], left: int, right: int) -> bool:
             return True  # "for months": chronic, for the clinic to see, not 911
         if token == "at" and nxt == "night":
             return True
-        if token in ("on", "off") and nxt == "and":
+        # "on and off for ten minutes" is one episode going on now, not a habit.
+        if token in ("on", "off") and nxt == "and" and not any(t in _RECENT_UNITS for t in clause):
             return True
         if token == "come" and nxt == "and":
             return True
@@ -455,6 +463,9 @@ def _hypothetical(tokens: list[str], start: int, left: int) -> bool:
         token = tokens[i]
         prev = tokens[i - 1] if i > 0 else ""
         if token == "if":
+            # "how do I know if my chest pain is serious": a question about the future.
+            if "how" in tokens[max(0, i - 5) : i] and prev in ("know", "tell"):
+                return True
             if prev in _UNCERTAIN_BEFORE_IF or (i > 1 and tokens[i - 2] in _UNCERTAIN_BEFORE_IF):
                 return False
             # The if-clause's own subject is allowed; a second subject ends the scope.

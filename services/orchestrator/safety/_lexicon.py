@@ -64,7 +64,7 @@ IRREGULAR = {
     # Speech-to-text spellings of "seizure"; the plural stays apart ("she has seizures" is a
     # condition, "she's having a seizure" an event).
     "doing": "do", "seizer": "seizure", "siezure": "seizure", "seisure": "seizure",
-    "seazure": "seizure",
+    "seazure": "seizure", "cramping": "cramp", "cramped": "cramp",
     "seizers": "seizures", "siezures": "seizures",
 }  # fmt: skip
 
@@ -105,7 +105,7 @@ CLASSES: dict[str, frozenset[str]] = {
         "SPEECH": "speech speak talk talking word sentence voice",
         "GARBLED": (
             "garbled jumbled jumble gibberish nonsense funny weird strange wrong mixed "
-            "scrambled drunk"
+            "scrambled drunk thick slow slowed mushy muffled muddled odd"
         ),
         "DIFF": (
             "cant couldnt barely hardly unable trouble difficulty difficult hard struggle "
@@ -121,11 +121,14 @@ CLASSES: dict[str, frozenset[str]] = {
         "VOMIT": "vomit puke cough spit throw",
         "AIRWAY_CORE": "tongue airway",
         "AIRWAY_SOFT": "throat lip face mouth eye eyelid",
-        "SWELL": "swell puff puffy puffed thick tight tighten close huge big fat enormous",
+        "SWELL": (
+            "swell puff puffy puffed thick tight tighten close huge big fat enormous blowing "
+            "balloon ballooning"
+        ),
         "ALLERGEN": (
             "allergic allergy reaction sting bee wasp hornet yellowjacket peanut peanuts nut "
             "nuts shellfish shrimp penicillin amoxicillin epipen hive bug insect spider cashew "
-            "cashews almond almonds walnut walnuts pecan pecans sesame lobster crab"
+            "cashews almond almonds walnut walnuts pecan pecans sesame lobster crab bitten bite"
         ),
         # Past forms only: "took too many" is an overdose, "I take too many pills" is not.
         "INGEST": "took taken swallowed swallow popped downed chugged gulped",
@@ -138,13 +141,17 @@ CLASSES: dict[str, frozenset[str]] = {
             "took taken swallowed swallow ate eaten drank drunk ingested eating drinking "
             "swallowing chewed drink eat sip sipped lick licked"
         ),
-        "QTY": "whole all entire bunch handful lot lots bottle dozen several many",
+        "QTY": (
+            "whole all entire bunch handful lot lots bottle dozen several many load loads heap "
+            "ton tons stack pile fistful"
+        ),
         "PILL": (
             "pill tablet capsule medication medicine med drug tylenol advil ibuprofen aspirin "
             "acetaminophen xanax valium ambien oxy oxycodone percocet vicodin hydrocodone "
             "fentanyl gummy vitamin painkiller antidepressant benadryl melatonin heroin "
             "cocaine edibles insulin sleeping prescription adderall lithium patch patches "
-            "morphine methadone opioid opioids"
+            "morphine methadone opioid opioids syrup nyquil dayquil robitussin paracetamol "
+            "tramadol codeine gabapentin seroquel klonopin clonazepam sertraline prozac zoloft"
         ),
         "CHEM": (
             "bleach antifreeze cleaner detergent pod drano poison pesticide insecticide "
@@ -176,9 +183,14 @@ CLASSES: dict[str, frozenset[str]] = {
 
 def _add_plurals(lemmas: dict[str, str], classes: dict[str, frozenset[str]]) -> None:
     """Every class word's plural reads as the word ("antidepressants", "cashews")."""
+    # Sorted, and a class word always reads as itself ("kids" is a word of CHILD as well as
+    # the plural of "kid"): set order would otherwise make the table differ between runs.
+    members = {word for words in classes.values() for word in words}
     for words in classes.values():
-        for word in words:
-            for form in inflections(word, "n"):
+        for word in sorted(words):
+            for form in sorted(inflections(word, "n")):
+                if form in members and form != word:
+                    continue
                 lemmas.setdefault(form, word)
 
 
@@ -268,6 +280,14 @@ _IDIOMS = (
     r"over my dead body",
     r"drop dead",
     r"(take|takes|took) my breath away",
+    # A start at news: "my heart stopped when I saw the bill".
+    r"(heart|breath) (just |nearly |almost |practically )?(stopped|skipped( a beat)?|sank|"
+    r"dropped) (when|as|after|at|reading|seeing|looking)",
+    # Drowning or choking in anything but water or food: paperwork, bills, forms.
+    r"(drowning|drowned|drown) in (?!(the |a )?(water|pool|lake|river|bath|bathtub|tub|sea|"
+    r"ocean|pond|creek|canal))",
+    r"(choking|choke|choked) on (all )?(these|those|the|this|that|your|my)? ?(forms|paperwork|"
+    r"bills|fees|prices|price|costs|cost|news|bill|questions|copays?)",
     r"breath of fresh air",
     r"(hold|holding|held) (my|our|your) breath",
     r"under my breath",

@@ -107,6 +107,7 @@ _ALLERGY = (
     "ate/eat ~3 peanut/nut/nuts/shrimp/shellfish/fish/egg",
     "after ~2 eat/eating/ate/having/taking/took",
     "new ~2 medicine/medication/antibiotic/pill/drug/prescription/shot/vaccine/injection",
+    "had/got/after/since ~3 shot/vaccine/injection/jab/vaccination/infusion/dose",
 )
 _CHILD = ("<CHILD>",)
 _PREG = ("<PREGNANT>", "expecting ~1 baby/twins", "weeks/months along")
@@ -120,7 +121,12 @@ _HEAD_HIT = (
     "head ~3 <HEAD_HIT>",
     "head ~2 hit/bang/bump ~2 on",
 )
-_INJURY = ("break/broke/broken/fracture/sprain/sprained/cast/surgery/tendon/pinched/carpal",)
+_INJURY = (
+    "break/broke/broken/fracture/sprain/sprained/cast/surgery/tendon/pinched/carpal",
+    # Numb fingers in the cold are circulation, not a stroke.
+    "in ~1 the ~1 cold",
+    "raynaud/raynauds",
+)
 
 RULES: tuple[Rule, ...] = (
     # --- cardiac ------------------------------------------------------------------------
@@ -139,6 +145,36 @@ RULES: tuple[Rule, ...] = (
     Rule(C.CARDIAC, "heart ~2 stop/stopped/stopping"),
     Rule(C.CARDIAC, "heart ~5 explode/burst"),
     Rule(C.CARDIAC, "clutch/clutching/grab/grabbing/hold/holding/clasp ~3 <CHEST>"),
+    # A weight on the chest, as people describe it: "someone standing on my chest", "an
+    # elephant sitting on me".
+    Rule(C.CARDIAC, "sit/sitting/sat/stand/standing/stood/kneel/kneeling/parked ~2 on ~3 <CHEST>"),
+    Rule(
+        C.CARDIAC, "elephant/anvil/truck/ton/tons/bricks/boulder ~4 on/sit/sitting/stand/standing"
+    ),
+    Rule(
+        C.CARDIAC,
+        "vise/vice/band/belt/squeeze/crush/pressure/tight ~3 around/across/round ~2 "
+        "rib/ribs/ribcage",
+    ),
+    # Pain that travels to the arm, jaw or neck, whatever it was called first.
+    Rule(
+        C.CARDIAC,
+        "go/spread/shoot/radiate/travel/move ~1 down/into/up/to ~2 arm/jaw/neck",
+        also=("<CHEST>/<STRONG_PAIN>/vise/vice/rib/ribs/heart",),
+        unless=("elbow/wrist/finger/fingers/carpal/tennis/hand/back/sciatica/disc",),
+    ),
+    Rule(
+        C.CARDIAC,
+        "jaw ~3 <PAIN>/ache",
+        also=("sick/nausea/nauseous/sweat/sweaty/clammy/<CHEST>/breath/dizzy/faint/left/vomit",),
+        unless=("tooth/teeth/dentist/dental/wisdom/tmj/grind/grinding/filling/braces",),
+    ),
+    Rule(C.CARDIAC, "clutch/clutching/grab/grabbing/hold/holding ~2 left ~1 side/arm"),
+    Rule(
+        C.CARDIAC,
+        "sweat/sweaty/sweating/clammy/grey/gray/pale",
+        also=("<CHEST> ~3 <PAIN>/fire/burn/heavy", "<PAIN> ~3 <CHEST>"),
+    ),
     Rule(C.CARDIAC, "having ~2 cardiac/heart ~1 event/episode/emergency"),
     Rule(
         C.CARDIAC,
@@ -208,7 +244,16 @@ RULES: tuple[Rule, ...] = (
         also=("arm/leg/hand/side/foot",),
     ),
     Rule(
-        C.STROKE, "<LIMB>/body ~3 not/isnt/stopped/wont ~1 work/working/move/moving", unless=_INJURY
+        C.STROKE,
+        "<LIMB>/body ~3 not/isnt/stopped/wont/doesnt/cant ~1 work/working/move/moving/grip/"
+        "hold/obey/listen/cooperate/respond/do",
+        unless=_INJURY,
+    ),
+    Rule(
+        C.STROKE,
+        "keep/keeps/kept ~1 drop/dropping ~2 things/stuff/everything/cup/cups",
+        also=("<SPEECH>/sudden/suddenly/face/side/arm/hand",),
+        unless=_INJURY,
     ),
     Rule(C.STROKE, "sudden/suddenly ~4 <NUMB>", unless=_INJURY),
     Rule(C.STROKE, "<NUMB> ~3 sudden/suddenly", unless=_INJURY),
@@ -228,7 +273,31 @@ RULES: tuple[Rule, ...] = (
     # --- breathing ----------------------------------------------------------------------
     Rule(C.BREATHING, "<DIFF> ~2 <BREATHE>", unless=("through ~1 nose", "stuffy/congest")),
     Rule(C.BREATHING, "<BREATHE> ~2 be? ~1 hard/difficult/labored/laboured/shallow"),
-    Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting/take ~2 air/breath/oxygen"),
+    Rule(C.BREATHING, "<DIFF> ~3 get/catch/getting/take ~2 air/breath/oxygen/wind"),
+    # Air fought for, however it is put: "struggling for air", "sucking at the air",
+    # "every breath is a fight", "like breathing through a straw", "nothing's going in".
+    Rule(
+        C.BREATHING,
+        "<DIFF>/suck/sucking/gulp/gulping/gasp/grab/grabbing/fight/fighting/hungry ~2 for/at ~2 "
+        "air/breath/oxygen",
+    ),
+    Rule(C.BREATHING, "<BREATHE> ~3 fight/struggle/effort/battle/chore/work"),
+    # Speech broken by breath: "I can only say a couple of words before I need to breathe".
+    Rule(C.BREATHING, "word/words/sentence ~5 before/between/without ~4 <BREATHE>"),
+    Rule(C.BREATHING, "<BREATHE>/air ~5 straw"),
+    Rule(
+        C.BREATHING,
+        "nothing/nothings/no ~1 air? ~1 go/get/come/getting/coming ~1 in/through",
+        also=("air/<BREATHE>/lung/lungs/suck/sucking/gasp",),
+    ),
+    Rule(
+        C.BREATHING,
+        "out ~1 of ~1 breath/puff ~4 sit/sitting/rest/resting/still/talk/talking/lie/lying",
+    ),
+    Rule(
+        C.BREATHING,
+        "pant/panting/puff/puffing ~5 sit/sitting/rest/resting/still/talk/talking/lie/lying",
+    ),
     Rule(C.BREATHING, "hard/dreadful/terrible/awful/tough/rough/horrible time ~3 <BREATHE>/air"),
     Rule(C.BREATHING, "not/isnt/wasnt/arent/stop/quit ~1 <BREATHE>"),
     Rule(C.BREATHING, "no longer ~1 <BREATHE>"),
@@ -285,12 +354,37 @@ RULES: tuple[Rule, ...] = (
     Rule(C.BLEEDING, "sever/severed/amputate/amputated/impaled/artery"),
     Rule(C.BLEEDING, "deep ~2 cut/gash/wound/laceration", also=("<BLEED>",)),
     Rule(C.BLEEDING, "hemorrhage/hemorrhaging/haemorrhage"),
+    Rule(
+        C.BLEEDING,
+        "it/its/blood ~1 be? ~1 spray/spraying/spurt/pump/pumping/gush/gushing/pour/pouring",
+        also=("cut/sliced/slice/gash/wound/knife/stab/<BLEED>/glass/saw/chainsaw/artery",),
+    ),
+    Rule(C.BLEEDING, "<BLEED> ~7 fast/quick/quickly/rapidly/pumping/spraying"),
+    Rule(C.BLEEDING, "nosebleed/nosebleeds ~8 hour/hours"),
+    Rule(C.BLEEDING, "nosebleed/nosebleeds/<BLEED>/drip/dripping/run/running ~2 down ~3 throat"),
+    Rule(
+        C.BLEEDING,
+        "black/tarry/maroon ~3 poop/poo/stool/stools/bowel/bm/diarrhea",
+        also=("tarry/tar/dizzy/faint/lightheaded/weak/<BLEED>",),
+        unless=("iron/pepto/bismuth/blueberries/licorice/supplement",),
+    ),
+    Rule(
+        C.BLEEDING,
+        "poop/poo/stool/stools/bowel/bm ~3 black/tarry/maroon",
+        also=("tarry/tar/dizzy/faint/lightheaded/weak/<BLEED>",),
+        unless=("iron/pepto/bismuth/blueberries/licorice/supplement",),
+    ),
     # --- anaphylaxis --------------------------------------------------------------------
     Rule(C.ANAPHYLAXIS, "anaphylaxis/anaphylactic/anafilactic/anaphylaxic"),
     Rule(C.ANAPHYLAXIS, "allergic ~1 shock"),
     Rule(C.ANAPHYLAXIS, "<AIRWAY_CORE> ~3 <SWELL>"),
     Rule(C.ANAPHYLAXIS, "<SWELL> ~3 <AIRWAY_CORE>"),
     Rule(C.ANAPHYLAXIS, "throat ~3 close/closing/closed"),
+    Rule(
+        C.ANAPHYLAXIS,
+        "throat/airway ~5 shrink/shrinking/shrunk/narrow/narrowing",
+        also=_ALLERGY,
+    ),
     Rule(C.ANAPHYLAXIS, "throat/lip/lips/face/mouth/eye/eyes/tongue ~3 <SWELL>", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "<SWELL> ~3 throat/lip/lips/face/mouth/eye/eyes", also=_ALLERGY),
     Rule(C.ANAPHYLAXIS, "wheeze", also=_ALLERGY),
@@ -370,6 +464,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.OVERDOSE, "got ~1 into ~3 <PILL>/<CHEM>/cabinet/cupboard"),
     Rule(C.OVERDOSE, "poison/poisoned/poisoning"),
+    Rule(C.OVERDOSE, "<INGEST> ~4 day/days/week/weeks/month/months/bottles ~1 worth"),
+    Rule(C.OVERDOSE, "<INGEST> ~6 all/whole ~3 at ~1 once", also=("<PILL>/worth/dose/doses",)),
+    # Drugged without knowing: "someone slipped something in my drink".
+    Rule(
+        C.OVERDOSE,
+        "slip/slipped/put/spike/spiked ~3 something/anything/stuff/drug/drugs ~3 in/into ~3 "
+        "drink/drinks/coffee/glass/food",
+    ),
+    Rule(C.OVERDOSE, "drugged/roofied"),
+    Rule(C.OVERDOSE, "drink/drinks ~2 be? ~1 spiked/drugged"),
     Rule(
         C.OVERDOSE,
         "carbon monoxide",
@@ -387,6 +491,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         C.SUICIDAL,
         "end/ending ~1 it/things/everything",
+        unless=("end/ending ~1 it/things ~1 with",),
         also=("think/thinking/want/plan/going/gonna/ready/ways/way/how/about/tonight/done/today",),
         habit=False,
     ),
@@ -415,6 +520,17 @@ RULES: tuple[Rule, ...] = (
         also=("life/anymore/alive/live/living",),
     ),
     Rule(C.SUICIDAL, "<PILL> ~3 saved/stockpiled/hoarding/stashed/collecting", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "stockpile/stockpiling/stockpiled/hoard/hoarding/stash/stashing ~3 <PILL>",
+        habit=False,
+    ),
+    # "collecting my pills" is also picking them up; saving them over time is not.
+    Rule(
+        C.SUICIDAL,
+        "collect/collecting/save/saving ~3 <PILL> ~3 for/up ~2 while/weeks/months/ages",
+        habit=False,
+    ),
     Rule(
         C.SUICIDAL,
         "going/gonna/plan/planning ~2 take ~2 them/all ~1 all?",
@@ -460,17 +576,16 @@ RULES: tuple[Rule, ...] = (
         habit=False,
     ),
     Rule(C.SUICIDAL, "cant/couldnt ~1 go ~1 on/living", habit=False),
-    Rule(C.SUICIDAL, "tired/sick/done ~1 of/with ~1 live/living/life/be ~1 alive?", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "tired/sick/done ~1 of/with ~1 live/living/life/be ~1 alive?",
+        habit=False,
+        unless=("live/living ~1 with/in/like/on",),
+    ),
     Rule(
         C.SUICIDAL,
         "wish ~2 i/he/she ~1 be/was/were/wasnt/werent ~2 dead/born/gone/here",
         habit=False,
-    ),
-    Rule(
-        C.SUICIDAL,
-        "wish/want/wanna ~3 disappear/vanish",
-        habit=False,
-        unless=("list/email/mailing/system/records/database",),
     ),
     Rule(C.SUICIDAL, "nobody/noone/one/anyone ~2 miss ~1 me", habit=False),
     Rule(
@@ -529,6 +644,18 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SEIZURE, "having/keep/keeps ~2 seizures"),
     Rule(C.SEIZURE, "seizures ~3 wont/not/cant ~1 stop"),
     Rule(C.SEIZURE, "eye/eyes ~2 roll/rolled/rolling ~2 back"),
+    # Jerking limbs or body, and the fixed stare with it.
+    Rule(
+        C.SEIZURE,
+        "jerk/jerking/twitch/twitching/thrash/thrashing/flail/flailing/spasm/spasming ~3 "
+        "arm/leg/arms/legs/limbs/body/all",
+        unless=("sleep/sleeping/asleep/restless/tic/tics/eyelid",),
+    ),
+    Rule(
+        C.SEIZURE,
+        "eye/eyes ~3 fixed/staring/glazed/blank/vacant/rolled/rolling",
+        also=("jerk/jerking/twitch/twitching/shake/shaking/stiff/rigid/convulse/thrash",),
+    ),
     Rule(C.SEIZURE, "foam/foaming ~2 at? ~1 the? ~1 mouth"),
     Rule(
         C.SEIZURE,
@@ -551,7 +678,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         C.UNRESPONSIVE,
         "wont/cant/couldnt/not/isnt/doesnt/hard ~1 to? ~1 wake/rouse/stir/revive",
-        unless=("rather/wish/hope/hoping/pray/praying/want/prefer",),
+        unless=("rather/wish/hope/hoping/pray/praying/want/prefer", "to ~1 not/never ~1 wake"),
     ),
     Rule(C.UNRESPONSIVE, "wake ~1 him/her/them ~1 up", also=("cant/couldnt/wont/try/trying",)),
     Rule(
@@ -564,12 +691,33 @@ RULES: tuple[Rule, ...] = (
     Rule(C.UNRESPONSIVE, "keel/keeled ~1 over"),
     Rule(
         C.UNRESPONSIVE,
+        "not/isnt/wont/cant/doesnt/didnt/hasnt ~1 open/opening ~2 eye/eyes",
+        also=("fall/floor/ground/collapse/hit/wake/respond/limp/faint/pass/down/slump",),
+    ),
+    Rule(
+        C.UNRESPONSIVE,
+        "not/isnt/wasnt ~1 with ~1 it",
+        also=("fall/floor/ground/down/collapse/hit/pass/faint/slump/wake/respond",),
+    ),
+    Rule(C.UNRESPONSIVE, "nothing ~3 wake/rouse ~1 him/her/them/me"),
+    Rule(
+        C.UNRESPONSIVE,
+        "isnt/not/wont/stopped/hasnt ~1 moving/move/moved",
+        also=("fall/fell/collapse/collapsed/floor/ground/down/hit/slump/lying/unconscious",),
+        unless=("appointment/date/time/house/office/car/line/queue",),
+    ),
+    Rule(
+        C.UNRESPONSIVE,
+        "not/isnt/wont/doesnt/didnt/wasnt ~1 react/reacting/stir/stirring/budge ~3 when/to/at",
+    ),
+    Rule(
+        C.UNRESPONSIVE,
         "not/isnt/wont/stopped ~1 talk/talking/speak/speaking/answer ~2 me?",
         also=("fall/fell/floor/ground/collapse/collapsed/hit/slump",),
     ),
     Rule(
         C.UNRESPONSIVE,
-        "wont/cant/couldnt/isnt/not ~1 come ~1 to/round/around",
+        "wont/cant/couldnt/isnt/not/hasnt/havent/didnt ~1 come ~1 to/round/around",
         unless=("appointment/visit/clinic/office/meeting/work/school/class/party/session",),
     ),
     Rule(C.UNRESPONSIVE, "out ~1 cold"),
@@ -592,6 +740,10 @@ RULES: tuple[Rule, ...] = (
     Rule(C.PREGNANCY, "lose/losing ~2 the? ~1 baby"),
     Rule(C.PREGNANCY, "ectopic", event=True),
     Rule(C.PREGNANCY, "water/waters ~2 break/broke"),
+    Rule(C.PREGNANCY, "water/waters ~3 go/burst/leak/leaking/leaked/gush", also=_PREG),
+    Rule(C.PREGNANCY, "clot/clots/tissue", also=_PREG),
+    Rule(C.PREGNANCY, "see/seeing ~2 flash/flashing/lights/sparkles/zigzags", also=_PREG),
+    Rule(C.PREGNANCY, "head/headache ~3 <STRONG_PAIN>/kill/pound/throb/splitting", also=_PREG),
     Rule(
         C.PREGNANCY,
         "severe/bad/terrible/sharp/awful/horrible ~3 pain ~3 side/stomach/belly/"
@@ -619,7 +771,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.INFANT_CHILD, "feed/feeding ~1 poorly/badly", also=("newborn",)),
     Rule(C.INFANT_CHILD, "soft ~1 spot ~3 bulge/bulging/sunken/sink/swollen/puffy"),
-    Rule(C.INFANT_CHILD, "no ~1 wet ~1 diaper/diapers"),
+    Rule(C.INFANT_CHILD, "no ~1 wet ~1 diaper/diapers/nappy/nappies"),
+    Rule(
+        C.INFANT_CHILD,
+        "hasnt/havent/no/not/didnt ~3 wet ~1 diaper/diapers/nappy/nappies",
+        also=("newborn/baby/infant",),
+    ),
+    Rule(
+        C.INFANT_CHILD,
+        "cant/couldnt/wont ~1 get ~2 to ~1 feed/eat/nurse/wake/drink",
+        also=("newborn/baby/infant",),
+    ),
     Rule(C.INFANT_CHILD, "hasnt/havent/not/didnt ~1 pee/peed/wet ~2 diaper/diapers/hours/all"),
     Rule(C.INFANT_CHILD, "rash ~4 not/doesnt/wont/dont/didnt ~1 fade/go/blanch/disappear"),
     Rule(C.INFANT_CHILD, "purple/dark ~2 spots/rash/dots", also=("fever",)),

@@ -19,6 +19,7 @@ from enum import StrEnum
 from functools import cache
 
 from orchestrator.safety import _context
+from orchestrator.safety._ideation import denied, find_ideation
 from orchestrator.safety._lexicon import CLASSES, LEMMAS, mask_idioms, rewrite_ages
 from orchestrator.safety._rules import RULES, Category, Rule
 from orchestrator.safety._text import lemmatise, normalise
@@ -99,6 +100,13 @@ class RedFlagDetector:
             phrase = self._match(rule, tokens, joined, starts)
             if phrase is not None:
                 found.append((rule.category, phrase))
+        if not any(category is Category.SUICIDAL for category, _ in found):
+            span = find_ideation(tokens)
+            if span is not None:
+                start, end = span
+                said = _context.context(tokens, start, end, event=False, habit=False)
+                if not (said.historical or said.hypothetical):
+                    found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
         if not found:
             return None
         categories = tuple(category for category, _ in found)
@@ -123,6 +131,9 @@ class RedFlagDetector:
 
     def _asserted(self, rule: Rule, tokens: list[str], start: int, end: int) -> bool:
         own = self._own_words[id(rule)]
+        # "I don't want to kill myself", "I'd never hurt myself": a denial, not ideation.
+        if rule.category is Category.SUICIDAL and denied(tokens, start, end):
+            return False
         # A negation inside the match that the rule did not name: "my chest doesn't hurt".
         if any(t in _context.NEGATIONS and t not in own for t in tokens[start + 1 : end]):
             return False

@@ -798,6 +798,28 @@ def test_red_flag_at_the_readback_escalates_and_never_books() -> None:
     assert isinstance(handoff, ToolCreateHandoff) and handoff.urgency == "urgent"
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "yes that's fine. honestly I just want everything to stop for good",
+        "sure, book it, I won't be around much longer anyway",
+    ],
+)
+def test_passive_ideation_at_the_readback_gets_988_and_never_books(reply: str) -> None:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    call.say("the first one")
+    call.result("ToolHoldSlot", "hold-1")
+    assert call.state.phase == "confirm"
+    actions = call.say(reply)
+    said = spoken(actions)
+    assert said.startswith(CRISIS.first) and "911" not in said
+    assert not any(isinstance(a, ToolBook) for a in actions)
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff) and handoff.urgency == "urgent"
+
+
 def test_no_then_a_red_flag_during_slot_choice_escalates() -> None:
     call = Call()
     call.verify("book a checkup next tuesday")

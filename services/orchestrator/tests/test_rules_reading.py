@@ -114,6 +114,21 @@ def test_consent_to_a_read_back(reply: str, action: str, answer: str) -> None:
     assert read_consent(reply, action, heard) == answer
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "yes book it, but I can barely breathe right now",
+        "sure that's fine, my chest is really tight though",
+        "yes please. honestly I just want everything to stop for good",
+        "ok go ahead I've been thinking about ending it all",
+    ],
+)
+def test_a_red_flag_in_a_yes_is_never_consent(reply: str) -> None:
+    """The read-back rule is safe on its own, for any policy that calls it before checking
+    red flags."""
+    assert read_consent(reply, "book", "Tuesday at 9 with Dr Patel, a checkup") != "yes"
+
+
 def test_keypad_menus_read_what_they_offer() -> None:
     assert "press 1 for book a new appointment" in keypad_menu(Phase.INTENT, CLINIC)
     assert keypad_answer(Phase.INTENT, "3", CLINIC) == "i want to cancel my appointment"

@@ -19,7 +19,7 @@ from orchestrator.safety.evaluation import (
 )
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "red_flags"
-SPLITS = ("dev", "heldout", "blind", "blind2")
+SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5")
 MEDICAL = [c.value for c in Category if c is not Category.OTHER]
 
 
@@ -38,6 +38,17 @@ def test_heldout_meets_the_bar(detector: RedFlagDetector) -> None:
     result = evaluate(detector, examples)
     report = format_report(result, "red flags, heldout")
     assert sorted(result.flags) == sorted(MEDICAL), report  # every category present
+    assert result.recall == 1.0, report
+    assert result.false_alarm_rate <= 0.02, report
+
+
+@pytest.mark.parametrize("split", ["blind3", "blind4", "blind5"])
+def test_later_blind_splits_hold(detector: RedFlagDetector, split: str) -> None:
+    """The blind splits written for the compositional detector (each measured once before it
+    was changed for them; see the corpus README): no crisis missed, every red flag heard with the
+    right script, false alarms at most 2%."""
+    result = evaluate(detector, load(split))
+    report = format_report(result, f"red flags, {split}")
     assert result.recall == 1.0, report
     assert result.false_alarm_rate <= 0.02, report
 

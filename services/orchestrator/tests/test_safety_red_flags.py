@@ -154,6 +154,89 @@ def test_the_script_follows_the_category() -> None:
     assert {C.SUICIDAL, C.OVERDOSE} <= set(both.categories)
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        # A wish about the end of everything, with or without permanence.
+        "honestly I just want everything to stop for good",
+        "I just want it to stop for good",
+        "I want it all to be over",
+        "I wish it would all just end",
+        # The end of the self, under any frame.
+        "I'm ready to be gone",
+        "I can't wait to not exist",
+        "I'd just like to go to sleep and never wake up",
+        "sometimes I hope I don't wake up tomorrow",
+        "I'm thinking about walking into the sea and not coming back",
+        # Going on, under a negative frame.
+        "I don't want to be on this earth anymore",
+        "I'm not going to be around much longer",
+        # States and a world without the caller.
+        "I'm so tired of being alive",
+        "there's no point in carrying on",
+        "the kids would be better off without me",
+        "everyone would be fine if I just wasn't around",
+        # Two weak signs together.
+        "I've been giving my things away and saying my goodbyes",
+    ],
+)
+def test_ideation_is_read_compositionally(said: str) -> None:
+    flag = find_red_flag(said)
+    assert flag is not None and flag.script is Script.CRISIS, flag
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        # The same frames about a complaint, an errand or an activity.
+        "I want this pain to stop",
+        "I want the ringing to stop",
+        "my ears keep ringing and I want it to stop for good",
+        "I just want everything to stop hurting",
+        "I'm done with this insurance company",
+        "I'm dying to know",
+        "I want to quit smoking for good",
+        "I'd like to end my care with this practice",
+        "I want to end it with my current doctor",
+        "I'm tired of living with this eczema",
+        "I'm ready to go ahead and book",
+        "I'll be gone next week on vacation",
+        "I want to say goodbye to Dr Patel before she retires",
+        # Denials: a negated wish about the end of the self is not ideation.
+        "I don't want to kill myself, I just feel low",
+        "I don't want to die, I'm scared about my results",
+        "I would never hurt myself",
+    ],
+)
+def test_ideation_frames_about_other_things_are_routine(said: str) -> None:
+    assert find_red_flag(said) is None
+
+
+def test_the_lemma_table_is_the_same_in_every_run() -> None:
+    """Class words whose plural is another class word ("kid", "kids") once made the lemma
+    table depend on set order, so the same words were caught in one process and missed in
+    another."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from orchestrator.safety._lexicon import LEMMAS;"
+        "import hashlib;print(hashlib.sha1(repr(sorted(LEMMAS.items())).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4, 5)
+    }
+    assert len(digests) == 1
+
+
 def test_empty_and_punctuation_only() -> None:
     detector = RedFlagDetector()
     assert detector.find("") is None
