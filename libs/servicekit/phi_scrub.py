@@ -9,6 +9,9 @@ staff names (providers and their aliases) left alone::
     scrub("this is maria lopez, I'd like to see Dr. Patel")
     # 'this is [NAME], I'd like to see Dr. Patel'
 
+    memo = CleanMemo()                       # texts already found free of PHI
+    if not memo.is_clean(text, known): ...   # scan; memo.remember(text, known) when clean
+
     known_from_dict(session.known)           # the orchestrator's KV session -> phi.Known
     known_from_proto(request.known)          # common_pb2.KnownIdentity -> phi.Known
 """
@@ -16,7 +19,11 @@ staff names (providers and their aliases) left alone::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,14 +50,74 @@ def staff_names(clinics_dir: Path) -> tuple[str, ...]:
     return tuple(sorted({name for clinic in directory for name in clinic.staff_names()}))
 
 
-def make_scrubber(settings: ServiceSettings) -> Callable[[str], str]:
-    """A strict-mode redaction function (``text -> text``) allowing the clinics' staff names."""
+class CleanMemo:
+    """Texts one engine already found free of PHI (with a given ``Known``), so a text that
+    passes through again (a redacted reply published, then scrubbed, then scanned by the leak
+    detector; the same prompt on every call) is not scanned again.
+
+    Only clean results are remembered, and only as a 16-byte BLAKE2b digest keyed with a random
+    per-process key: the memo holds no text, and its entries cannot be tested against guesses
+    outside the process. Bounded (least recently used go first); thread-safe (logging scrubs
+    from worker threads).
+    """
+
+    def __init__(self, max_entries: int = 16_384) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._key = os.urandom(32)
+        self._max = max_entries
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def _digest(self, text: str, known: phi.Known | None) -> bytes:
+        digest = hashlib.blake2b(
+            text.encode("utf-8", "surrogatepass"), key=self._key, digest_size=16
+        )
+        if known is not None and not known.is_empty():
+            digest.update(b"\x00known\x00" + repr(known).encode("utf-8", "surrogatepass"))
+        return digest.digest()
+
+    def is_clean(self, text: str, known: phi.Known | None = None) -> bool:
+        key = self._digest(text, known)
+        with self._lock:
+            if key in self._seen:
+                self._seen.move_to_end(key)
+                self.hits += 1
+                return True
+            self.misses += 1
+            return False
+
+    def remember(self, text: str, known: phi.Known | None = None) -> None:
+        """``text`` was scanned (with ``known``) and found clean."""
+        key = self._digest(text, known)
+        with self._lock:
+            self._seen[key] = None
+            self._seen.move_to_end(key)
+            if len(self._seen) > self._max:
+                self._seen.popitem(last=False)
+
+
+def make_scrubber(settings: ServiceSettings, memo: CleanMemo | None = None) -> Callable[[str], str]:
+    """A strict-mode redaction function (``text -> text``) allowing the clinics' staff names.
+
+    Texts it found clean before are passed through without a scan (``memo``, one per scrubber
+    by default): most of what a service logs and publishes was redacted already, or repeats.
+    """
     engine = phi.Engine(strict=True, allow=staff_names(settings.clinics_dir))
+    clean = memo if memo is not None else CleanMemo()
 
     def scrub(text: str) -> str:
-        if not text:
+        if not text or clean.is_clean(text):
             return text
-        return engine.redact(text).text
+        redacted = engine.redact(text)
+        if not redacted.spans:
+            clean.remember(text)
+        return redacted.text
 
     return scrub
 

@@ -13,7 +13,7 @@ from orchestrator.server import CallRedactor, OrchestratorServicer
 from orchestrator.sessions import SessionStore
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
-from servicekit.phi_scrub import known_from_dict, staff_names
+from servicekit.phi_scrub import CleanMemo, known_from_dict, staff_names
 
 DEFINITION = ServiceDefinition(
     name="orchestrator",
@@ -40,9 +40,19 @@ def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
     """Strict PHI redaction with what the call knows about the caller (name, date of birth,
     phone, the record's identifiers), so every mention is caught however it is said."""
     engine = phi.Engine(strict=True, allow=staff_names(settings.clinics_dir))
+    # Texts found clean with the same Known are not scanned again (prompts repeat).
+    memo = CleanMemo()
 
     def redact(text: str, known: Mapping[str, list[str]]) -> str:
-        return engine.redact(text, known_from_dict(known)).text if text else text
+        if not text:
+            return text
+        identity = known_from_dict(known)
+        if memo.is_clean(text, identity):
+            return text
+        redacted = engine.redact(text, identity)
+        if not redacted.spans:
+            memo.remember(text, identity)
+        return redacted.text
 
     return redact
 

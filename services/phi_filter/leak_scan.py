@@ -31,6 +31,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 import phi
 from frontdesk.v1 import events_pb2
+from servicekit.phi_scrub import CleanMemo
 from servicekit.scrub import _is_identifier
 
 # Mirrors servicekit.scrub._is_identifier for JSON keys (a test keeps the two in agreement).
@@ -144,8 +145,11 @@ def placeholder_only(text: str, start: int, end: int, holes: Sequence[tuple[int,
 class LeakScanner:
     """Scans texts, messages and log lines with one engine (use strict: the most sensitive)."""
 
-    def __init__(self, engine: phi.Engine) -> None:
+    def __init__(self, engine: phi.Engine, memo: CleanMemo | None = None) -> None:
         self._engine = engine
+        # Texts found clean before (with the same Known) are not scanned again: a call's
+        # transcript repeats its turns' texts, and prompts repeat across calls.
+        self._memo = memo if memo is not None else CleanMemo()
 
     @property
     def engine(self) -> phi.Engine:
@@ -153,15 +157,16 @@ class LeakScanner:
 
     def scan_text(self, text: str, known: phi.Known | None = None) -> list[phi.Span]:
         """The identifiers in ``text``, without the redactor's placeholders."""
-        if not text or not text.strip():
+        if not text or not text.strip() or self._memo.is_clean(text, known):
             return []
         spans = self._engine.detect(text, known)
+        if spans:
+            holes = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
+            if holes:
+                spans = [s for s in spans if not placeholder_only(text, s.start, s.end, holes)]
         if not spans:
-            return []
-        holes = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
-        if not holes:
-            return spans
-        return [s for s in spans if not placeholder_only(text, s.start, s.end, holes)]
+            self._memo.remember(text, known)
+        return spans
 
     def scan_fields(
         self, fields: Iterable[tuple[str, str]], known: phi.Known | None = None
