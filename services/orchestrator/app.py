@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from pydantic import Field
@@ -9,11 +10,14 @@ from pydantic import Field
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
+from orchestrator.faults import TurnFaults
 from orchestrator.server import CallRedactor, OrchestratorServicer
 from orchestrator.sessions import SessionStore
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import CleanMemo, known_from_dict, staff_names
+
+log = logging.getLogger(__name__)
 
 DEFINITION = ServiceDefinition(
     name="orchestrator",
@@ -31,9 +35,11 @@ class OrchestratorSettings(ServiceSettings):
     tool_timeout: float = 3.0
     # How long a slot offered to a caller stays held while they confirm, in seconds.
     hold_seconds: int = Field(default=180, ge=5, le=900)
-    # Test-only fault injection: every turn waits this long before its first reply (0: off).
-    # The observability tests use it to prove the latency SLO's alerts fire.
+    # Test-only fault injection (orchestrator.faults), off by default: every turn waits this
+    # long before it starts, and this share of turns fails with Internal. The observability and
+    # canary tests use them to prove alerts fire and canary analysis fails a bad version.
     fault_turn_delay_ms: int = Field(default=0, ge=0, le=60_000)
+    fault_turn_error_percent: float = Field(default=0.0, ge=0.0, le=100.0)
 
 
 def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
@@ -62,6 +68,12 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
     from orchestrator.understanding.model import load_model
 
     load_model()  # read the intent model now, not during the first caller's turn
+    faults = TurnFaults(
+        delay=settings.fault_turn_delay_ms / 1000,
+        error_ratio=settings.fault_turn_error_percent / 100,
+    )
+    if faults.on:
+        log.warning("FAULT INJECTION ON (test only): %s", faults.describe())
     rules = RulesPolicy()
 
     def choose_policy(call_id: str, clinic_id: str) -> str:
@@ -80,7 +92,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         redact=call_redactor(settings),
         hold_seconds=settings.hold_seconds,
         tracer=runtime.tracer_provider.get_tracer("orchestrator"),
-        fault_turn_delay=settings.fault_turn_delay_ms / 1000,
+        faults=faults,
     )
     return Built(servicer, draining=servicer.drain)
 

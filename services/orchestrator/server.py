@@ -33,6 +33,7 @@ from orchestrator.dialogue import (
     Transfer,
 )
 from orchestrator.driver import TurnRun
+from orchestrator.faults import TurnFaults
 from orchestrator.sessions import CallSession, SessionStore, page_size
 from orchestrator.tools import NatsTools, handoff_reason
 from servicekit import BusClient, EventPublisher
@@ -129,8 +130,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
     version: this replica's version (calls are pinned to it).
     clock: the current instant (timezone-aware).
     redact: redacts event texts with the call's known identifiers.
-    fault_turn_delay: test-only fault injection: seconds every turn waits before its first reply
-        (``FRONTDESK_FAULT_TURN_DELAY_MS``; 0 in production). Proves latency alerts fire.
+    faults: test-only fault injection before every turn (:mod:`orchestrator.faults`; off in
+        production).
     """
 
     def __init__(
@@ -148,7 +149,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         tool_timeout: float = 3.0,
         hold_seconds: int = 180,
         tracer: trace.Tracer | None = None,
-        fault_turn_delay: float = 0.0,
+        faults: TurnFaults | None = None,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -162,7 +163,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._tool_timeout = tool_timeout
         self._hold_seconds = hold_seconds
         self._tracer = tracer or trace.get_tracer(__name__)
-        self._fault_turn_delay = fault_turn_delay
+        self._faults = faults or TurnFaults()
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -247,8 +248,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                     "frontdesk.input": request.WhichOneof("input") or "",
                 },
             ):
-                if self._fault_turn_delay > 0:
-                    await asyncio.sleep(self._fault_turn_delay)
+                if self._faults.on:
+                    await self._faults.before_turn()
                 await self._run_turn(request, event, queue)
         except BaseException as error:
             queue.put_nowait(error)
