@@ -56,6 +56,8 @@ BACKGROUND_FAILURE_LIMIT = 1
 TURN_WINDOW = "5m"
 CALL_WINDOW = "10m"
 
+BACKGROUND = "frontdesk-background"
+
 ARGS = "{{args.version-label}}"
 HASH = "{{args.canary-hash}}"
 CANARY = f'{ARGS}="{HASH}"'
@@ -200,11 +202,17 @@ def thresholds(spec: Spec) -> dict[str, float]:
     return {check.template: check.threshold for check in checks(spec)}
 
 
-def _args() -> list[dict[str, Any]]:
+def _args(*, background: bool) -> list[dict[str, Any]]:
+    # interval and count are arguments with the production values as defaults, so a local run
+    # (tests/canary, `frontdesk rollout analyze --arg interval=2s`) can measure in seconds.
+    timing = [{"name": "interval", "value": BACKGROUND_INTERVAL if background else STEP_INTERVAL}]
+    if not background:
+        timing.append({"name": "count", "value": str(STEP_COUNT)})
     return [
         {"name": "canary-hash"},
         {"name": "version-label", "value": "version"},
         {"name": "prometheus-address", "value": DEFAULT_PROMETHEUS},
+        *timing,
     ]
 
 
@@ -212,10 +220,10 @@ def _metric(check: Check, *, background: bool) -> dict[str, Any]:
     success, failure = check.condition(no_data="success" if background else "inconclusive")
     metric: dict[str, Any] = {
         "name": check.metric,
-        "interval": BACKGROUND_INTERVAL if background else STEP_INTERVAL,
+        "interval": "{{args.interval}}",
     }
     if not background:
-        metric["count"] = STEP_COUNT
+        metric["count"] = "{{args.count}}"
     metric["successCondition"] = success
     metric["failureCondition"] = failure
     metric["failureLimit"] = (
@@ -238,7 +246,7 @@ def _template(name: str, slos: list[str], metrics: list[dict[str, Any]]) -> dict
             "labels": {"app.kubernetes.io/part-of": "frontdesk"},
             "annotations": {"frontdesk.dev/slo": ",".join(slos)},
         },
-        "spec": {"args": _args(), "metrics": metrics},
+        "spec": {"args": _args(background=name == BACKGROUND), "metrics": metrics},
     }
 
 
@@ -251,7 +259,7 @@ def templates(spec: Spec) -> dict[str, dict[str, Any]]:
         for check in checks(spec)
     }
     found["background.yaml"] = _template(
-        "frontdesk-background",
+        BACKGROUND,
         [check.slo for check in checks(spec)],
         [_metric(check, background=True) for check in checks(spec)],
     )

@@ -93,11 +93,24 @@ def test_every_series_selector_selects_the_canary() -> None:
 
 
 def test_step_metrics_count_and_limits_and_background_runs_until_the_rollout_ends() -> None:
+    from controlplane.analysis_template import find_template
+
     for name, metric in _metrics():
+        # interval and count are arguments (short in tests/canary); their defaults are the
+        # production values, resolved here as Argo resolves them.
+        [resolved] = [
+            m.spec
+            for m in find_template(PROJECT_ROOT / "gitops" / "analysis", name).resolve(
+                {"canary-hash": "h"}
+            )
+            if m.spec.name == metric["name"]
+        ]
+        assert resolved.interval == 60.0
         if name == "frontdesk-background":
-            assert "count" not in metric
+            assert "count" not in metric and resolved.effective_count is None
             continue
-        assert metric["count"] > metric["inconclusiveLimit"] + metric["failureLimit"]
+        assert resolved.count == 5
+        assert resolved.count > metric["inconclusiveLimit"] + metric["failureLimit"]
     leaks = _committed()["frontdesk-phi-leaks"]["spec"]["metrics"][0]
     assert leaks["failureLimit"] == 0
 
