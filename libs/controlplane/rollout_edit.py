@@ -93,10 +93,15 @@ def _load(text: str) -> dict[str, Any]:
     return data
 
 
+def _is_service_image(name: str, service: str) -> bool:
+    """``frontdesk/llm-router`` is llm_router's image (image names use dashes)."""
+    return name.strip("'\"").split("/")[-1] in {service, service.replace("_", "-")}
+
+
 def _image_entry(data: dict[str, Any], service: str) -> dict[str, Any]:
     entries = [e for e in data.get("images") or [] if isinstance(e, dict)]
     for entry in entries:
-        if str(entry.get("name", "")).split("/")[-1] == service:
+        if _is_service_image(str(entry.get("name", "")), service):
             return entry
     raise RolloutError(f"no images: entry for {service} (name ending in /{service})")
 
@@ -154,7 +159,7 @@ def _edit_image(lines: list[str], service: str, ref: ImageRef) -> list[str]:
     start, end = block
     for index in range(start + 1, end):
         found = re.match(r"^(\s*)- name:\s*(\S+)", lines[index])
-        if not found or found.group(2).strip("'\"").split("/")[-1] != service:
+        if not found or not _is_service_image(found.group(2), service):
             continue
         key_indent = len(found.group(1)) + 2
         stop = index + 1

@@ -51,14 +51,18 @@ class StatusRow:
 
     @property
     def weight(self) -> str:
-        """The canary's weight as git states it."""
+        """The canary's weight as git states it (Argo Rollouts moves through the steps)."""
         if self.phase == "promoting":
-            return "100 after analysis"
+            return "100% after one analysis"
         if self.phase == "canary":
-            return "stepping " + " > ".join(str(s) for s in self.steps) if self.steps else "100"
-        return "0 (stable takes all)"
+            return (
+                ">".join(f"{s}%" for s in self.steps) + " as analyses pass"
+                if self.steps
+                else "100%"
+            )
+        return "0% (no canary)"
 
-    def cells(self) -> tuple[str, str, str, str, str]:
+    def cells(self) -> tuple[str, str, str, str, str, str]:
         steps = ",".join(str(s) for s in self.steps) or "none"
         if self.steps and self.analysed:
             steps += " +analysis"
@@ -67,7 +71,7 @@ class StatusRow:
             image += f" (stable {self.state.stable_image.rsplit('/', 1)[-1]})"
         if self.phase == "aborted":
             image += f" (aborted {self.state.aborted.rsplit('/', 1)[-1]})"
-        return self.service, self.env, image, steps, f"{self.phase}: {self.weight}"
+        return self.service, self.env, image, steps, self.phase, self.weight
 
 
 class GitopsTree:

@@ -154,7 +154,7 @@ def test_a_canary_from_set_image_to_promote(repo: Path) -> None:
     assert state.stable_image == "ghcr.io/frontdesk-dev/frontdesk-orchestrator:2026.11.29-4557118"
     assert state.canary_image == state.image
     [row] = tree.status(envs=["staging"])
-    assert row.phase == "canary" and row.weight == "stepping 1 > 50 > 100"
+    assert row.phase == "canary" and row.weight == "1%>50%>100% as analyses pass"
 
     # A second image during the canary replaces the canary; the stable image stays.
     tree.set_image("orchestrator", "staging", "2026.11.30-ef34ab5")
@@ -255,9 +255,44 @@ def test_cli_status_and_errors(repo: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["rollout", "status", "--gitops", str(repo)]) == 0
     out = capsys.readouterr().out
     assert "orchestrator  production" in out and "1,50,100 +analysis" in out
-    assert "stable: 0 (stable takes all)" in out
+    assert "stable  0% (no canary)" in out
     where = ["--env", "staging", "--gitops", str(repo)]
     assert main(["rollout", "set-image", "nope", "v1", *where]) == 2
     assert "unknown service 'nope' (known: orchestrator)" in capsys.readouterr().err
     assert main(["rollout", "set-image", "orchestrator", "v9", *where]) == 0
     assert "orchestrator (staging): image v9, commit" in capsys.readouterr().out
+
+
+def test_on_the_project_gitops_tree(tmp_path: Path) -> None:
+    """The real overlays: a canary of llm_router (image names use dashes) promoted; an
+    orchestrator canary in production aborted renders exactly what was there before."""
+    root = tmp_path / "gitops"
+    shutil.copytree(PROJECT_ROOT / "gitops", root)
+    git(tmp_path, "init", "--quiet")
+    git(tmp_path, "config", "user.email", "test@example.com")
+    git(tmp_path, "config", "user.name", "test")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "--quiet", "-m", "initial")
+    tree = GitopsTree(root)
+    rows = tree.status()
+    assert {row.service for row in rows} >= {"gateway", "orchestrator", "llm_router"}
+    assert all(row.steps == (1, 5, 10, 25, 50, 100) and row.analysed for row in rows)
+
+    tree.set_image("llm_router", "staging", "2026.11.30-ab12cd3")
+    tree.promote("llm_router", "staging")
+    [rollout] = [
+        o for o in rendered(root / "services/llm_router/overlays/staging") if o["kind"] == "Rollout"
+    ]
+    steps = rollout["spec"]["strategy"]["canary"]["steps"]  # type: ignore[index]
+    assert steps[0] == {"setWeight": 100} and len(steps) == 2
+    templates = {t["templateName"] for t in steps[1]["analysis"]["templates"]}
+    assert "frontdesk-turn-latency-p95" in templates and "frontdesk-error-ratio" in templates
+    container = rollout["spec"]["template"]["spec"]["containers"][0]  # type: ignore[index]
+    assert container["image"].endswith("frontdesk-llm-router:2026.11.30-ab12cd3")
+
+    production = root / "services/orchestrator/overlays/production"
+    before = rendered(production)
+    tree.set_image("orchestrator", "production", DIGEST2)
+    assert rendered(production) != before
+    tree.abort("orchestrator", "production", reason="error ratio")
+    assert rendered(production) == before

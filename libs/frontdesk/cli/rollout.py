@@ -227,7 +227,7 @@ def _status(args: argparse.Namespace, out: TextIO) -> int:
 
     tree = GitopsTree(args.gitops)
     rows = tree.status(services=args.services or None, envs=args.env or None)
-    header = ("SERVICE", "ENV", "IMAGE", "STEPS", "WEIGHT")
+    header = ("SERVICE", "ENV", "IMAGE", "STEPS", "STATE", "CANARY WEIGHT (git)")
     table = [header, *[row.cells() for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for row in table:
