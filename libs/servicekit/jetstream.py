@@ -34,6 +34,8 @@ EVENTS_SUBJECTS = "frontdesk.events.>"
 AUDIT_STREAM = "audit"
 AUDIT_SUBJECTS = "frontdesk.audit.>"
 SESSIONS_BUCKET = "sessions"
+# Each call's model spend (servicekit.costs).
+COSTS_BUCKET = "llm_costs"
 _KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
 
 
@@ -72,7 +74,8 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
 async def ensure_streams(
     js: JetStreamContext, settings: RetentionSettings | None = None
 ) -> KeyValue:
-    """Creates or updates the streams and the sessions bucket; returns the bucket."""
+    """Creates or updates the streams and the buckets (sessions, llm_costs); returns the
+    sessions bucket."""
     settings = settings or RetentionSettings()
     await _ensure_stream(
         js,
@@ -98,7 +101,27 @@ async def ensure_streams(
             storage=settings.storage,
         ),
     )
+    await ensure_costs_bucket(js, settings)
     return await ensure_sessions_bucket(js, settings)
+
+
+async def ensure_costs_bucket(
+    js: JetStreamContext, settings: RetentionSettings | None = None
+) -> KeyValue:
+    """The ``llm_costs`` bucket (one small entry per call), kept as long as sessions."""
+    settings = settings or RetentionSettings()
+    try:
+        return await js.key_value(COSTS_BUCKET)
+    except (BucketNotFoundError, NotFoundError):
+        return await js.create_key_value(
+            KeyValueConfig(
+                bucket=COSTS_BUCKET,
+                history=1,
+                ttl=settings.session_ttl_s,
+                max_value_size=1024,
+                storage=settings.storage,
+            )
+        )
 
 
 async def ensure_sessions_bucket(

@@ -17,7 +17,8 @@ Where the subjects come from:
   (JetStream acks come back on ``_INBOX.>``); the scheduler reads the last audit record of a
   subject to chain the next one to it;
 - the ``sessions`` KV bucket: ``$KV.sessions.>`` for writes, direct/message get for reads,
-  a consumer on ``KV_sessions`` to list keys;
+  a consumer on ``KV_sessions`` to list keys; the ``llm_costs`` bucket likewise (llm_router
+  writes a call's spend, the orchestrator reads it at call end);
 - consumers: the ``$JS.API.CONSUMER.…`` subjects of exactly the stream it reads (phi_filter's
   durable leak detector on ``events``, the scheduler's durable proof revoker on ``events``,
   handoff's ordered consumer for ``handoff_created``).
@@ -40,6 +41,12 @@ SESSIONS_LOOKUP = ("$JS.API.STREAM.INFO.KV_sessions",)
 SESSIONS_READ = (
     "$JS.API.DIRECT.GET.KV_sessions.>",
     "$JS.API.STREAM.MSG.GET.KV_sessions",
+)
+# The ``llm_costs`` bucket (servicekit.costs): looked up on first use, read per call.
+COSTS_READ = (
+    "$JS.API.STREAM.INFO.KV_llm_costs",
+    "$JS.API.DIRECT.GET.KV_llm_costs.>",
+    "$JS.API.STREAM.MSG.GET.KV_llm_costs",
 )
 
 
@@ -119,6 +126,7 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
             *SESSIONS_LOOKUP,
             *SESSIONS_READ,
             *_consumer("KV_sessions"),  # listing keys (ListCalls)
+            *COSTS_READ,  # the call's model spend, for CallCompleted
         ),
         subscribe=_serving("orchestrator"),
     ),
@@ -155,7 +163,13 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
         subscribe=_serving("phi_filter"),
     ),
     "llm_router": NatsPermissions(
-        publish=(INBOX, *SESSIONS_LOOKUP),  # StreamComplete chunks
+        publish=(
+            INBOX,  # StreamComplete chunks
+            *SESSIONS_LOOKUP,
+            "frontdesk.events.provider_failover",
+            "$KV.llm_costs.>",  # each call's spend (servicekit.costs)
+            *COSTS_READ,
+        ),
         subscribe=_serving("llm_router"),
     ),
 }

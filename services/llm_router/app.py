@@ -11,12 +11,14 @@ import asyncio
 import logging
 from pathlib import Path
 
-from frontdesk.v1 import events_pb2, llm_router_pb2, llm_router_pb2_grpc
+from frontdesk.v1 import common_pb2, events_pb2, llm_router_pb2, llm_router_pb2_grpc
 from llm_router.canary import RoutePicker
 from llm_router.routing import Failover
 from llm_router.server import LlmRouterServicer
+from llm_router.types import Usage
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
+from servicekit.costs import CallCosts
 
 DEFINITION = ServiceDefinition(
     name="llm_router",
@@ -52,6 +54,17 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
             return found.name, found.enabled
 
         picker = RoutePicker(config.frontdesk.canary_routes, config.default_route, variant_of)
+    costs = CallCosts(runtime.js)
+
+    async def record_spend(call_id: str, usage: Usage) -> float:
+        spend = common_pb2.LlmSpend(
+            cost_usd=usage.cost_usd,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            requests=1,
+        )
+        return (await costs.add(call_id, spend)).cost_usd
+
     router = ModelRouter(
         config,
         backend,
@@ -60,6 +73,7 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
         version=runtime.version,
         on_failover=publisher,
         picker=picker,
+        record_spend=record_spend,
     )
 
     async def close() -> None:

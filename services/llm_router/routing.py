@@ -19,7 +19,8 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from llm_router.backend import Backend, ProviderError
@@ -44,6 +45,9 @@ from servicekit.metrics import Metrics
 log = logging.getLogger(__name__)
 
 Pricer = Callable[[str, int, int], float]
+# Adds a priced completion to the call's shared ledger (servicekit.costs in production: any
+# replica may serve the call's next request); returns the call's total in dollars.
+RecordSpend = Callable[[str, Usage], Awaitable[float]]
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,22 @@ Notify = Callable[[Failover], None]
 
 @dataclass
 class CostLedger:
-    """Dollars spent per call id (read by the orchestrator for ``CallCompleted``)."""
+    """Dollars spent per call id as this replica knows it, for the per-call cap: its own
+    completions, brought up to the shared ledger's total after each write there. The calls
+    seen last are kept (calls end; the oldest are forgotten)."""
 
-    spent: dict[str, float] = field(default_factory=dict)
+    remember: int = 50_000
+    spent: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
     def add(self, call_id: str, usd: float) -> float:
-        self.spent[call_id] = self.spent.get(call_id, 0.0) + usd
-        return self.spent[call_id]
+        return self.set(call_id, self.spent.get(call_id, 0.0) + usd)
+
+    def set(self, call_id: str, usd: float) -> float:
+        self.spent[call_id] = usd
+        self.spent.move_to_end(call_id)
+        if len(self.spent) > self.remember:
+            self.spent.popitem(last=False)
+        return usd
 
     def total(self, call_id: str) -> float:
         return self.spent.get(call_id, 0.0)
@@ -105,6 +118,7 @@ class ModelRouter:
         rng: random.Random | None = None,
         on_failover: Notify | None = None,
         picker: RoutePicker | None = None,
+        record_spend: RecordSpend | None = None,
     ) -> None:
         self.config = config
         self._backend = backend
@@ -115,6 +129,7 @@ class ModelRouter:
         self._rng = rng or random.Random()
         self._on_failover = on_failover
         self._picker = picker
+        self._record_spend = record_spend
         self._cache = ExactCache(config.frontdesk.cache_entries)
         self.ledger = CostLedger()
         self._deployments: dict[str, list[Deployment]] = {}
@@ -247,7 +262,10 @@ class ModelRouter:
         key = cache_key(request, request.route)
         hit = self._cache.get(key)
         if hit is not None:
-            return replace(hit, cached=True, usage=replace(hit.usage, cost_usd=0.0))
+            free = replace(
+                hit.usage, cost_usd=0.0, call_cost_usd=self.ledger.total(request.call_id)
+            )
+            return replace(hit, cached=True, usage=free)
         started = self._clock()
         text: list[str] = []
         calls: tuple[ToolCall, ...] = ()
@@ -435,7 +453,7 @@ class ModelRouter:
         self._count(deployment, request.variant, "ok")
         prompt, completion = usage or (0, 0)
         cost = self._price(deployment, prompt, completion)
-        self.ledger.add(request.call_id, cost)
+        total = await self._spend(request.call_id, Usage(prompt, completion, cost))
         if self._metrics is not None and cost:
             self._metrics.llm_cost.labels(
                 version=self._version,
@@ -449,10 +467,23 @@ class ModelRouter:
             finish_reason=finish or ("tool_calls" if tools else "stop"),
             provider=deployment.id,
             model=deployment.model,
-            usage=Usage(prompt, completion, cost),
+            usage=Usage(prompt, completion, cost, total),
         )
 
     # -- bookkeeping ------------------------------------------------------------------------
+    async def _spend(self, call_id: str, usage: Usage) -> float:
+        """The completion on the call's ledger (before its last chunk goes out, so the caller
+        that saw the end of a completion finds it counted); returns the call's total."""
+        total = self.ledger.add(call_id, usage.cost_usd)
+        if self._record_spend is None or not call_id:
+            return total
+        try:
+            shared = await self._record_spend(call_id, usage)
+        except Exception as error:  # an unrecorded cost must not cost the caller the answer
+            log.warning("call %s: cost ledger not updated: %s", call_id, error)
+            return total
+        return self.ledger.set(call_id, max(shared, total))
+
     def _price(self, deployment: Deployment, prompt: int, completion: int) -> float:
         try:
             return self._pricer(deployment.model, prompt, completion)

@@ -73,6 +73,7 @@ def _usage(usage: Usage) -> llm_router_pb2.Usage:
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
         cost_usd=usage.cost_usd,
+        call_cost_usd=usage.call_cost_usd,
     )
 
 

@@ -58,6 +58,8 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    # The call's spend so far, this completion included (its cost ledger's total).
+    call_cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)

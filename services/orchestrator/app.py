@@ -15,6 +15,7 @@ from orchestrator.server import CallRedactor, OrchestratorServicer
 from orchestrator.sessions import SessionStore
 from servicekit import Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
+from servicekit.costs import CallCosts
 from servicekit.phi_scrub import CleanMemo, known_from_dict, staff_names
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         hold_seconds=settings.hold_seconds,
         tracer=runtime.tracer_provider.get_tracer("orchestrator"),
         faults=faults,
+        llm_spend=CallCosts(runtime.js).get,
     )
     return Built(servicer, draining=servicer.drain)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,6 +150,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         hold_seconds: int = 180,
         tracer: trace.Tracer | None = None,
         faults: TurnFaults | None = None,
+        llm_spend: Callable[[str], Awaitable[common_pb2.LlmSpend]] | None = None,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -164,6 +165,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._hold_seconds = hold_seconds
         self._tracer = tracer or trace.get_tracer(__name__)
         self._faults = faults or TurnFaults()
+        # The call's model spend, as llm_router recorded it (servicekit.costs), for CallCompleted.
+        self._llm_spend = llm_spend
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -442,8 +445,18 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             ),
         )
 
+    async def _spend_of(self, call_id: str) -> common_pb2.LlmSpend | None:
+        if self._llm_spend is None:
+            return None
+        try:
+            return await self._llm_spend(call_id)
+        except Exception as error:  # the call's end is published even without its costs
+            log.warning("call %s: model spend not read: %s", call_id, error)
+            return None
+
     async def _publish_completed(self, session: CallSession) -> None:
         state = session.dialogue
+        spend = await self._spend_of(session.call_id)
         await self._events.event(
             "call_completed",
             events_pb2.CallCompleted(
@@ -462,6 +475,7 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 orchestrator_version=session.version,
                 start_time=_timestamp(session.start_time),
                 end_time=_timestamp(_now_iso(self._clock())),
+                llm=spend,
             ),
         )
 

@@ -25,21 +25,21 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66rontdesk/v1/common.proto\x12\x0c\x66rontdesk.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"y\n\x0b\x43\x61llContext\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x1b\n\x13verified_patient_id\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x1a\n\x12verification_proof\x18\x05 \x01(\t\"\x89\x01\n\rKnownIdentity\x12\r\n\x05names\x18\x01 \x03(\t\x12\x15\n\rdate_of_birth\x18\x02 \x01(\t\x12\x0e\n\x06phones\x18\x03 \x03(\t\x12\x0e\n\x06\x65mails\x18\x04 \x03(\t\x12\x0c\n\x04mrns\x18\x05 \x03(\t\x12\x11\n\taddresses\x18\x06 \x03(\t\x12\x11\n\tother_ids\x18\x07 \x03(\t\"W\n\x0eTranscriptLine\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xce\x01\n\x04Slot\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x13\n\x0bprovider_id\x18\x02 \x01(\t\x12\x15\n\rprovider_name\x18\x03 \x01(\t\x12\x18\n\x10\x61ppointment_type\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x07 \x01(\t\"\xef\x01\n\x0b\x41ppointment\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x12\n\npatient_id\x18\x02 \x01(\t\x12 \n\x04slot\x18\x03 \x01(\x0b\x32\x12.frontdesk.v1.Slot\x12/\n\x06status\x18\x04 \x01(\x0e\x32\x1f.frontdesk.v1.AppointmentStatus\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*]\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0fURGENCY_ROUTINE\x10\x01\x12\x10\n\x0cURGENCY_SOON\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03*}\n\x0b\x43\x61llOutcome\x12\x1c\n\x18\x43\x41LL_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41LL_OUTCOME_CONTAINED\x10\x01\x12\x18\n\x14\x43\x41LL_OUTCOME_HANDOFF\x10\x02\x12\x1a\n\x16\x43\x41LL_OUTCOME_ABANDONED\x10\x03*\x98\x02\n\rHandoffReason\x12\x1e\n\x1aHANDOFF_REASON_UNSPECIFIED\x10\x00\x12!\n\x1dHANDOFF_REASON_CALLER_REQUEST\x10\x01\x12\x1c\n\x18HANDOFF_REASON_EMERGENCY\x10\x02\x12#\n\x1fHANDOFF_REASON_MISUNDERSTANDING\x10\x03\x12\x1f\n\x1bHANDOFF_REASON_OUT_OF_SCOPE\x10\x04\x12\"\n\x1eHANDOFF_REASON_IDENTITY_FAILED\x10\x05\x12\x1b\n\x17HANDOFF_REASON_CAPACITY\x10\x06\x12\x1f\n\x1bHANDOFF_REASON_SYSTEM_ERROR\x10\x07*x\n\x11\x41ppointmentStatus\x12\"\n\x1e\x41PPOINTMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41PPOINTMENT_STATUS_BOOKED\x10\x01\x12 \n\x1c\x41PPOINTMENT_STATUS_CANCELLED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66rontdesk/v1/common.proto\x12\x0c\x66rontdesk.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"y\n\x0b\x43\x61llContext\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x1b\n\x13verified_patient_id\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x1a\n\x12verification_proof\x18\x05 \x01(\t\"\x89\x01\n\rKnownIdentity\x12\r\n\x05names\x18\x01 \x03(\t\x12\x15\n\rdate_of_birth\x18\x02 \x01(\t\x12\x0e\n\x06phones\x18\x03 \x03(\t\x12\x0e\n\x06\x65mails\x18\x04 \x03(\t\x12\x0c\n\x04mrns\x18\x05 \x03(\t\x12\x11\n\taddresses\x18\x06 \x03(\t\x12\x11\n\tother_ids\x18\x07 \x03(\t\"W\n\x0eTranscriptLine\x12\x0f\n\x07speaker\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12&\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xce\x01\n\x04Slot\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x13\n\x0bprovider_id\x18\x02 \x01(\t\x12\x15\n\rprovider_name\x18\x03 \x01(\t\x12\x18\n\x10\x61ppointment_type\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x07 \x01(\t\"\xef\x01\n\x0b\x41ppointment\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x12\n\npatient_id\x18\x02 \x01(\t\x12 \n\x04slot\x18\x03 \x01(\x0b\x32\x12.frontdesk.v1.Slot\x12/\n\x06status\x18\x04 \x01(\x0e\x32\x1f.frontdesk.v1.AppointmentStatus\x12\x30\n\x0c\x63reated_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"`\n\x08LlmSpend\x12\x10\n\x08\x63ost_usd\x18\x01 \x01(\x01\x12\x15\n\rprompt_tokens\x18\x02 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x03 \x01(\x05\x12\x10\n\x08requests\x18\x04 \x01(\x05*]\n\x07Urgency\x12\x17\n\x13URGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0fURGENCY_ROUTINE\x10\x01\x12\x10\n\x0cURGENCY_SOON\x10\x02\x12\x12\n\x0eURGENCY_URGENT\x10\x03*}\n\x0b\x43\x61llOutcome\x12\x1c\n\x18\x43\x41LL_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41LL_OUTCOME_CONTAINED\x10\x01\x12\x18\n\x14\x43\x41LL_OUTCOME_HANDOFF\x10\x02\x12\x1a\n\x16\x43\x41LL_OUTCOME_ABANDONED\x10\x03*\x98\x02\n\rHandoffReason\x12\x1e\n\x1aHANDOFF_REASON_UNSPECIFIED\x10\x00\x12!\n\x1dHANDOFF_REASON_CALLER_REQUEST\x10\x01\x12\x1c\n\x18HANDOFF_REASON_EMERGENCY\x10\x02\x12#\n\x1fHANDOFF_REASON_MISUNDERSTANDING\x10\x03\x12\x1f\n\x1bHANDOFF_REASON_OUT_OF_SCOPE\x10\x04\x12\"\n\x1eHANDOFF_REASON_IDENTITY_FAILED\x10\x05\x12\x1b\n\x17HANDOFF_REASON_CAPACITY\x10\x06\x12\x1f\n\x1bHANDOFF_REASON_SYSTEM_ERROR\x10\x07*x\n\x11\x41ppointmentStatus\x12\"\n\x1e\x41PPOINTMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41PPOINTMENT_STATUS_BOOKED\x10\x01\x12 \n\x1c\x41PPOINTMENT_STATUS_CANCELLED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'frontdesk.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_URGENCY']._serialized_start=879
-  _globals['_URGENCY']._serialized_end=972
-  _globals['_CALLOUTCOME']._serialized_start=974
-  _globals['_CALLOUTCOME']._serialized_end=1099
-  _globals['_HANDOFFREASON']._serialized_start=1102
-  _globals['_HANDOFFREASON']._serialized_end=1382
-  _globals['_APPOINTMENTSTATUS']._serialized_start=1384
-  _globals['_APPOINTMENTSTATUS']._serialized_end=1504
+  _globals['_URGENCY']._serialized_start=977
+  _globals['_URGENCY']._serialized_end=1070
+  _globals['_CALLOUTCOME']._serialized_start=1072
+  _globals['_CALLOUTCOME']._serialized_end=1197
+  _globals['_HANDOFFREASON']._serialized_start=1200
+  _globals['_HANDOFFREASON']._serialized_end=1480
+  _globals['_APPOINTMENTSTATUS']._serialized_start=1482
+  _globals['_APPOINTMENTSTATUS']._serialized_end=1602
   _globals['_CALLCONTEXT']._serialized_start=76
   _globals['_CALLCONTEXT']._serialized_end=197
   _globals['_KNOWNIDENTITY']._serialized_start=200
@@ -50,4 +50,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SLOT']._serialized_end=635
   _globals['_APPOINTMENT']._serialized_start=638
   _globals['_APPOINTMENT']._serialized_end=877
+  _globals['_LLMSPEND']._serialized_start=879
+  _globals['_LLMSPEND']._serialized_end=975
 # @@protoc_insertion_point(module_scope)

@@ -345,3 +345,37 @@ class Appointment(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Appointment: _TypeAlias = Appointment  # noqa: Y015
+
+@_typing.final
+class LlmSpend(_message.Message):
+    """A call's model spend: llm_router's completions for it, priced with litellm's
+    cost map. Kept in the JetStream KV bucket `llm_costs` (key: the call id) and
+    carried by CallCompleted.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COST_USD_FIELD_NUMBER: _builtins.int
+    PROMPT_TOKENS_FIELD_NUMBER: _builtins.int
+    COMPLETION_TOKENS_FIELD_NUMBER: _builtins.int
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    cost_usd: _builtins.float
+    prompt_tokens: _builtins.int
+    completion_tokens: _builtins.int
+    requests: _builtins.int
+    """Completions priced (exact-match cache hits cost nothing and are not counted)."""
+    def __init__(
+        self,
+        *,
+        cost_usd: _builtins.float = ...,
+        prompt_tokens: _builtins.int = ...,
+        completion_tokens: _builtins.int = ...,
+        requests: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completion_tokens", b"completion_tokens", "cost_usd", b"cost_usd", "prompt_tokens", b"prompt_tokens", "requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LlmSpend: _TypeAlias = LlmSpend  # noqa: Y015

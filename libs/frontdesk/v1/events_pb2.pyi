@@ -139,6 +139,7 @@ class CallCompleted(_message.Message):
     ORCHESTRATOR_VERSION_FIELD_NUMBER: _builtins.int
     START_TIME_FIELD_NUMBER: _builtins.int
     END_TIME_FIELD_NUMBER: _builtins.int
+    LLM_FIELD_NUMBER: _builtins.int
     call_id: _builtins.str
     clinic_id: _builtins.str
     outcome: _common_pb2.CallOutcome.ValueType
@@ -155,6 +156,10 @@ class CallCompleted(_message.Message):
     def start_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def end_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def llm(self) -> _common_pb2.LlmSpend:
+        """What the call's model completions cost (empty when no model served it)."""
+
     def __init__(
         self,
         *,
@@ -168,10 +173,11 @@ class CallCompleted(_message.Message):
         orchestrator_version: _builtins.str = ...,
         start_time: _timestamp_pb2.Timestamp | None = ...,
         end_time: _timestamp_pb2.Timestamp | None = ...,
+        llm: _common_pb2.LlmSpend | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "llm", b"llm", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "clinic_id", b"clinic_id", "end_time", b"end_time", "handoff_id", b"handoff_id", "intents", b"intents", "orchestrator_version", b"orchestrator_version", "outcome", b"outcome", "start_time", b"start_time", "transcript", b"transcript", "turns", b"turns"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "clinic_id", b"clinic_id", "end_time", b"end_time", "handoff_id", b"handoff_id", "intents", b"intents", "llm", b"llm", "orchestrator_version", b"orchestrator_version", "outcome", b"outcome", "start_time", b"start_time", "transcript", b"transcript", "turns", b"turns"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -71,7 +71,7 @@ async def test_jetstream_setup_twice_is_harmless(nats_server: NatsServer) -> Non
         second = await ensure_streams(js)
         assert (await second.get("call-1")).value == b"state"  # nothing was recreated or lost
         streams = sorted(info.config.name for info in await js.streams_info())
-        assert streams == ["KV_sessions", "audit", "events"]
+        assert streams == ["KV_llm_costs", "KV_sessions", "audit", "events"]
         events = await js.stream_info("events")
         assert events.state.messages == 1
         assert events.config.subjects == ["frontdesk.events.>"]

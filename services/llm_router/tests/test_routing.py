@@ -121,7 +121,9 @@ async def test_breaker_closed_open_half_open_closed(
 ) -> None:
     clock = Clock()
     router = make_router(
-        "  breaker: {min_requests: 2, failure_rate: 0.5, open_s: 5, window_s: 60}", clock=clock
+        "  breaker: {min_requests: 2, failure_rate: 0.5, open_s: 5, window_s: 60,"
+        " slow_ttft_ms: 60000}",
+        clock=clock,
     )
     alpha = router.breakers["alpha"]
     sim["alpha"].provider.set_faults({"down": True})
@@ -162,7 +164,7 @@ async def test_retry_after_is_honoured(sim: Simulator, make_router: MakeRouter) 
 async def test_all_down_is_unavailable_without_asking_anyone(
     sim: Simulator, make_router: MakeRouter
 ) -> None:
-    router = make_router("  breaker: {min_requests: 1, failure_rate: 0.5}")
+    router = make_router("  breaker: {min_requests: 1, failure_rate: 0.5, slow_ttft_ms: 60000}")
     for name in ("alpha", "beta"):
         sim[name].provider.set_faults({"down": True})
     with pytest.raises(Unavailable, match=r"alpha .*503.*beta .*503"):
@@ -257,7 +259,7 @@ async def test_failovers_are_told_with_their_reason(
     notes: list[Failover] = []
     router = make_router(
         "  ttft_budget_ms: 100\n  hedging: {enabled: true, max_share: 1.0}\n"
-        "  breaker: {min_requests: 1, failure_rate: 0.5}",
+        "  breaker: {min_requests: 1, failure_rate: 0.5, slow_ttft_ms: 60000}",
         on_failover=notes.append,
     )
     assert (await router.complete(ask("hours"))).provider == "alpha"

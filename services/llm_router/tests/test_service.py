@@ -8,15 +8,18 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import litellm
 import pytest
 
 from frontdesk.v1 import common_pb2, events_pb2, llm_router_pb2
 from llm_router.app import SERVICE, LlmRouterSettings
 from llm_router.config import LlmConfigError
 from llm_router.tests.conftest import config_text
-from llmsim import Simulator
+from llmsim import Simulator, count_completion_tokens, count_prompt_tokens
+from llmsim import answer as scripted_answer
 from servicekit import Runtime, ServiceSettings, Serving
 from servicekit.app import run
+from servicekit.costs import CallCosts
 from servicekit.errors import Unavailable, Unimplemented
 from servicekit.testing import NatsServer
 
@@ -47,7 +50,10 @@ async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[Runtim
     )
     client = await Runtime.start(
         "test-client",
-        ServiceSettings(nats_url=nats.url, grpc_port=-1, metrics_port=-2, insecure=True),
+        # Generous: litellm's first request in a process is slow on a loaded machine.
+        ServiceSettings(
+            nats_url=nats.url, grpc_port=-1, metrics_port=-2, insecure=True, request_timeout=30
+        ),
         with_flags=False,
     )
     try:
@@ -71,7 +77,9 @@ async def test_complete_stream_and_routes_over_nats(
 ) -> None:
     monkeypatch.setenv("SIM_KEY", "k")
     config = tmp_path / "llm.yaml"
-    config.write_text(config_text(sim, "  breaker: {min_requests: 1, failure_rate: 0.5}"))
+    config.write_text(
+        config_text(sim, "  breaker: {min_requests: 1, failure_rate: 0.5, slow_ttft_ms: 60000}")
+    )
     async for client in serving(nats, config):
         bus = client.bus
         done = await bus.call(
@@ -122,6 +130,60 @@ async def test_complete_stream_and_routes_over_nats(
             ("call-7", "alpha", "beta", "error"),
             ("call-7", "alpha", "", "circuit_open"),
         ]
+
+
+async def test_the_calls_cost_ledger_is_the_simulators_usage_priced_by_litellm(
+    nats: NatsServer, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each completion's price and the call's running total come back in the response; the
+    call's ledger in the llm_costs bucket (what the orchestrator puts in CallCompleted) is the
+    token counts the simulator reported, priced with litellm's cost map."""
+    monkeypatch.setenv("SIM_KEY", "k")
+    config = tmp_path / "llm.yaml"
+    config.write_text(config_text(sim, "  cache_entries: 10"))
+    async for client in serving(nats, config):
+        bus = client.bus
+        first = await bus.call(
+            "frontdesk.llm_router.Complete", ask("hours?"), llm_router_pb2.CompleteResponse
+        )
+        chunks = [
+            chunk
+            async for chunk in bus.stream(
+                "frontdesk.llm_router.StreamComplete",
+                ask("and your hours on Monday?"),
+                llm_router_pb2.CompleteChunk,
+            )
+        ]
+        cached = await bus.call(
+            "frontdesk.llm_router.Complete", ask("hours?"), llm_router_pb2.CompleteResponse
+        )
+        sent = sim["alpha"].provider.requests
+        assert len(sent) == 2  # the third was the cache's
+        expected = 0.0
+        for number, request in enumerate(sent, start=1):
+            reply = scripted_answer(
+                sim["alpha"].provider.script, request["messages"], call_number=number
+            )
+            prompt, completion = litellm.cost_per_token(
+                model="gpt-4o-mini",
+                prompt_tokens=count_prompt_tokens(request["messages"]),
+                completion_tokens=count_completion_tokens(reply),
+            )
+            expected += prompt + completion
+        last = chunks[-1].usage
+        assert first.usage.cost_usd + last.cost_usd == pytest.approx(expected)
+        assert first.usage.call_cost_usd == pytest.approx(first.usage.cost_usd)
+        assert last.call_cost_usd == pytest.approx(expected)
+        assert (cached.cached, cached.usage.cost_usd) == (True, 0)
+        assert cached.usage.call_cost_usd == pytest.approx(expected)
+        ledger = await CallCosts(client.js).get("call-7")
+        assert ledger.cost_usd == pytest.approx(expected)
+        assert (ledger.prompt_tokens, ledger.completion_tokens, ledger.requests) == (
+            first.usage.prompt_tokens + last.prompt_tokens,
+            first.usage.completion_tokens + last.completion_tokens,
+            2,
+        )
+        assert (await CallCosts(client.js).get("another-call")).requests == 0
 
 
 async def test_without_a_config_every_method_says_what_to_set(nats: NatsServer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from orchestrator.dialogue import (
 from orchestrator.server import OrchestratorServicer
 from orchestrator.sessions import SessionStore
 from servicekit import BusClient, EventPublisher, make_broker
+from servicekit.costs import CallCosts
 from servicekit.errors import FailedPrecondition, NotFound
 from servicekit.jetstream import ensure_streams
 from servicekit.testing import NatsServer
@@ -73,6 +75,7 @@ async def setup(nats_server: NatsServer):  # type: ignore[no-untyped-def]
         bus=BusClient(broker),
         events=EventPublisher(js),
         version="v7",
+        llm_spend=CallCosts(js).get,
     )
     yield servicer, store, js
     await broker.stop()
@@ -151,6 +154,39 @@ async def test_call_end_publishes_completed_and_rejects_more_turns(setup) -> Non
     ]
     turns = await _events(js, "frontdesk.events.turn_completed")
     assert len(turns) == 2
+
+
+async def test_call_completed_carries_the_calls_model_spend(setup) -> None:  # type: ignore[no-untyped-def]
+    """What llm_router replicas recorded for the call (servicekit.costs), however many wrote at
+    once, is the call's ledger in CallCompleted; a call no model served has an empty one."""
+    servicer, _, js = setup
+    costs = CallCosts(js)
+    for call in ("c-llm", "c-rules"):
+        await servicer.Claim(orchestrator_pb2.ClaimRequest(call_id=call, clinic_id="demo"), None)
+    completions = [
+        common_pb2.LlmSpend(
+            cost_usd=0.001 * n, prompt_tokens=100 + n, completion_tokens=n, requests=1
+        )
+        for n in range(1, 9)
+    ]
+    await asyncio.gather(*(costs.add("c-llm", spend) for spend in completions))
+    for call in ("c-llm", "c-rules"):
+        await _turn(servicer, call_id=call, turn_id="t1", text="bye")
+    completed = {
+        c.call_id: c.llm
+        for c in (
+            events_pb2.CallCompleted.FromString(raw)
+            for raw in await _events(js, "frontdesk.events.call_completed")
+        )
+    }
+    ledger = completed["c-llm"]
+    assert ledger.cost_usd == pytest.approx(sum(c.cost_usd for c in completions))
+    assert (ledger.prompt_tokens, ledger.completion_tokens, ledger.requests) == (
+        sum(c.prompt_tokens for c in completions),
+        sum(c.completion_tokens for c in completions),
+        8,
+    )
+    assert completed["c-rules"] == common_pb2.LlmSpend()
 
 
 async def test_hangup_records_abandoned(setup) -> None:  # type: ignore[no-untyped-def]
