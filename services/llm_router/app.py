@@ -11,6 +11,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+import phi
 from frontdesk.v1 import common_pb2, events_pb2, llm_router_pb2, llm_router_pb2_grpc
 from llm_router.canary import RoutePicker
 from llm_router.routing import Failover
@@ -65,6 +66,12 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
         )
         return (await costs.add(call_id, spend)).cost_usd
 
+    # A clinic FAQ answer is shared only if the phi engine finds nothing in its messages.
+    phi_engine = phi.Engine(strict=True)
+
+    def has_phi(text: str) -> bool:
+        return bool(phi_engine.detect(text))
+
     router = ModelRouter(
         config,
         backend,
@@ -74,6 +81,7 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
         on_failover=publisher,
         picker=picker,
         record_spend=record_spend,
+        has_phi=has_phi,
     )
 
     async def close() -> None:

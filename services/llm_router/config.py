@@ -15,7 +15,7 @@
       breaker: {window_s: 30, min_requests: 5, failure_rate: 0.5, open_s: 10, slow_ttft_ms: 2000}
       canary_routes: {flag: llm_model_routing, variants: {candidate: dialogue-next}}
       cost_cap_usd_per_call: 2.0      # then RESOURCE_EXHAUSTED: the call goes on with rules
-      cache_entries: 1000             # exact match per call (see llm_router.cache); 0: off
+      cache_entries: 1000             # exact match per call, FAQ answers per clinic; 0: off
 
 Every problem is reported as ``<file>: <key>: <reason>`` (:class:`LlmConfigError`).
 """
@@ -95,7 +95,7 @@ class FrontdeskSection(BaseModel):
     canary_routes: CanaryConfig = Field(default_factory=CanaryConfig)
     # Past this, the call's requests are refused (RESOURCE_EXHAUSTED): it goes on with rules.
     cost_cap_usd_per_call: float | None = Field(default=None, gt=0)
-    # Exact-match completion cache entries (per call, never shared); 0 turns it off.
+    # Exact-match completion cache entries (per call; clinic FAQ answers per clinic); 0: off.
     cache_entries: int = Field(default=0, ge=0)
 
 

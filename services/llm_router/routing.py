@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from llm_router.backend import Backend, ProviderError
 from llm_router.breaker import Breaker, Clock
-from llm_router.cache import ExactCache, cache_key
+from llm_router.cache import ExactCache, PhiCheck, cache_key, shareable
 from llm_router.canary import RoutePicker
 from llm_router.config import DISABLED, EXPLICIT, LlmConfig, deployment_id
 from llm_router.types import (
@@ -119,6 +119,7 @@ class ModelRouter:
         on_failover: Notify | None = None,
         picker: RoutePicker | None = None,
         record_spend: RecordSpend | None = None,
+        has_phi: PhiCheck | None = None,
     ) -> None:
         self.config = config
         self._backend = backend
@@ -130,6 +131,7 @@ class ModelRouter:
         self._on_failover = on_failover
         self._picker = picker
         self._record_spend = record_spend
+        self._has_phi = has_phi
         self._cache = ExactCache(config.frontdesk.cache_entries)
         self.ledger = CostLedger()
         self._deployments: dict[str, list[Deployment]] = {}
@@ -257,9 +259,10 @@ class ModelRouter:
 
     async def complete(self, request: Request) -> Completion:
         """A whole completion: the stream, gathered (so it fails over and resumes alike);
-        answered from the exact-match cache when this call asked exactly this before."""
+        answered from the exact-match cache when this call asked exactly this before (or, for
+        a clinic FAQ question, any call of the clinic did)."""
         request = self._routed(request)
-        key = cache_key(request, request.route)
+        key = cache_key(request, request.route, shared=shareable(request, self._has_phi))
         hit = self._cache.get(key)
         if hit is not None:
             free = replace(

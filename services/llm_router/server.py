@@ -58,6 +58,7 @@ def to_request(request: llm_router_pb2.CompleteRequest) -> Request:
         max_tokens=request.max_tokens or None,
         deadline_s=request.deadline_ms / 1000.0 if request.deadline_ms > 0 else None,
         ttft_budget_s=request.ttft_budget_ms / 1000.0 if request.ttft_budget_ms > 0 else None,
+        clinic_faq=request.clinic_faq,
     )
 
 

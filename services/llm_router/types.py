@@ -49,6 +49,9 @@ class Request:
     max_tokens: int | None = None
     deadline_s: float | None = None
     ttft_budget_s: float | None = None
+    # The caller's word that the messages are a clinic FAQ question (no caller words, no PHI):
+    # the answer may then be shared by every call of the clinic (see llm_router.cache).
+    clinic_faq: bool = False
     # Set by the router, not the caller: the canary variant that chose the route (a label).
     variant: str = ""
 

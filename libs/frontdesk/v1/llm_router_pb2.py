@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from frontdesk.v1 import common_pb2 as frontdesk_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66rontdesk/v1/llm_router.proto\x12\x0c\x66rontdesk.v1\x1a\x19\x66rontdesk/v1/common.proto\"n\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x14\n\x0ctool_call_id\x18\x03 \x01(\t\x12*\n\ntool_calls\x18\x04 \x03(\x0b\x32\x16.frontdesk.v1.ToolCall\"<\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x03 \x01(\t\"B\n\x04Tool\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x17\n\x0fparameters_json\x18\x03 \x01(\t\"\xf2\x01\n\x0f\x43ompleteRequest\x12*\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x19.frontdesk.v1.CallContext\x12\r\n\x05route\x18\x02 \x01(\t\x12+\n\x08messages\x18\x03 \x03(\x0b\x32\x19.frontdesk.v1.ChatMessage\x12!\n\x05tools\x18\x04 \x03(\x0b\x32\x12.frontdesk.v1.Tool\x12\x13\n\x0btemperature\x18\x05 \x01(\x01\x12\x12\n\nmax_tokens\x18\x06 \x01(\x05\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x07 \x01(\x05\x12\x16\n\x0ettft_budget_ms\x18\x08 \x01(\x05\"b\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\x15\n\rcall_cost_usd\x18\x04 \x01(\x01\"\xbb\x01\n\x10\x43ompleteResponse\x12*\n\x07message\x18\x01 \x01(\x0b\x32\x19.frontdesk.v1.ChatMessage\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\"\n\x05usage\x18\x04 \x01(\x0b\x32\x13.frontdesk.v1.Usage\x12\x0e\n\x06\x63\x61\x63hed\x18\x05 \x01(\x08\x12\x0f\n\x07ttft_ms\x18\x06 \x01(\x01\x12\x15\n\rfinish_reason\x18\x07 \x01(\t\"\xa6\x01\n\rCompleteChunk\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\t\x12*\n\ntool_calls\x18\x02 \x03(\x0b\x32\x16.frontdesk.v1.ToolCall\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.frontdesk.v1.Usage\"\x13\n\x11ListRoutesRequest\"e\n\nDeployment\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0f\n\x07healthy\x18\x04 \x01(\x08\x12\x15\n\rbreaker_state\x18\x05 \x01(\t\"D\n\x05Route\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x0b\x64\x65ployments\x18\x02 \x03(\x0b\x32\x18.frontdesk.v1.Deployment\"9\n\x12ListRoutesResponse\x12#\n\x06routes\x18\x01 \x03(\x0b\x32\x13.frontdesk.v1.Route2\xf7\x01\n\tLlmRouter\x12I\n\x08\x43omplete\x12\x1d.frontdesk.v1.CompleteRequest\x1a\x1e.frontdesk.v1.CompleteResponse\x12N\n\x0eStreamComplete\x12\x1d.frontdesk.v1.CompleteRequest\x1a\x1b.frontdesk.v1.CompleteChunk0\x01\x12O\n\nListRoutes\x12\x1f.frontdesk.v1.ListRoutesRequest\x1a .frontdesk.v1.ListRoutesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66rontdesk/v1/llm_router.proto\x12\x0c\x66rontdesk.v1\x1a\x19\x66rontdesk/v1/common.proto\"n\n\x0b\x43hatMessage\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x14\n\x0ctool_call_id\x18\x03 \x01(\t\x12*\n\ntool_calls\x18\x04 \x03(\x0b\x32\x16.frontdesk.v1.ToolCall\"<\n\x08ToolCall\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x16\n\x0e\x61rguments_json\x18\x03 \x01(\t\"B\n\x04Tool\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x17\n\x0fparameters_json\x18\x03 \x01(\t\"\x86\x02\n\x0f\x43ompleteRequest\x12*\n\x07\x63ontext\x18\x01 \x01(\x0b\x32\x19.frontdesk.v1.CallContext\x12\r\n\x05route\x18\x02 \x01(\t\x12+\n\x08messages\x18\x03 \x03(\x0b\x32\x19.frontdesk.v1.ChatMessage\x12!\n\x05tools\x18\x04 \x03(\x0b\x32\x12.frontdesk.v1.Tool\x12\x13\n\x0btemperature\x18\x05 \x01(\x01\x12\x12\n\nmax_tokens\x18\x06 \x01(\x05\x12\x13\n\x0b\x64\x65\x61\x64line_ms\x18\x07 \x01(\x05\x12\x16\n\x0ettft_budget_ms\x18\x08 \x01(\x05\x12\x12\n\nclinic_faq\x18\t \x01(\x08\"b\n\x05Usage\x12\x15\n\rprompt_tokens\x18\x01 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x02 \x01(\x05\x12\x10\n\x08\x63ost_usd\x18\x03 \x01(\x01\x12\x15\n\rcall_cost_usd\x18\x04 \x01(\x01\"\xbb\x01\n\x10\x43ompleteResponse\x12*\n\x07message\x18\x01 \x01(\x0b\x32\x19.frontdesk.v1.ChatMessage\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\"\n\x05usage\x18\x04 \x01(\x0b\x32\x13.frontdesk.v1.Usage\x12\x0e\n\x06\x63\x61\x63hed\x18\x05 \x01(\x08\x12\x0f\n\x07ttft_ms\x18\x06 \x01(\x01\x12\x15\n\rfinish_reason\x18\x07 \x01(\t\"\xa6\x01\n\rCompleteChunk\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\t\x12*\n\ntool_calls\x18\x02 \x03(\x0b\x32\x16.frontdesk.v1.ToolCall\x12\x15\n\rfinish_reason\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\"\n\x05usage\x18\x06 \x01(\x0b\x32\x13.frontdesk.v1.Usage\"\x13\n\x11ListRoutesRequest\"e\n\nDeployment\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0f\n\x07healthy\x18\x04 \x01(\x08\x12\x15\n\rbreaker_state\x18\x05 \x01(\t\"D\n\x05Route\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x0b\x64\x65ployments\x18\x02 \x03(\x0b\x32\x18.frontdesk.v1.Deployment\"9\n\x12ListRoutesResponse\x12#\n\x06routes\x18\x01 \x03(\x0b\x32\x13.frontdesk.v1.Route2\xf7\x01\n\tLlmRouter\x12I\n\x08\x43omplete\x12\x1d.frontdesk.v1.CompleteRequest\x1a\x1e.frontdesk.v1.CompleteResponse\x12N\n\x0eStreamComplete\x12\x1d.frontdesk.v1.CompleteRequest\x1a\x1b.frontdesk.v1.CompleteChunk0\x01\x12O\n\nListRoutes\x12\x1f.frontdesk.v1.ListRoutesRequest\x1a .frontdesk.v1.ListRoutesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,21 +39,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOL']._serialized_start=248
   _globals['_TOOL']._serialized_end=314
   _globals['_COMPLETEREQUEST']._serialized_start=317
-  _globals['_COMPLETEREQUEST']._serialized_end=559
-  _globals['_USAGE']._serialized_start=561
-  _globals['_USAGE']._serialized_end=659
-  _globals['_COMPLETERESPONSE']._serialized_start=662
-  _globals['_COMPLETERESPONSE']._serialized_end=849
-  _globals['_COMPLETECHUNK']._serialized_start=852
-  _globals['_COMPLETECHUNK']._serialized_end=1018
-  _globals['_LISTROUTESREQUEST']._serialized_start=1020
-  _globals['_LISTROUTESREQUEST']._serialized_end=1039
-  _globals['_DEPLOYMENT']._serialized_start=1041
-  _globals['_DEPLOYMENT']._serialized_end=1142
-  _globals['_ROUTE']._serialized_start=1144
-  _globals['_ROUTE']._serialized_end=1212
-  _globals['_LISTROUTESRESPONSE']._serialized_start=1214
-  _globals['_LISTROUTESRESPONSE']._serialized_end=1271
-  _globals['_LLMROUTER']._serialized_start=1274
-  _globals['_LLMROUTER']._serialized_end=1521
+  _globals['_COMPLETEREQUEST']._serialized_end=579
+  _globals['_USAGE']._serialized_start=581
+  _globals['_USAGE']._serialized_end=679
+  _globals['_COMPLETERESPONSE']._serialized_start=682
+  _globals['_COMPLETERESPONSE']._serialized_end=869
+  _globals['_COMPLETECHUNK']._serialized_start=872
+  _globals['_COMPLETECHUNK']._serialized_end=1038
+  _globals['_LISTROUTESREQUEST']._serialized_start=1040
+  _globals['_LISTROUTESREQUEST']._serialized_end=1059
+  _globals['_DEPLOYMENT']._serialized_start=1061
+  _globals['_DEPLOYMENT']._serialized_end=1162
+  _globals['_ROUTE']._serialized_start=1164
+  _globals['_ROUTE']._serialized_end=1232
+  _globals['_LISTROUTESRESPONSE']._serialized_start=1234
+  _globals['_LISTROUTESRESPONSE']._serialized_end=1291
+  _globals['_LLMROUTER']._serialized_start=1294
+  _globals['_LLMROUTER']._serialized_end=1541
 # @@protoc_insertion_point(module_scope)

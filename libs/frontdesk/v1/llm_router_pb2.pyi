@@ -118,6 +118,7 @@ class CompleteRequest(_message.Message):
     MAX_TOKENS_FIELD_NUMBER: _builtins.int
     DEADLINE_MS_FIELD_NUMBER: _builtins.int
     TTFT_BUDGET_MS_FIELD_NUMBER: _builtins.int
+    CLINIC_FAQ_FIELD_NUMBER: _builtins.int
     route: _builtins.str
     """The route to use, e.g. "dialogue"; empty means the default route."""
     temperature: _builtins.float
@@ -126,6 +127,13 @@ class CompleteRequest(_message.Message):
     """Budget for the whole completion, in milliseconds (0: the route's)."""
     ttft_budget_ms: _builtins.int
     """Budget for the first token, in milliseconds (0: the route's)."""
+    clinic_faq: _builtins.bool
+    """Set only when the messages are a clinic FAQ question in the clinic's own
+    words: nothing the caller said, no PHI. Its answer is then cached for every
+    call of the same clinic (context.clinic_id), never across clinics. The
+    router also checks the messages for PHI and keeps the answer to this call
+    if it finds any.
+    """
     @_builtins.property
     def context(self) -> _common_pb2.CallContext:
         """The call the completion is for (cost ledger, sticky canary, cache key)."""
@@ -145,10 +153,11 @@ class CompleteRequest(_message.Message):
         max_tokens: _builtins.int = ...,
         deadline_ms: _builtins.int = ...,
         ttft_budget_ms: _builtins.int = ...,
+        clinic_faq: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "deadline_ms", b"deadline_ms", "max_tokens", b"max_tokens", "messages", b"messages", "route", b"route", "temperature", b"temperature", "tools", b"tools", "ttft_budget_ms", b"ttft_budget_ms"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clinic_faq", b"clinic_faq", "context", b"context", "deadline_ms", b"deadline_ms", "max_tokens", b"max_tokens", "messages", b"messages", "route", b"route", "temperature", b"temperature", "tools", b"tools", "ttft_budget_ms", b"ttft_budget_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

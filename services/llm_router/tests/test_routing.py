@@ -7,6 +7,7 @@ import time
 import litellm
 import pytest
 
+import phi
 from llm_router.backend import LitellmBackend, litellm_price
 from llm_router.breaker import BreakerState
 from llm_router.canary import RoutePicker
@@ -364,6 +365,50 @@ async def test_the_cache_is_exact_and_never_shared_between_calls(
     assert router.ledger.total("call-a") == pytest.approx(
         first.usage.cost_usd + other_clinic.usage.cost_usd + other_words.usage.cost_usd
     )
+
+
+def faq(text: str, call_id: str, clinic: str = "demo", **options: object) -> Request:
+    return Request(
+        call_id=call_id,
+        clinic=clinic,
+        messages=(Message("system", "Answer from the clinic's FAQ."), Message("user", text)),
+        clinic_faq=True,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def test_clinic_faq_answers_are_shared_within_the_clinic_only(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    engine = phi.Engine(strict=True)
+    router = make_router("  cache_entries: 100", has_phi=lambda text: bool(engine.detect(text)))
+    question = "What are your hours on Saturdays?"
+    first = await router.complete(faq(question, "call-a"))
+    same_clinic = await router.complete(faq(question, "call-b"))
+    assert (first.cached, same_clinic.cached) == (False, True)
+    assert same_clinic.message == first.message and same_clinic.usage.cost_usd == 0
+    other_clinic = await router.complete(faq(question, "call-c", clinic="uptown"))
+    no_clinic = [await router.complete(faq(question, f"call-{n}", clinic="")) for n in "de"]
+    assert not (other_clinic.cached or no_clinic[0].cached or no_clinic[1].cached)
+    # Not marked FAQ: the same words stay the call's own, even in the same clinic.
+    unmarked = Request("call-f", faq(question, "call-f").messages, clinic="demo")
+    assert not (await router.complete(unmarked)).cached
+    assert len(sim["alpha"].provider.requests) == 5
+    # Marked FAQ but holding a caller's details: the PHI check keeps it per call.
+    personal = "This is Maria Lopez, born March 3 1980: are you open Saturdays?"
+    await router.complete(faq(personal, "call-g"))
+    assert not (await router.complete(faq(personal, "call-h"))).cached
+    assert (await router.complete(faq(personal, "call-h"))).cached  # its own call: exact hit
+    assert len(sim["alpha"].provider.requests) == 7
+
+
+async def test_without_a_phi_check_faq_answers_are_never_shared(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router("  cache_entries: 100")
+    await router.complete(faq("Where do I park?", "call-a"))
+    assert not (await router.complete(faq("Where do I park?", "call-b"))).cached
+    assert len(sim["alpha"].provider.requests) == 2
 
 
 async def test_the_cost_cap_refuses_the_calls_next_request(
