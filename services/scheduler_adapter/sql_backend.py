@@ -51,6 +51,7 @@ from scheduler_adapter.domain import (
     utc_now,
 )
 from scheduler_adapter.engine import DatabaseTimeouts, database_error, make_engine
+from scheduler_adapter.offers import pool_size, spread
 from scheduler_adapter.schema import (
     SCHEMA_VERSION,
     AppointmentRow,
@@ -423,6 +424,7 @@ class SqlBackend:
                 statement = statement.where(SlotRow.provider_id == query.provider_id)
             slots: list[Slot] = []
             seen_blocks: set[tuple[str, datetime]] = set()
+            wanted = pool_size(query.page_size, query.call_id)
             for found in session.execute(statement):
                 row, provider_name, time_zone = found.tuple()
                 slot = self._slot(row, provider_name, time_zone)
@@ -434,9 +436,15 @@ class SqlBackend:
                     continue
                 seen_blocks.add(block)
                 slots.append(slot)
-                if len(slots) >= query.page_size:
+                if len(slots) >= wanted:
                     break
-            return slots
+            # Concurrent callers asking for the same times are offered different ones.
+            return spread(
+                slots,
+                page_size=query.page_size,
+                call_id=query.call_id,
+                day_of=lambda s: s.start.astimezone(ZoneInfo(s.time_zone)).date(),
+            )
 
     @staticmethod
     def _check_filters(session: Session, query: SlotQuery) -> None:

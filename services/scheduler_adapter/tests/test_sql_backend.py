@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select, update
@@ -130,16 +132,19 @@ async def test_hold_hides_the_slot_from_other_calls_until_it_expires(
     hold = await backend.hold_slot("demo", "call-A", slot.slot_id, TWO_MIN)
     assert hold.expires_at == NOW + TWO_MIN and hold.call_id == "call-A"
 
-    query = dict(appointment_type="checkup", provider_id="dr-patel")
-    assert (await first_slot(backend, "call-B", **query)).start != slot.start
-    assert (await first_slot(backend, "call-A", **query)).start == slot.start
+    async def offered_to(call_id: str) -> set[datetime]:
+        query = SlotQuery("demo", "checkup", "dr-patel", page_size=50, call_id=call_id)
+        return {s.start for s in await backend.find_slots(query)}
+
+    assert slot.start not in await offered_to("call-B")
+    assert slot.start in await offered_to("call-A")
     with pytest.raises(FailedPrecondition, match="held for another caller"):
         await backend.hold_slot("demo", "call-B", slot.slot_id, TWO_MIN)
     with pytest.raises(FailedPrecondition, match="held for another caller"):
         await backend.book("demo", "call-B", JAMES, slot.slot_id, "")
 
     clock.advance(seconds=121)
-    assert (await first_slot(backend, "call-B", **query)).start == slot.start
+    assert slot.start in await offered_to("call-B")
     taken = await backend.hold_slot("demo", "call-B", slot.slot_id, TWO_MIN)
     assert taken.hold_id != hold.hold_id
     with pytest.raises(FailedPrecondition, match="held for another caller"):
@@ -437,3 +442,59 @@ async def test_reopening_a_database_keeps_its_data(db_url: str, clock: MovableCl
         assert booked_rows(second, slot) == 1
     finally:
         second.close()
+
+
+# --- offers spread across equivalent slots ----------------------------------------------------
+
+
+async def test_concurrent_callers_asking_for_the_same_times_are_offered_different_slots(
+    backend: SqlBackend,
+) -> None:
+    query = {"part_of_day": PartOfDay.AFTERNOON, "appointment_type": "checkup"}
+    offers = await asyncio.gather(
+        *(
+            backend.find_slots(SlotQuery(clinic_id="demo", call_id=f"CA{n}", **query))  # type: ignore[arg-type]
+            for n in range(40)
+        )
+    )
+    earliest = await backend.find_slots(SlotQuery(clinic_id="demo", **query))  # type: ignore[arg-type]
+    firsts = [slots[0].slot_id for slots in offers]
+    # Not everyone hears the same first time: the first offers spread over many slots.
+    assert len(set(firsts)) >= 8, firsts
+    assert firsts.count(earliest[0].slot_id) < 40 // 3
+    day = earliest[0].start.astimezone(ZoneInfo(earliest[0].time_zone)).date()
+    for slots in offers:
+        assert len(slots) == 3
+        starts = [s.start for s in slots]
+        assert starts == sorted(starts)  # read out in time order
+        for slot in slots:
+            local = slot.start.astimezone(ZoneInfo(slot.time_zone))
+            assert local.date() == day and local.hour >= 12  # equivalent: that afternoon
+            assert slot.appointment_type == "checkup"
+
+
+async def test_a_call_asking_again_hears_the_same_offers(backend: SqlBackend) -> None:
+    query = SlotQuery(clinic_id="demo", call_id="CA-again", part_of_day=PartOfDay.MORNING)
+    first, again = await backend.find_slots(query), await backend.find_slots(query)
+    assert [s.slot_id for s in first] == [s.slot_id for s in again]
+
+
+async def test_slots_held_by_another_call_are_never_offered(backend: SqlBackend) -> None:
+    query = {"part_of_day": PartOfDay.MORNING, "appointment_type": "checkup"}
+    pool = await backend.find_slots(SlotQuery(clinic_id="demo", page_size=6, **query))  # type: ignore[arg-type]
+    held = [slot.slot_id for slot in pool]
+    for slot_id in held:
+        await backend.hold_slot("demo", "CA-holder", slot_id, timedelta(minutes=3))
+    offers = await asyncio.gather(
+        *(
+            backend.find_slots(SlotQuery(clinic_id="demo", call_id=f"CA{n}", **query))  # type: ignore[arg-type]
+            for n in range(30)
+        )
+    )
+    offered = {slot.slot_id for slots in offers for slot in slots}
+    assert offered and not offered & set(held)
+    # The call holding them still sees its own holds.
+    own = await backend.find_slots(
+        SlotQuery(clinic_id="demo", call_id="CA-holder", page_size=50, **query)  # type: ignore[arg-type]
+    )
+    assert set(held) <= {slot.slot_id for slot in own}
