@@ -118,6 +118,7 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
                 "ListAppointments",
             ),
             *_calls("handoff", "Create"),
+            *_calls("llm_router", "StreamComplete"),  # the LLM dialogue policy
             "frontdesk.events.call_started",
             "frontdesk.events.turn_completed",
             "frontdesk.events.call_completed",

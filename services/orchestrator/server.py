@@ -7,6 +7,7 @@ and publishes call events. The dialogue itself is the policy's (``orchestrator.r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from orchestrator.dialogue import (
 )
 from orchestrator.driver import TurnRun
 from orchestrator.faults import TurnFaults
+from orchestrator.llm.client import ModelClient
 from orchestrator.sessions import CallSession, SessionStore, page_size
 from orchestrator.tools import NatsTools, handoff_reason
 from servicekit import BusClient, EventPublisher
@@ -132,6 +134,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
     redact: redacts event texts with the call's known identifiers.
     faults: test-only fault injection before every turn (:mod:`orchestrator.faults`; off in
         production).
+    model: the model client of a call, ``model(call_id, clinic_id)`` (LLM policies).
+    filler_after: seconds a tool may take before the LLM policy's filler is said.
     """
 
     def __init__(
@@ -151,6 +155,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         tracer: trace.Tracer | None = None,
         faults: TurnFaults | None = None,
         llm_spend: Callable[[str], Awaitable[common_pb2.LlmSpend]] | None = None,
+        model: Callable[[str, str], ModelClient] | None = None,
+        filler_after: float = 1.0,
     ) -> None:
         self._store = store
         self._clinics = clinics
@@ -167,6 +173,8 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         self._faults = faults or TurnFaults()
         # The call's model spend, as llm_router recorded it (servicekit.costs), for CallCompleted.
         self._llm_spend = llm_spend
+        self._model = model
+        self._filler_after = filler_after
         self._turns_in_flight: set[asyncio.Task[None]] = set()
 
     # --- Claim --------------------------------------------------------------------------------
@@ -330,6 +338,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             Context(clinic=clinic, now=self._clock(), caller_number=session.caller_number),
             tools,
             tracer=self._tracer,
+            model=self._model(session.call_id, session.clinic_id) if self._model else None,
+            filler=str(getattr(policy, "filler", "")),
+            filler_after=self._filler_after,
         )
         replies: list[orchestrator_pb2.TurnEvent] = []
         pending: Say | None = None
@@ -356,6 +367,12 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
         if pending is not None:
             emit(_turn_event(pending, last_say=True))
         session.dialogue = run.state
+        memory = run.state.model
+        if memory is not None and memory.handed_over and "rules" in self._policies:
+            # The rules policy has taken the call over (an emergency, a handoff, every model
+            # provider down, the cost cap): it serves the rest of the call from this state.
+            session.policy = "rules"
+            session.dialogue = dataclasses.replace(run.state, model=None)
         session.turns += 1
         session.verification_proof = tools.verification_proof
         self._remember_identity(session, run.state, tools)

@@ -181,6 +181,27 @@ class Volunteered:
     date_of_birth: str = ""  # ISO
 
 
+@dataclass
+class ModelMemory:
+    """What the LLM policy (``orchestrator.llm``) keeps besides the shared fields above: the
+    prompt template chosen at call start, the call's placeholder vault (PHI: the values the
+    placeholders stand for), the conversation as the model sees it (placeholders only), and
+    whether the rules policy has taken the call over (and why)."""
+
+    template: str = ""
+    placeholders: dict[str, str] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    # The model's tool call awaiting the dialogue tool it became: {"id", "name", "args"}.
+    awaiting: dict[str, Any] | None = None
+    consented: bool = False  # the caller said an explicit yes to the read-back in force
+    calls_this_turn: int = 0
+    utterance: str = ""  # this turn's caller text (PHI), replayed if the rules take over
+    tools_this_turn: int = 0
+    # "" while the model leads; else why the rules policy took over ("emergency",
+    # "caller_request", "handoff", "unavailable", "cost_cap", "model_loop").
+    handed_over: str = ""
+
+
 @dataclass(frozen=True)
 class DialogueState:
     """Everything a policy remembers between events.
@@ -208,6 +229,7 @@ class DialogueState:
     notes: tuple[str, ...] = ()  # what happened, for the handoff summary (last few)
     identity_check: str = ""  # verified | failed | incomplete | not_attempted (at handoff)
     made: dict[str, Any] | None = None  # the appointment this call last booked or moved
+    model: ModelMemory | None = None  # the LLM policy's memory (None under the rules policy)
 
     def to_json(self) -> str:
         return _ADAPTER.dump_json(self).decode()

@@ -209,6 +209,52 @@ class EndCall:
     handoff_id: str = ""
 
 
+@dataclass(frozen=True)
+class ModelToolCall:
+    """A tool the model asked for; ``arguments_json`` is a JSON object (placeholders kept)."""
+
+    id: str
+    name: str
+    arguments_json: str = "{}"
+
+
+@dataclass(frozen=True)
+class ModelMessage:
+    """One chat message as the model sees it: placeholders, never raw identifiers."""
+
+    role: str  # "system", "user", "assistant", "tool"
+    content: str = ""
+    tool_call_id: str = ""
+    tool_calls: tuple[ModelToolCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelTool:
+    """A tool offered to the model: name, what it does, JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters_json: str
+
+
+@dataclass(frozen=True)
+class AskModel:
+    """The LLM policy asks the model for its next message. The driver streams the reply's text
+    to the caller sentence by sentence, placeholders filled in from the call's vault. Result
+    value: ``ModelReply``; error UNAVAILABLE (every provider down) or RESOURCE_EXHAUSTED (the
+    call's cost cap) makes the policy hand the call to the rules policy."""
+
+    messages: tuple[ModelMessage, ...]
+    tools: tuple[ModelTool, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str  # as the model wrote it (placeholders kept)
+    spoken: str  # what the caller heard of it (placeholders filled in)
+    tool_calls: tuple[ModelToolCall, ...] = ()
+
+
 Tool = (
     ToolVerifyIdentity
     | ToolFindSlots
@@ -219,7 +265,7 @@ Tool = (
     | ToolListAppointments
     | ToolCreateHandoff
 )
-Action = Say | Tool | Transfer | EndCall
+Action = Say | Tool | AskModel | Transfer | EndCall
 
 # A step asks for at most one tool, as its last action: the driver runs it and feeds the
 # ToolResult straight back, so a turn is a short chain of steps.
