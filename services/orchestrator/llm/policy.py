@@ -420,7 +420,21 @@ class LlmPolicy:
                 return self._answer(work, call_id, {"error": f"cannot read the day {day!r}"})
             start_after, start_before = when.start_after, when.start_before
             part = part or when.part_of_day
-        if work.state.intent not in ("reschedule",):
+        if "appointment" in args:  # a reschedule: times for the appointment to move
+            if not work.state.verified_patient_id:
+                return self._answer(work, call_id, {"error": NOT_VERIFIED})
+            target = _pick(work.req.appointments, args.get("appointment"))
+            if target is None:
+                return self._answer(
+                    work,
+                    call_id,
+                    {"error": "appointment must be one of the numbers list_appointments gave"},
+                )
+            work.req.target = target
+            work.set(intent="reschedule")
+            code = code or str(target["slot"]["appointment_type"])
+            provider = provider or str(target["slot"].get("provider_id", ""))
+        else:
             work.set(intent="book")
         work.req.visit_type = code or work.req.visit_type
         work.req.provider = provider
@@ -453,7 +467,11 @@ class LlmPolicy:
         if not work.state.verified_patient_id:
             return self._answer(work, call_id, {"error": NOT_VERIFIED})
         offer = _pick(work.req.offers, args.get("option")) if action != "cancel" else None
-        target = _pick(work.req.appointments, args.get("appointment")) if action != "book" else None
+        target = None
+        if action != "book":
+            target = _pick(work.req.appointments, args.get("appointment"))
+            if target is None and "appointment" not in args and action == "reschedule":
+                target = work.req.target  # the one find_slots searched times for
         if action != "cancel" and offer is None:
             return self._answer(
                 work, call_id, {"error": "option must be one of the numbers find_slots gave"}

@@ -48,6 +48,11 @@ MODEL_TOOLS: tuple[ModelTool, ...] = (
             "provider_id": {"type": "string", "description": "a provider id, or empty"},
             "day": {"type": "string", "description": "e.g. 'next tuesday', or empty"},
             "part_of_day": {"type": "string", "enum": ["", "morning", "afternoon", "evening"]},
+            "appointment": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "to reschedule: the appointment number from list_appointments",
+            },
         },
         [],
     ),

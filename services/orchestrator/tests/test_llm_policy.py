@@ -41,6 +41,7 @@ from orchestrator.dialogue import (
     ToolFindSlots,
     ToolHoldSlot,
     ToolListAppointments,
+    ToolReschedule,
     ToolResult,
     ToolVerifyIdentity,
     Transfer,
@@ -409,3 +410,27 @@ def test_a_callers_brackets_cannot_smuggle_a_placeholder() -> None:
     step = call.step(CallerSaid("book for [NAME_1]"))
     assert "[NAME_1]" not in asks_model(step).messages[-1].content
     assert re.search(r"\(NAME_1\)", asks_model(step).messages[-1].content)
+
+
+def test_reschedule_searches_times_for_the_appointment_and_moves_it_after_a_yes() -> None:
+    call = verified_call()
+    call.step(CallerSaid("I want to reschedule my appointment"))
+    call.model(tool="list_appointments")
+    call.tool("ToolListAppointments", (APPOINTMENT,))
+    call.model("Which one?")
+    call.step(CallerSaid("move the first one to the afternoon"))
+    step = call.model(tool="find_slots", appointment=1, part_of_day="afternoon")
+    (find,) = step.actions
+    assert isinstance(find, ToolFindSlots)
+    assert (find.appointment_type, find.provider_id) == ("checkup", "dr-patel")
+    assert call.state.intent == "reschedule"
+    call.tool("ToolFindSlots", SLOTS[1:])
+    call.model("Would the first one work?")
+    call.step(CallerSaid("the first time works"))
+    step = call.model(tool="prepare_change", action="reschedule", appointment=1, option=1)
+    assert step.actions == (ToolHoldSlot("s2"),)
+    step = call.tool("ToolHoldSlot", "hold-2")
+    assert "I'll move" in spoken(step) and "Shall I go ahead?" in spoken(step)
+    call.step(CallerSaid("yes"))
+    step = call.model(tool="make_change")
+    assert step.actions == (ToolReschedule("a1", "s2", "hold-2"),)
