@@ -146,6 +146,8 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
     ),
     "handoff": NatsPermissions(
         publish=(
+            # A packet's patient id only with the call's proof for it (handoff.patient_check).
+            *_calls("scheduler_adapter", "CheckVerification"),
             "frontdesk.events.handoff_created",
             INBOX,  # Watch chunks
             *SESSIONS_LOOKUP,

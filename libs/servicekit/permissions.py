@@ -43,6 +43,7 @@ METHOD_PERMISSIONS: Mapping[str, frozenset[ClientKind]] = {
     "/frontdesk.v1.Scheduler/Reschedule": frozenset({S}),
     "/frontdesk.v1.Scheduler/VerifyIdentity": frozenset({S}),
     "/frontdesk.v1.Scheduler/ListAppointments": frozenset({S}),
+    "/frontdesk.v1.Scheduler/CheckVerification": frozenset({S}),
     "/frontdesk.v1.LlmRouter/Complete": frozenset({S}),
     "/frontdesk.v1.LlmRouter/StreamComplete": frozenset({S}),
     "/frontdesk.v1.LlmRouter/ListRoutes": frozenset({S}),

@@ -13,6 +13,7 @@ from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, handoff_pb2, handoff_pb2_grpc
 from handoff.factory import build_handoff_servicer
 from handoff.packet import Packet
+from handoff.patient_check import SchedulerPatientCheck
 from handoff.relay import ReplicaRelay
 from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
@@ -75,6 +76,7 @@ async def build(runtime: Runtime, settings: HandoffSettings) -> Built:
         events=CountingEvents(runtime.events, runtime.metrics, settings.version),
         database_url=settings.handoff_database_url,
         redact=summary_redactor(settings),
+        check_patient=SchedulerPatientCheck(runtime.bus),
     )
 
     async def load(handoff_id: str) -> Packet:

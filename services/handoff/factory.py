@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from clinic import ClinicDirectory
 from handoff.fanout import WatchHub
+from handoff.patient_check import PatientCheck, never_proven
 from handoff.server import EventSink, HandoffServicer, Redactor, no_redaction
 from handoff.store import HandoffStore
 
@@ -29,6 +30,7 @@ def build_handoff_servicer(
     database_url: str = DEFAULT_DATABASE_URL,
     redact: Redactor = no_redaction,
     watch_queue_size: int = 100,
+    check_patient: PatientCheck = never_proven,
 ) -> HandoffServicer:
     """A servicer on a store at ``database_url`` (schema created/checked now)."""
     return HandoffServicer(
@@ -37,4 +39,5 @@ def build_handoff_servicer(
         events=events,
         hub=WatchHub(queue_size=watch_queue_size),
         redact=redact,
+        check_patient=check_patient,
     )

@@ -8,6 +8,7 @@ URL)::
         clinics=ClinicDirectory.from_folder(Path("deploy/local/clinics")),
         events=runtime.events,           # anything with ``async event(kind, message)``
         redact=runtime.scrub,            # str -> str (or -> awaitable str); identity by default
+        check_patient=SchedulerPatientCheck(runtime.bus),  # packet.patient_id needs the proof
     )
 
 Methods never touch ``context`` (NATS passes its own stand-in, tests pass None); failures
@@ -30,10 +31,11 @@ from typing import Any, Protocol
 from google.protobuf.message import Message
 
 from clinic import Clinic, ClinicDirectory, ClinicNotFound
-from frontdesk.v1 import handoff_pb2, handoff_pb2_grpc
+from frontdesk.v1 import common_pb2, handoff_pb2, handoff_pb2_grpc
 from handoff import convert
 from handoff.fanout import WatchHub
 from handoff.packet import Packet, Reason, State
+from handoff.patient_check import PatientCheck, never_proven
 from handoff.routing import route
 from handoff.store import HandoffStore
 from servicekit.errors import InvalidArgument
@@ -94,8 +96,10 @@ class HandoffServicer(handoff_pb2_grpc.HandoffServicer):
         redact: Redactor = no_redaction,
         clock: Callable[[], datetime] = _utc_now,
         new_id: Callable[[], str] = _new_id,
+        check_patient: PatientCheck = never_proven,
     ) -> None:
         self._store = store
+        self._check_patient = check_patient
         self._clinics = clinics
         self._events = events
         self._hub = hub if hub is not None else WatchHub()
@@ -124,6 +128,22 @@ class HandoffServicer(handoff_pb2_grpc.HandoffServicer):
         if draft.reason is Reason.UNSPECIFIED:
             raise InvalidArgument("packet.reason is required: why is the call handed over?")
         clinic = self._clinic(_pick("clinic_id", draft.clinic_id, request.context.clinic_id))
+        # The patient link and "identity verified" only with the call's proof for that patient
+        # (PermissionDenied when it does not prove it; dropped when it cannot be checked now).
+        proven = bool(draft.patient_id) and await self._check_patient(
+            common_pb2.CallContext(
+                call_id=call_id,
+                clinic_id=clinic.id,
+                actor="handoff",
+                verification_proof=request.context.verification_proof,
+            ),
+            draft.patient_id,
+        )
+        draft = dataclasses.replace(
+            draft,
+            patient_id=draft.patient_id if proven else "",
+            identity_verified=proven,
+        )
 
         now = self._clock()
         where = route(draft.reason, draft.urgency, clinic, now)

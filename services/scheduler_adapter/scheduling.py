@@ -200,6 +200,24 @@ class SchedulingService:
         await self._purge(now)
         return VerifyOutcome(result, proof, expires_at)
 
+    async def check_verification(self, caller: Caller, patient_id: str) -> None:
+        """Raises PermissionDenied unless the caller's proof proves ``patient_id`` on its call
+        now. Audited either way: it confirms who a call's caller is."""
+        try:
+            await self._require_proof(caller, patient_id)
+        except ServiceError as error:
+            await self._audit(
+                caller,
+                "check_verification",
+                "patient",
+                patient_id,
+                patient_id,
+                audit_result(error),
+                detail=error.message,
+            )
+            raise
+        await self._audit(caller, "check_verification", "patient", patient_id, patient_id, "ok")
+
     async def revoke_call(self, clinic_id: str, call_id: str) -> int:
         """The call has ended: every proof issued on it stops working (``call_ends``). Returns
         how many were revoked."""

@@ -165,6 +165,14 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
             appointments=[convert.appointment_pb(a) for a in appointments]
         )
 
+    async def CheckVerification(
+        self, request: scheduler_pb2.CheckVerificationRequest, context: object
+    ) -> scheduler_pb2.CheckVerificationResponse:
+        who = convert.caller(request.context, need_call_id=True)
+        patient_id = convert.require(request.patient_id, "patient_id")
+        await self._service.check_verification(who, patient_id)
+        return scheduler_pb2.CheckVerificationResponse(patient_id=patient_id)
+
 
 def build_servicer(
     *,

@@ -418,3 +418,48 @@ class ListAppointmentsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAppointmentsResponse: _TypeAlias = ListAppointmentsResponse  # noqa: Y015
+
+@_typing.final
+class CheckVerificationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTEXT_FIELD_NUMBER: _builtins.int
+    PATIENT_ID_FIELD_NUMBER: _builtins.int
+    patient_id: _builtins.str
+    @_builtins.property
+    def context(self) -> _common_pb2.CallContext:
+        """call_id, clinic_id and verification_proof of the call that names the patient."""
+
+    def __init__(
+        self,
+        *,
+        context: _common_pb2.CallContext | None = ...,
+        patient_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["context", b"context"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["context", b"context", "patient_id", b"patient_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckVerificationRequest: _TypeAlias = CheckVerificationRequest  # noqa: Y015
+
+@_typing.final
+class CheckVerificationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PATIENT_ID_FIELD_NUMBER: _builtins.int
+    patient_id: _builtins.str
+    """The patient the proof was issued for (the one asked about)."""
+    def __init__(
+        self,
+        *,
+        patient_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["patient_id", b"patient_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckVerificationResponse: _TypeAlias = CheckVerificationResponse  # noqa: Y015

@@ -70,6 +70,11 @@ class SchedulerStub:
                 request_serializer=frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsRequest.SerializeToString,
                 response_deserializer=frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsResponse.FromString,
                 _registered_method=True)
+        self.CheckVerification = channel.unary_unary(
+                '/frontdesk.v1.Scheduler/CheckVerification',
+                request_serializer=frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationRequest.SerializeToString,
+                response_deserializer=frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulerServicer:
@@ -128,6 +133,15 @@ class SchedulerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckVerification(self, request, context):
+        """Whether context.verification_proof proves patient_id on this call, now: OK, or
+        PERMISSION_DENIED with the reason (audited either way). Reads no patient data; for a service
+        that must not take a patient id on a client's word (handoff Create).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -165,6 +179,11 @@ def add_SchedulerServicer_to_server(servicer, server):
                     servicer.ListAppointments,
                     request_deserializer=frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsRequest.FromString,
                     response_serializer=frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsResponse.SerializeToString,
+            ),
+            'CheckVerification': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckVerification,
+                    request_deserializer=frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationRequest.FromString,
+                    response_serializer=frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -356,6 +375,33 @@ class Scheduler:
             '/frontdesk.v1.Scheduler/ListAppointments',
             frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsRequest.SerializeToString,
             frontdesk_dot_v1_dot_scheduler__pb2.ListAppointmentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckVerification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/frontdesk.v1.Scheduler/CheckVerification',
+            frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationRequest.SerializeToString,
+            frontdesk_dot_v1_dot_scheduler__pb2.CheckVerificationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,6 +51,11 @@ class SchedulerStub:
     """Checks a caller's name and date of birth against patient records."""
     ListAppointments: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.ListAppointmentsRequest, _scheduler_pb2.ListAppointmentsResponse]
     """The verified patient's upcoming appointments."""
+    CheckVerification: _grpc.UnaryUnaryMultiCallable[_scheduler_pb2.CheckVerificationRequest, _scheduler_pb2.CheckVerificationResponse]
+    """Whether context.verification_proof proves patient_id on this call, now: OK, or
+    PERMISSION_DENIED with the reason (audited either way). Reads no patient data; for a service
+    that must not take a patient id on a client's word (handoff Create).
+    """
 
 @_typing.type_check_only
 class SchedulerAsyncStub(SchedulerStub):
@@ -74,6 +79,11 @@ class SchedulerAsyncStub(SchedulerStub):
     """Checks a caller's name and date of birth against patient records."""
     ListAppointments: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.ListAppointmentsRequest, _scheduler_pb2.ListAppointmentsResponse]  # type: ignore[assignment]
     """The verified patient's upcoming appointments."""
+    CheckVerification: _aio.UnaryUnaryMultiCallable[_scheduler_pb2.CheckVerificationRequest, _scheduler_pb2.CheckVerificationResponse]  # type: ignore[assignment]
+    """Whether context.verification_proof proves patient_id on this call, now: OK, or
+    PERMISSION_DENIED with the reason (audited either way). Reads no patient data; for a service
+    that must not take a patient id on a client's word (handoff Create).
+    """
 
 class SchedulerServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -136,5 +146,16 @@ class SchedulerServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_scheduler_pb2.ListAppointmentsResponse, _abc.Awaitable[_scheduler_pb2.ListAppointmentsResponse]]:
         """The verified patient's upcoming appointments."""
+
+    @_abc_1.abstractmethod
+    def CheckVerification(
+        self,
+        request: _scheduler_pb2.CheckVerificationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scheduler_pb2.CheckVerificationResponse, _abc.Awaitable[_scheduler_pb2.CheckVerificationResponse]]:
+        """Whether context.verification_proof proves patient_id on this call, now: OK, or
+        PERMISSION_DENIED with the reason (audited either way). Reads no patient data; for a service
+        that must not take a patient id on a client's word (handoff Create).
+        """
 
 def add_SchedulerServicer_to_server(servicer: SchedulerServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

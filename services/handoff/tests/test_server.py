@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from clinic import ClinicDirectory
 from frontdesk.v1 import common_pb2, events_pb2, handoff_pb2
 from handoff.fanout import WatchHub
-from handoff.packet import REQUIRED_FIELDS
+from handoff.packet import REQUIRED_FIELDS, State
 from handoff.server import HANDOFF_CREATED, HandoffServicer
 from handoff.store import HandoffStore
 from servicekit.errors import (
@@ -74,14 +74,47 @@ def sink() -> Recorder:
     return Recorder()
 
 
+def proof_for(call_id: str, patient_id: str) -> str:
+    return f"proof:{call_id}:{patient_id}"
+
+
+class ProofChecks:
+    """Stands in for the scheduler's CheckVerification (the real one: tests/e2e
+    test_handoff_patient_binding): ``proof_for(call, patient)`` proves that patient on that call;
+    "down" is a scheduler that cannot answer; anything else is refused."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str, str, str]] = []
+
+    async def __call__(self, context: common_pb2.CallContext, patient_id: str) -> bool:
+        self.asked.append(
+            (context.call_id, context.clinic_id, context.verification_proof, patient_id)
+        )
+        if context.verification_proof == "down":
+            return False
+        if context.verification_proof != proof_for(context.call_id, patient_id):
+            raise PermissionDenied("the verification proof does not prove that patient")
+        return True
+
+
+@pytest.fixture
+def checks() -> ProofChecks:
+    return ProofChecks()
+
+
 @pytest.fixture
 def servicer(
-    store: HandoffStore, clinics: ClinicDirectory, sink: Recorder, clock: Clock
+    store: HandoffStore,
+    clinics: ClinicDirectory,
+    sink: Recorder,
+    clock: Clock,
+    checks: ProofChecks,
 ) -> HandoffServicer:
     return HandoffServicer(
         store=store,
         clinics=clinics,
         events=sink,
+        check_patient=checks,
         redact=redact_caller,
         clock=clock,
         hub=WatchHub(queue_size=4),
@@ -109,8 +142,16 @@ def packet(**changes: object) -> handoff_pb2.HandoffPacket:
     return handoff_pb2.HandoffPacket(**values)  # type: ignore[arg-type]
 
 
-def create_request(key: str = "", **changes: object) -> handoff_pb2.CreateHandoffRequest:
-    return handoff_pb2.CreateHandoffRequest(packet=packet(**changes), idempotency_key=key)
+def create_request(
+    key: str = "", proof: str | None = None, **changes: object
+) -> handoff_pb2.CreateHandoffRequest:
+    """The packet's own call's proof for its patient unless ``proof`` is given."""
+    made = packet(**changes)
+    if proof is None:
+        proof = proof_for(made.call_id, made.patient_id)
+    return handoff_pb2.CreateHandoffRequest(
+        packet=made, idempotency_key=key, context=common_pb2.CallContext(verification_proof=proof)
+    )
 
 
 # --- Create -------------------------------------------------------------------------------
@@ -132,10 +173,52 @@ async def test_create_routes_scores_and_stores(servicer: HandoffServicer) -> Non
     assert fetched == made
 
 
+async def test_a_patient_id_needs_the_calls_proof_for_it(
+    servicer: HandoffServicer, checks: ProofChecks, sink: Recorder
+) -> None:
+    # No proof, another call's proof, a claim of another patient: refused, nothing stored.
+    for request in (
+        create_request(proof=""),
+        create_request(call_id="call-2", proof=proof_for("call-1", "p-42")),
+        create_request(patient_id="p-43", proof=proof_for("call-1", "p-42")),
+    ):
+        with pytest.raises(PermissionDenied):
+            await servicer.Create(request, None)
+    assert servicer.store.list(states={State.OPEN, State.CALLBACK}, limit=10) == []
+    assert sink.events == []
+    # The check was asked with the call, clinic and proof the handoff resolved.
+    assert checks.asked[0] == ("call-1", "demo", "", "p-42")
+
+
+async def test_identity_verified_is_not_taken_on_the_clients_word(
+    servicer: HandoffServicer,
+) -> None:
+    made = await servicer.Create(create_request(patient_id="", identity_verified=True), None)
+    assert not made.packet.identity_verified and not made.packet.patient_id
+
+
+async def test_a_scheduler_that_cannot_answer_drops_the_link_not_the_handoff(
+    servicer: HandoffServicer,
+) -> None:
+    made = (await servicer.Create(create_request(proof="down"), None)).packet
+    assert made.handoff_id and made.caller_name == NAME
+    assert (made.patient_id, made.identity_verified) == ("", False)
+
+
+async def test_without_a_scheduler_no_patient_id_is_kept(
+    store: HandoffStore, clinics: ClinicDirectory, sink: Recorder
+) -> None:
+    plain = HandoffServicer(store=store, clinics=clinics, events=sink)
+    made = (await plain.Create(create_request(), None)).packet
+    assert (made.patient_id, made.identity_verified) == ("", False)
+
+
 async def test_create_reports_missing_fields(servicer: HandoffServicer) -> None:
     made = (
         await servicer.Create(
-            create_request(caller_name="", identity_verified=False, urgency=0), None
+            # Not verified: no patient proven on the call.
+            create_request(caller_name="", patient_id="", urgency=0),
+            None,
         )
     ).packet
     assert list(made.missing_fields) == ["caller_name", "urgency", "identity_verified"]
@@ -176,7 +259,7 @@ async def test_create_validates(
 
 
 async def test_call_and_clinic_can_come_from_the_context(servicer: HandoffServicer) -> None:
-    request = create_request(call_id="", clinic_id="")
+    request = create_request(call_id="", clinic_id="", proof=proof_for("call-ctx", "p-42"))
     request.context.call_id = "call-ctx"
     request.context.clinic_id = "demo"
     made = (await servicer.Create(request, None)).packet

@@ -48,7 +48,7 @@ async def scheduler(
         scheduler_seed_demo=True,
     )
     runtime = await Runtime.start("scheduler_adapter", config, with_flags=False)
-    built = build(runtime, config)
+    built = await build(runtime, config)
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
