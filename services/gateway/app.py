@@ -2,8 +2,15 @@
 
 Settings (environment, besides servicekit's ``FRONTDESK_*``):
 
-- ``FRONTDESK_MAX_CONCURRENT_CALLS`` (100): calls over it hear a busy message and are
-  transferred to the clinic's default target.
+- ``FRONTDESK_MAX_CONCURRENT_CALLS`` (600): calls over it hear a busy message and are
+  transferred to the clinic's default target. The default is what one two-core machine held
+  inside the turn SLO with realistic callers (docs/capacity.md); the load guard below is
+  what protects the SLO when a machine holds less.
+- ``FRONTDESK_ADMISSION_TURN_P95_MS`` (600; 0: off), ``FRONTDESK_ADMISSION_LOOP_LAG_MS``
+  (250; 0: off), ``FRONTDESK_ADMISSION_WINDOW_S`` (10), ``FRONTDESK_ADMISSION_MIN_TURNS`` (20):
+  new calls are refused the same way while the turns of the last window (at least that many)
+  have a p95 over the limit, or the gateway's event loop runs later than its limit
+  (``gateway.load_guard``); live calls carry on.
 - ``FRONTDESK_DRAIN_TIMEOUT`` (30 s): on SIGTERM, how long live calls may go on. New calls
   during the drain get the same busy + transfer treatment (a caller is better served by a
   person than by a failed call); after the timeout, live calls hear "please call back" and end.
@@ -40,8 +47,9 @@ from pydantic import Field, SecretStr
 from clinic import ClinicDirectory
 from frontdesk.v1 import gateway_pb2, gateway_pb2_grpc
 from gateway.call import CallPolicy
+from gateway.load_guard import GuardedRecorder, LoadGuard, LoadLimits, LoopLagProbe
 from gateway.orchestrator_client import BusOrchestrator
-from gateway.recording import PrometheusRecorder
+from gateway.recording import CallRecorder, PrometheusRecorder
 from gateway.relay_auth import (
     HandshakeCheck,
     TelnyxSignature,
@@ -69,7 +77,11 @@ DEFINITION = ServiceDefinition(
 class GatewaySettings(ServiceSettings):
     """``FRONTDESK_*`` settings of the gateway service."""
 
-    max_concurrent_calls: int = Field(default=100, ge=0)
+    max_concurrent_calls: int = Field(default=600, ge=0)
+    admission_turn_p95_ms: float = Field(default=600.0, ge=0)
+    admission_loop_lag_ms: float = Field(default=250.0, ge=0)
+    admission_window_s: float = Field(default=10.0, gt=0)
+    admission_min_turns: int = Field(default=20, ge=1)
     drain_timeout: float = Field(default=30.0, ge=0)
     dtmf_timeout: float = Field(default=1.5, gt=0)
     claim_timeout: float = Field(default=3.0, gt=0)
@@ -106,6 +118,14 @@ class GatewaySettings(ServiceSettings):
         )
         return Unsigned()
 
+    def load_limits(self) -> LoadLimits:
+        return LoadLimits(
+            turn_p95_s=self.admission_turn_p95_ms / 1000,
+            loop_lag_s=self.admission_loop_lag_ms / 1000,
+            window_s=self.admission_window_s,
+            min_turns=self.admission_min_turns,
+        )
+
     def call_policy(self) -> CallPolicy:
         return CallPolicy(
             claim_timeout=self.claim_timeout,
@@ -117,15 +137,21 @@ class GatewaySettings(ServiceSettings):
         )
 
 
-def build_switchboard(runtime: Runtime, settings: GatewaySettings) -> Switchboard:
+def build_switchboard(
+    runtime: Runtime, settings: GatewaySettings, guard: LoadGuard | None = None
+) -> Switchboard:
+    recorder: CallRecorder = PrometheusRecorder(runtime.metrics, settings.version)
+    if guard is not None:
+        recorder = GuardedRecorder(recorder, guard)
     return Switchboard(
         BusOrchestrator(runtime.bus, runtime.tracer_provider.get_tracer("gateway")),
-        PrometheusRecorder(runtime.metrics, settings.version),
+        recorder,
         ClinicDirectory.from_folder(settings.clinics_dir),
         capacity=settings.max_concurrent_calls,
         policy=settings.call_policy(),
         drain_timeout=settings.drain_timeout,
         fallback_transfer_target=settings.fallback_transfer_target,
+        guard=guard,
     )
 
 
@@ -151,13 +177,20 @@ def build_relay(switchboard: Switchboard, settings: GatewaySettings) -> RelaySer
 
 
 async def build(runtime: Runtime, settings: GatewaySettings) -> Built:
-    switchboard = build_switchboard(runtime, settings)
+    limits = settings.load_limits()
+    guard = LoadGuard(limits) if limits.enabled else None
+    probe = LoopLagProbe(guard) if guard is not None else None
+    if probe is not None:
+        probe.start()
+    switchboard = build_switchboard(runtime, settings, guard)
     relay = build_relay(switchboard, settings)
     if relay is not None:
         await relay.start()
         log.info("ConversationRelay endpoint listening", extra={"url": relay.url})
 
     async def close() -> None:
+        if probe is not None:
+            await probe.stop()
         if relay is not None:
             await relay.close()
 

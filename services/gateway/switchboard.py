@@ -8,10 +8,11 @@
         ...
     await switchboard.drain()                                      # on SIGTERM
 
-A refused call (over capacity, or while draining) is never just dropped: the caller hears a
-short busy message, is transferred to the clinic's default target, and the call ends
-(``calls_total{outcome="refused"}``). While draining, live calls go on until they end or
-``drain_timeout`` passes; then each gets a short "please call back" and ends.
+A refused call (over capacity, while the stack is overloaded — ``load_guard`` — or while
+draining) is never just dropped: the caller hears a short busy message, is transferred to the
+clinic's default target, and the call ends (``calls_total{outcome="refused"}``). While
+draining, live calls go on until they end or ``drain_timeout`` passes; then each gets a short
+"please call back" and ends.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from clinic import ClinicDirectory, ClinicNotFound
 from gateway import model
 from gateway.admission import Admission
 from gateway.call import Call, CallPolicy, Clock
+from gateway.load_guard import LoadGuard
 from gateway.orchestrator_client import OrchestratorClient
 from gateway.recording import CallRecorder
 from servicekit.errors import InvalidArgument
@@ -53,8 +55,10 @@ class Switchboard:
         busy_message: str = BUSY_MESSAGE,
         fallback_transfer_target: str = "",
         clock: Clock = time.monotonic,
+        guard: LoadGuard | None = None,
     ) -> None:
         self._orchestrator = orchestrator
+        self._guard = guard
         self._recorder = recorder
         self._clinics = clinics
         self._admission = Admission(capacity)
@@ -90,8 +94,9 @@ class Switchboard:
             )
         if not first.call_id:
             raise InvalidArgument("setup.call_id is empty: send the telephony gateway's call id")
-        if not self._admission.try_admit():
-            for output in self._refusal(first):
+        overload = self._guard.overloaded() if self._guard is not None else None
+        if overload is not None or not self._admission.try_admit():
+            for output in self._refusal(first, overload):
                 yield output
             return
         call = Call(
@@ -118,11 +123,21 @@ class Switchboard:
         if not task.cancelled() and task.exception() is not None:
             log.error("a call task failed (%s)", type(task.exception()).__name__)
 
-    def _refusal(self, setup: model.Setup) -> list[model.CallerOutput]:
-        why = "draining" if self._admission.draining else "capacity"
+    def _refusal(self, setup: model.Setup, overload: str | None) -> list[model.CallerOutput]:
+        if self._admission.draining:
+            why = "draining"
+        elif overload is not None:
+            why = "overload"
+        else:
+            why = "capacity"
         log.warning(
             "call refused",
-            extra={"call_id": setup.call_id, "why": why, "live": self._admission.live},
+            extra={
+                "call_id": setup.call_id,
+                "why": why,
+                "live": self._admission.live,
+                "load": overload or "",
+            },
         )
         self._recorder.call("", "refused")
         outputs: list[model.CallerOutput] = [

@@ -48,6 +48,9 @@ class SchedulerSettings(ServiceSettings):
     scheduler_verify_failure_window_seconds: int = Field(default=3600, gt=0)
     # Per patient record the window is longer: guessing one person's birth date must be slow.
     scheduler_verify_patient_failure_window_seconds: int = Field(default=86400, gt=0)
+    # Offer each call its own draw of the equivalent free slots (scheduler_adapter.offers), so
+    # concurrent bookers do not all hear, and collide on, the earliest; off: the earliest.
+    scheduler_offer_spread: bool = True
 
 
 class JetStreamSinks:
@@ -87,6 +90,7 @@ async def build(runtime: Runtime, settings: SchedulerSettings) -> Built:
             ),
         ),
         proof_ttl=timedelta(seconds=settings.scheduler_proof_ttl_seconds),
+        offer_spread=settings.scheduler_offer_spread,
     )
     servicer = GatedScheduler(built, runtime.flags)  # kill_booking_writes
     # A call's proofs stop working when it ends, not only when they expire.

@@ -185,6 +185,7 @@ def build_servicer(
     timeouts: DatabaseTimeouts | None = None,
     lockout: LockoutPolicy | None = None,
     proof_ttl: timedelta = DEFAULT_PROOF_TTL,
+    offer_spread: bool = True,
 ) -> SchedulerServicer:
     """A servicer on the SQL backend at ``database_url``, with every clinic's config synced.
 
@@ -195,7 +196,7 @@ def build_servicer(
     # Imported here: seed pulls in demo data that a production server does not need.
     from scheduler_adapter.seed import seed_demo
 
-    backend = SqlBackend.open(database_url, clock, timeouts)
+    backend = SqlBackend.open(database_url, clock, timeouts, offer_spread=offer_spread)
     for clinic in clinics:
         backend.sync_clinic(clinic)
         if seed_demo_data:

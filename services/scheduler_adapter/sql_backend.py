@@ -115,10 +115,16 @@ class SqlBackend:
     """``SchedulerBackend`` on a SQLAlchemy engine. See the module docstring."""
 
     def __init__(
-        self, engine: Engine, clock: Clock = utc_now, timeouts: DatabaseTimeouts | None = None
+        self,
+        engine: Engine,
+        clock: Clock = utc_now,
+        timeouts: DatabaseTimeouts | None = None,
+        *,
+        offer_spread: bool = True,
     ) -> None:
         self._engine = engine
         self._clock = clock
+        self._offer_spread = offer_spread
         # What the engine was opened with, for the messages of timeout errors.
         self._timeouts = timeouts or DatabaseTimeouts()
         # When each clinic's patients were last checked for missing name keys (monotonic).
@@ -130,11 +136,16 @@ class SqlBackend:
 
     @classmethod
     def open(
-        cls, url: str, clock: Clock = utc_now, timeouts: DatabaseTimeouts | None = None
+        cls,
+        url: str,
+        clock: Clock = utc_now,
+        timeouts: DatabaseTimeouts | None = None,
+        *,
+        offer_spread: bool = True,
     ) -> SqlBackend:
         """A backend on a new engine for ``url`` (tables created if missing)."""
         timeouts = timeouts or DatabaseTimeouts()
-        return cls(make_engine(url, timeouts), clock, timeouts)
+        return cls(make_engine(url, timeouts), clock, timeouts, offer_spread=offer_spread)
 
     @property
     def engine(self) -> Engine:
@@ -424,7 +435,8 @@ class SqlBackend:
                 statement = statement.where(SlotRow.provider_id == query.provider_id)
             slots: list[Slot] = []
             seen_blocks: set[tuple[str, datetime]] = set()
-            wanted = pool_size(query.page_size, query.call_id)
+            spread_for = query.call_id if self._offer_spread else ""
+            wanted = pool_size(query.page_size, spread_for)
             for found in session.execute(statement):
                 row, provider_name, time_zone = found.tuple()
                 slot = self._slot(row, provider_name, time_zone)
@@ -442,7 +454,7 @@ class SqlBackend:
             return spread(
                 slots,
                 page_size=query.page_size,
-                call_id=query.call_id,
+                call_id=spread_for,
                 day_of=lambda s: s.start.astimezone(ZoneInfo(s.time_zone)).date(),
             )
 

@@ -138,6 +138,7 @@ class Stack:
         span_exporters: Sequence[SpanExporter] = (),
         gateway: dict[str, Any] | None = None,
         orchestrator: dict[str, Any] | None = None,
+        scheduler: dict[str, Any] | None = None,
         clinics_dir: Path | None = None,
         without: Sequence[str] = (),
         settings: dict[str, Any] | None = None,
@@ -153,10 +154,19 @@ class Stack:
             "scheduler_adapter": {
                 "scheduler_database_url": scheduler_db or f"sqlite:///{state_dir / 'scheduler.db'}",
                 "scheduler_seed_demo": True,
+                **(scheduler or {}),
             },
             "handoff": {"handoff_database_url": f"sqlite:///{state_dir / 'handoff.db'}"},
             # Any free port for the ConversationRelay endpoint: stacks run side by side in tests.
-            "gateway": {"relay_port": -1, **(gateway or {})},
+            # Load-based admission off unless a test asks for it: test machines are shared and
+            # busy, and a refusal would make scenario tests depend on timing (the guard has its
+            # own tests, test_admission_load.py among them).
+            "gateway": {
+                "relay_port": -1,
+                "admission_turn_p95_ms": 0,
+                "admission_loop_lag_ms": 0,
+                **(gateway or {}),
+            },
             "orchestrator": orchestrator or {},
         }
         try:

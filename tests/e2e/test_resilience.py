@@ -81,8 +81,14 @@ def booked_by_calls(db_url: str) -> list[tuple[str, str, str]]:
 @pytest.fixture
 async def stack(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[Stack]:
     db = f"sqlite+pysqlite:///{tmp_path / 'scheduler.db'}"
+    # Every caller hears the earliest times here (no spread): these tests race two callers for
+    # one slot, and check a held slot hides the earliest.
     async with Stack.start(
-        nats_server.url, state_dir=tmp_path, scheduler_db=db, orchestrator={"hold_seconds": 5}
+        nats_server.url,
+        state_dir=tmp_path,
+        scheduler_db=db,
+        orchestrator={"hold_seconds": 5},
+        scheduler={"scheduler_offer_spread": False},
     ) as running:
         yield running
 
