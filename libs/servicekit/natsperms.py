@@ -177,8 +177,8 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
     ),
 }
 
-# Reads the audit stream (`frontdesk audit verify`) and the redacted events (the compliance
-# report); writes nothing.
+# Reads the audit stream (`frontdesk audit verify`), the redacted events (the compliance
+# report) and calls' model spend (`frontdesk llm cost`); writes nothing.
 AUDITOR = NatsPermissions(
     publish=(
         "$JS.API.STREAM.NAMES",
@@ -186,6 +186,7 @@ AUDITOR = NatsPermissions(
         "$JS.API.STREAM.MSG.GET.audit",
         "$JS.API.DIRECT.GET.audit.>",
         *_consumer("events"),
+        *COSTS_READ,  # `frontdesk llm cost`
     ),
     subscribe=(INBOX,),
     responses=False,

@@ -16,6 +16,8 @@
     frontdesk flags sync|set|kill|status|generate ...   (feature flags as code; see cli.flags)
     frontdesk rollout status|set-image|promote|abort|analyze ...   (canaries; see cli.rollout)
     frontdesk llm-sim [--config sim.yaml] [--provider NAME[:PORT]]...   (model provider double)
+    frontdesk llm routes [--state-dir .frontdesk] [--address HOST:PORT] [--insecure]
+    frontdesk llm cost CALL_ID... [--nats URL] [--state-dir .frontdesk]
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -219,7 +221,63 @@ def _parser() -> argparse.ArgumentParser:
         help="a provider with no faults (repeatable; port 0 or none: any free port)",
     )
     llm_sim.add_argument("--host", default="127.0.0.1")
+
+    llm = commands.add_parser("llm", help="the model router")
+    llm_commands = llm.add_subparsers(dest="llm_command", required=True)
+    routes = llm_commands.add_parser(
+        "routes", help="routes, deployments, weights and breaker states (ListRoutes)"
+    )
+    routes.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    routes.add_argument("--address", help="llm_router's gRPC address (default: stack.json's)")
+    routes.add_argument(
+        "--insecure", action="store_true", help="plaintext, no token (FRONTDESK_INSECURE)"
+    )
+    cost = llm_commands.add_parser("cost", help="calls' model spend (the llm_costs ledger)")
+    cost.add_argument("call_ids", nargs="+", metavar="CALL_ID")
+    cost.add_argument("--nats", help="NATS URL (default: the running stack's, else local)")
+    cost.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     return parser
+
+
+def _llm(args: argparse.Namespace) -> int:
+    import grpc
+
+    from frontdesk.cli.llm import cost_command, list_routes, routes_table
+
+    if args.llm_command == "cost":
+        url, options = _nats(args)
+        return asyncio.run(cost_command(url, args.call_ids, options))
+    from frontdesk.cli.stackfile import StackFile, StackNotRunning, stack_client
+    from servicekit.auth import INSECURE_CLIENT
+
+    try:
+        state: StackFile | None = StackFile.load(args.state_dir)
+    except StackNotRunning:
+        state = None
+    if state is None and not args.address:
+        print(
+            f"frontdesk llm routes: no stack.json in {args.state_dir}: run `frontdesk up`, "
+            "pass --state-dir, or --address HOST:PORT",
+            file=sys.stderr,
+        )
+        return 2
+    client = INSECURE_CLIENT
+    if state is not None and not args.insecure:
+        client = stack_client(state, "admin")
+    address = args.address
+    if not address and state is not None and "llm_router" in state.services:
+        address = state.services["llm_router"].grpc_address
+    if not address:
+        print("frontdesk llm routes: llm_router is not running in this stack", file=sys.stderr)
+        return 1
+    try:
+        print(routes_table(list_routes(address, client)))
+    except grpc.RpcError as error:
+        code = error.code() if isinstance(error, grpc.Call) else None
+        details = error.details() if isinstance(error, grpc.Call) else str(error)
+        print(f"frontdesk llm routes: {address}: {code}: {details}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -470,6 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "flags": _flags,
         "rollout": _rollout,
         "llm-sim": _llm_sim,
+        "llm": _llm,
     }
     try:
         return handlers[args.command](args)

@@ -11,6 +11,7 @@ from pathlib import Path
 import litellm
 import pytest
 
+from frontdesk.cli.__main__ import main as cli_main
 from frontdesk.v1 import common_pb2, events_pb2, llm_router_pb2
 from llm_router.app import SERVICE, LlmRouterSettings
 from llm_router.config import LlmConfigError
@@ -42,7 +43,10 @@ def settings(nats: NatsServer, config: Path | None) -> LlmRouterSettings:
     )
 
 
-async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[Runtime]:
+async def serving(
+    nats: NatsServer, config: Path | None, up: list[Serving] | None = None
+) -> AsyncIterator[Runtime]:
+    """The service running; ``up`` receives what it serves on (its gRPC port)."""
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(
@@ -57,7 +61,9 @@ async def serving(nats: NatsServer, config: Path | None) -> AsyncIterator[Runtim
         with_flags=False,
     )
     try:
-        await asyncio.wait_for(ready, 30)
+        serving = await asyncio.wait_for(ready, 30)
+        if up is not None:
+            up.append(serving)
         yield client
     finally:
         await client.close()
@@ -133,7 +139,11 @@ async def test_complete_stream_and_routes_over_nats(
 
 
 async def test_the_calls_cost_ledger_is_the_simulators_usage_priced_by_litellm(
-    nats: NatsServer, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nats: NatsServer,
+    sim: Simulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each completion's price and the call's running total come back in the response; the
     call's ledger in the llm_costs bucket (what the orchestrator puts in CallCompleted) is the
@@ -184,6 +194,52 @@ async def test_the_calls_cost_ledger_is_the_simulators_usage_priced_by_litellm(
             2,
         )
         assert (await CallCosts(client.js).get("another-call")).requests == 0
+        command = ["llm", "cost", "call-7", "another-call", "--nats", nats.url]
+        assert await asyncio.to_thread(cli_main, [*command, "--state-dir", str(tmp_path)]) == 0
+    printed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert printed[1:] == [
+        [
+            "call-7",
+            f"{expected:.6f}",
+            str(ledger.prompt_tokens),
+            str(ledger.completion_tokens),
+            "2",
+        ],
+        ["another-call", "0.000000", "0", "0", "0"],
+    ]
+
+
+async def test_frontdesk_llm_routes_shows_breakers_over_grpc(
+    nats: NatsServer,
+    sim: Simulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SIM_KEY", "k")
+    config = tmp_path / "llm.yaml"
+    config.write_text(
+        config_text(sim, "  breaker: {min_requests: 1, failure_rate: 0.5, slow_ttft_ms: 60000}")
+    )
+    up: list[Serving] = []
+    async for client in serving(nats, config, up):
+        for name in ("alpha", "beta"):
+            sim[name].provider.set_faults({"down": True})
+        with pytest.raises(Unavailable):
+            await client.bus.call(
+                "frontdesk.llm_router.Complete", ask("hours?"), llm_router_pb2.CompleteResponse
+            )
+        command = ["llm", "routes", "--insecure", "--state-dir", str(tmp_path)]
+        command += ["--address", f"127.0.0.1:{up[0].grpc_port}"]
+        # The command is synchronous gRPC: off the loop that serves it.
+        assert await asyncio.to_thread(cli_main, command) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["ROUTE", "DEPLOYMENT", "MODEL", "WEIGHT", "BREAKER", "HEALTHY"]
+    assert [line.split() for line in lines[1:3]] == [
+        ["dialogue", "alpha", "openai/gpt-4o-mini", "100%", "open", "no"],
+        ["dialogue", "beta", "openai/gpt-4o", "0%", "open", "no"],
+    ]
+    assert lines[3].startswith("every breaker open on: dialogue")
 
 
 async def test_without_a_config_every_method_says_what_to_set(nats: NatsServer) -> None:
