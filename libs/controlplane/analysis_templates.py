@@ -237,14 +237,17 @@ def _metric(check: Check, *, background: bool) -> dict[str, Any]:
     return metric
 
 
-def _template(name: str, slos: list[str], metrics: list[dict[str, Any]]) -> dict[str, Any]:
+def _template(
+    name: str, slos: list[str], metrics: list[dict[str, Any]], *, no_data: str
+) -> dict[str, Any]:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisTemplate",
         "metadata": {
             "name": name,
             "labels": {"app.kubernetes.io/part-of": "frontdesk"},
-            "annotations": {"frontdesk.dev/slo": ",".join(slos)},
+            # How an empty or NaN result counts, said where `frontdesk gitops validate` reads it.
+            "annotations": {"frontdesk.dev/slo": ",".join(slos), "frontdesk.dev/no-data": no_data},
         },
         "spec": {"args": _args(background=name == BACKGROUND), "metrics": metrics},
     }
@@ -254,7 +257,7 @@ def templates(spec: Spec) -> dict[str, dict[str, Any]]:
     """File name -> AnalysisTemplate: one per check (step analysis) and the background one."""
     found = {
         f"{check.template.removeprefix('frontdesk-')}.yaml": _template(
-            check.template, [check.slo], [_metric(check, background=False)]
+            check.template, [check.slo], [_metric(check, background=False)], no_data="inconclusive"
         )
         for check in checks(spec)
     }
@@ -262,6 +265,7 @@ def templates(spec: Spec) -> dict[str, dict[str, Any]]:
         BACKGROUND,
         [check.slo for check in checks(spec)],
         [_metric(check, background=True) for check in checks(spec)],
+        no_data="success",
     )
     return found
 

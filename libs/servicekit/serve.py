@@ -1,7 +1,8 @@
 """``serve()``: one servicer exposed over gRPC and over NATS until SIGTERM, then drained.
 
 gRPC gets TLS (mutual when a client CA is set), client tokens checked per method, health
-checking, reflection, tracing and error mapping (:func:`grpc_security`); NATS
+checking, reflection, tracing and error mapping (:func:`grpc_security`); with
+``FRONTDESK_HEALTH_PORT``, health alone is also served in plaintext for the kubelet's probes. NATS
 gets a subscriber per method (see :mod:`servicekit.bus`). On SIGTERM or SIGINT: health flips to
 NOT_SERVING, the ``draining`` hook runs (the gateway lets live calls finish there), NATS
 subscriptions stop after their in-flight requests, and the gRPC server stops with a grace period.
@@ -58,6 +59,8 @@ class Serving:
     nats_subjects: list[str]
     # The /metrics endpoint's port; None when it is off.
     metrics_port: int | None = None
+    # The plaintext health-only port (FRONTDESK_HEALTH_PORT); None when it is off.
+    health_port: int | None = None
 
 
 class InsecureConfiguration(RuntimeError):
@@ -116,6 +119,24 @@ def _grpc_port(runtime: Runtime) -> int:
     return max(port, 0)
 
 
+def _probe_server(
+    settings: ServiceSettings, health_servicer: health.aio.HealthServicer
+) -> tuple[grpc.aio.Server | None, int | None]:
+    """The plaintext health-only server on FRONTDESK_HEALTH_PORT, or (None, None) when off.
+
+    It shares the main server's HealthServicer, so it reports the same status, and carries no
+    other service: nothing on it needs TLS or a token."""
+    if settings.health_port == -2:
+        return None, None
+    probe = grpc.aio.server()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, probe)
+    address = f"{settings.grpc_host}:{max(settings.health_port, 0)}"
+    port = probe.add_insecure_port(address)
+    if port == 0:
+        raise RuntimeError(f"cannot listen on {address} for health probes: is the port in use?")
+    return probe, port
+
+
 async def serve(
     runtime: Runtime,
     definition: ServiceDefinition,
@@ -151,6 +172,7 @@ async def serve(
         port = server.add_secure_port(address, security.credentials)
     if port == 0:
         raise RuntimeError(f"cannot listen on {address}: is the port in use?")
+    probe_server, probe_port = _probe_server(runtime.settings, health_servicer)
 
     subjects: list[str] = []
     if nats:
@@ -164,6 +186,8 @@ async def serve(
         )
         await runtime.broker.start()
     await server.start()
+    if probe_server is not None:
+        await probe_server.start()
     for name in ("", definition.full_name):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(
@@ -172,7 +196,14 @@ async def serve(
     )
     if on_ready is not None:
         metrics_port = runtime.metrics_server.port if runtime.metrics_server else None
-        on_ready(Serving(grpc_port=port, nats_subjects=subjects, metrics_port=metrics_port))
+        on_ready(
+            Serving(
+                grpc_port=port,
+                nats_subjects=subjects,
+                metrics_port=metrics_port,
+                health_port=probe_port,
+            )
+        )
 
     loop = asyncio.get_running_loop()
     installed = []
@@ -194,5 +225,8 @@ async def serve(
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(subscriber.stop(), runtime.settings.shutdown_grace)
         await server.stop(runtime.settings.shutdown_grace)
+        # Last: probes read NOT_SERVING for the whole drain, not "connection refused".
+        if probe_server is not None:
+            await probe_server.stop(0)
         await runtime.close()
         log.info("stopped")

@@ -34,6 +34,10 @@ class ServiceSettings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     # 0 means the service's default port (DEFAULT_GRPC_PORTS); -1 means any free port.
     grpc_port: int = 0
+    # A second, plaintext gRPC port serving only grpc.health.v1, for probes that cannot speak TLS
+    # or present a token (the kubelet's gRPC probe). -2 (the default) means off, -1 any free
+    # port. Health says nothing secret: SERVING, NOT_SERVING (draining) or nothing.
+    health_port: int = Field(default=-2, ge=-2, le=65535)
     metrics_host: str = "127.0.0.1"
     # 0 means 9100 + the service's index; -1 means any free port; -2 disables the endpoint.
     metrics_port: int = 0
@@ -54,6 +58,10 @@ class ServiceSettings(BaseSettings):
     # What flags say without Unleash: generated from gitops/flags/production.yaml.
     flags_file: Path = PROJECT_ROOT / "gitops" / "flags" / "bootstrap" / "production.json"
     clinics_dir: Path = PROJECT_ROOT / "deploy" / "local" / "clinics"
+    # Where a service writes what it keeps on disk (the SQLite databases by default). The
+    # default suits a source checkout; an installed image sets it to a writable volume, since
+    # its install is read-only (FRONTDESK_STATE_DIR=/var/lib/frontdesk).
+    state_dir: Path = PROJECT_ROOT / ".frontdesk"
     # --- transport security: on by default; see servicekit.auth, servicekit.tls ---
     # FRONTDESK_INSECURE=1: plaintext gRPC without client tokens. Development only; loud.
     insecure: bool = False

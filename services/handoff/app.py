@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from google.protobuf.message import Message
+from pydantic import model_validator
 
 import phi
 from clinic import ClinicDirectory
@@ -18,7 +19,6 @@ from handoff.relay import ReplicaRelay
 from servicekit import EventPublisher, Metrics, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
 from servicekit.phi_scrub import staff_names
-from servicekit.settings import PROJECT_ROOT
 
 DEFINITION = ServiceDefinition(
     name="handoff",
@@ -30,8 +30,15 @@ DEFINITION = ServiceDefinition(
 class HandoffSettings(ServiceSettings):
     """``FRONTDESK_*`` settings of the handoff service."""
 
-    # SQLAlchemy URL: SQLite by default, postgresql+psycopg://… in production.
-    handoff_database_url: str = f"sqlite:///{PROJECT_ROOT / '.frontdesk' / 'handoffs.db'}"
+    # SQLAlchemy URL: postgresql+psycopg://… in production; empty means SQLite in the state
+    # directory (FRONTDESK_STATE_DIR/handoffs.db).
+    handoff_database_url: str = ""
+
+    @model_validator(mode="after")
+    def _database_in_state_dir(self) -> HandoffSettings:
+        if not self.handoff_database_url:
+            self.handoff_database_url = f"sqlite:///{self.state_dir / 'handoffs.db'}"
+        return self
 
 
 class CountingEvents:

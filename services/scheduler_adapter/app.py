@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from google.protobuf.message import Message
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from clinic import ClinicDirectory
 from frontdesk.v1 import events_pb2, scheduler_pb2, scheduler_pb2_grpc
@@ -17,7 +17,6 @@ from scheduler_adapter.verification import LockoutPolicy
 from scheduler_adapter.write_gate import GatedScheduler
 from servicekit import EventPublisher, Runtime, ServiceDefinition, ServiceSettings
 from servicekit.app import Built, Service
-from servicekit.settings import PROJECT_ROOT
 
 DEFINITION = ServiceDefinition(
     name="scheduler_adapter",
@@ -29,10 +28,9 @@ DEFINITION = ServiceDefinition(
 class SchedulerSettings(ServiceSettings):
     """``FRONTDESK_*`` settings of the scheduler_adapter service."""
 
-    # SQLAlchemy URL: SQLite by default, postgresql+psycopg://… in production.
-    scheduler_database_url: str = (
-        f"sqlite+pysqlite:///{PROJECT_ROOT / '.frontdesk' / 'scheduler.db'}"
-    )
+    # SQLAlchemy URL: postgresql+psycopg://… in production; empty means SQLite in the state
+    # directory (FRONTDESK_STATE_DIR/scheduler.db).
+    scheduler_database_url: str = ""
     # Add the demo slots and patients to every clinic at start (local runs and tests only).
     scheduler_seed_demo: bool = False
     # Bounds on the database, in seconds: connecting (and waiting for a lock or a pooled
@@ -51,6 +49,12 @@ class SchedulerSettings(ServiceSettings):
     # Offer each call its own draw of the equivalent free slots (scheduler_adapter.offers), so
     # concurrent bookers do not all hear, and collide on, the earliest; off: the earliest.
     scheduler_offer_spread: bool = True
+
+    @model_validator(mode="after")
+    def _database_in_state_dir(self) -> SchedulerSettings:
+        if not self.scheduler_database_url:
+            self.scheduler_database_url = f"sqlite+pysqlite:///{self.state_dir / 'scheduler.db'}"
+        return self
 
 
 class JetStreamSinks:

@@ -351,3 +351,39 @@ def test_a_certificate_file_caught_half_written_keeps_the_old_one(tmp_path: Path
     assert reloading.fetch() is None and reloading.reloads == 0
     pki.reissue_server()
     assert reloading.fetch() is not None and reloading.reloads == 1
+
+
+async def test_the_health_port_answers_probes_in_plaintext_and_serves_nothing_else(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # The kubelet's gRPC probe speaks neither TLS nor tokens; the main port demands both.
+    creds = DevCredentials.ensure(tmp_path / "secrets")
+    service = await start_orchestrator(nats_server.url, creds, health_port=-1)
+    try:
+        assert service.serving.health_port not in (None, service.serving.grpc_port)
+        probe = f"127.0.0.1:{service.serving.health_port}"
+        async with grpc.aio.insecure_channel(probe) as channel:
+            for name in ("", "frontdesk.v1.Orchestrator"):
+                reply = await health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=name), timeout=5
+                )
+                assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            claim = channel.unary_unary(
+                "/frontdesk.v1.Orchestrator/Claim",
+                request_serializer=orchestrator_pb2.ClaimRequest.SerializeToString,
+                response_deserializer=orchestrator_pb2.ClaimResponse.FromString,
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await claim(orchestrator_pb2.ClaimRequest(), timeout=5)
+            assert refused.value.code() == grpc.StatusCode.UNIMPLEMENTED
+        async with grpc.aio.insecure_channel(service.grpc_target) as plaintext:
+            with pytest.raises(grpc.aio.AioRpcError):
+                await health_pb2_grpc.HealthStub(plaintext).Check(
+                    health_pb2.HealthCheckRequest(service=""), timeout=2
+                )
+    finally:
+        await service.shutdown()
+
+
+def test_the_health_port_is_off_unless_asked_for() -> None:
+    assert ServiceSettings().health_port == -2
