@@ -101,6 +101,8 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
             *_calls("orchestrator", "Claim", "*.Turn"),
             INBOX,  # the .cancel of a Turn stream it leaves early
             *SESSIONS_LOOKUP,
+            # Hang-ups, durably, for the orchestrator to end the call (gateway.call).
+            "frontdesk.events.call_hung_up",
         ),
         subscribe=(INBOX,),
         responses=False,
@@ -128,6 +130,8 @@ SERVICE_PERMISSIONS: Mapping[str, NatsPermissions] = {
             *SESSIONS_READ,
             *_consumer("KV_sessions"),  # listing keys (ListCalls)
             *COSTS_READ,  # the call's model spend, for CallCompleted
+            # Ending calls from the gateway's hang-up events (orchestrator.call_ends).
+            *_consumer("events", "orchestrator_call_ends"),
         ),
         subscribe=_serving("orchestrator"),
     ),

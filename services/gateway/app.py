@@ -144,7 +144,7 @@ def build_switchboard(
     if guard is not None:
         recorder = GuardedRecorder(recorder, guard)
     return Switchboard(
-        BusOrchestrator(runtime.bus, runtime.tracer_provider.get_tracer("gateway")),
+        BusOrchestrator(runtime.bus, runtime.tracer_provider.get_tracer("gateway"), runtime.events),
         recorder,
         ClinicDirectory.from_folder(settings.clinics_dir),
         capacity=settings.max_concurrent_calls,

@@ -20,8 +20,10 @@ writes the reply into the output queue. Rules:
   first, as a turn of their own.
 - A failed turn: an apology and the call goes on; ``max_turn_failures`` failures in a row (or no
   orchestrator at all): an apology, a transfer to the clinic's default target, and end.
-- Hangup, end of input or :meth:`abandon`: cancel the turn in flight, tell the orchestrator
-  ``ended{reason}`` (best effort, short deadline), finish. Nothing is sent after ``EndCall``.
+- Hangup, end of input or :meth:`abandon`: cancel the turn in flight, record the hang-up
+  durably (``call_hung_up`` on the events stream, which the orchestrator consumes), tell the
+  orchestrator ``ended{reason}`` directly too (short deadline: the quick path, which also gives
+  the outcome), finish. Nothing is sent after ``EndCall``.
 
 No caller text is ever logged: logs carry the call id and what happened.
 """
@@ -331,6 +333,20 @@ class Call:
         if not self.version:
             return outcome
         request = model.TurnRequest(self.call_id, self._next_turn_id(), model.EndedInput(reason))
+        # First durably (a JetStream event the orchestrator consumes): the call's outcome, its
+        # holds and CallCompleted must not depend on the direct request below getting through
+        # a busy orchestrator in time. Ending is idempotent, so both paths may arrive.
+        recorded = False
+        try:
+            async with asyncio.timeout(self.policy.ended_timeout):
+                await self.orchestrator.record_hangup(self.version, request)
+            recorded = True
+        except Exception as error:  # the direct request below is then the only path
+            log.warning(
+                "could not record the hang-up on the events stream (%s)",
+                type(error).__name__,
+                extra={"call_id": self.call_id},
+            )
         try:
             async with asyncio.timeout(self.policy.ended_timeout):
                 events = self.orchestrator.turn(
@@ -341,9 +357,11 @@ class Call:
                         if isinstance(event, model.CallEnd) and event.outcome:
                             outcome = event.outcome
         except (ServiceError, TimeoutError) as error:
-            log.warning(
-                "could not tell the orchestrator the call ended (%s)",
+            log.log(
+                logging.INFO if recorded else logging.WARNING,
+                "could not tell the orchestrator the call ended (%s)%s",
                 type(error).__name__,
+                "; it ends the call from the recorded hang-up" if recorded else "",
                 extra={"call_id": self.call_id},
             )
         return outcome

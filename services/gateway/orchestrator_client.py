@@ -7,6 +7,7 @@ drive it with an in-memory orchestrator; production uses :class:`BusOrchestrator
     claimed = await client.claim(ClaimRequest(...), timeout=3)     # any version answers
     async for event in client.turn(claimed.version, request, timeout=20):
         ...                                                          # pinned version only
+    await client.record_hangup(claimed.version, ended_request)      # durably, on JetStream
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Protocol
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from frontdesk.v1 import orchestrator_pb2
+from frontdesk.v1 import events_pb2, orchestrator_pb2
 from gateway import convert, model
 from servicekit import BusClient
+from servicekit.errors import Unavailable
+from servicekit.events import EventPublisher
 
 CLAIM_SUBJECT = "frontdesk.orchestrator.Claim"
 
@@ -41,6 +45,11 @@ class OrchestratorClient(Protocol):
         """The reply's events; leaving the loop early cancels the turn at the orchestrator."""
         ...
 
+    async def record_hangup(self, version: str, request: model.TurnRequest) -> None:
+        """Records the hang-up (an ``ended`` turn) durably, for the orchestrator to end the
+        call even when it cannot be told directly (``call_hung_up`` on the events stream)."""
+        ...
+
 
 class BusOrchestrator:
     """:class:`OrchestratorClient` over NATS request/reply (servicekit's BusClient).
@@ -49,9 +58,33 @@ class BusOrchestrator:
     lasts minutes, a turn is what the latency SLO is about, so one trace per turn.
     """
 
-    def __init__(self, bus: BusClient, tracer: trace.Tracer | None = None) -> None:
+    def __init__(
+        self,
+        bus: BusClient,
+        tracer: trace.Tracer | None = None,
+        events: EventPublisher | None = None,
+    ) -> None:
         self._bus = bus
         self._tracer = tracer or trace.get_tracer(__name__)
+        self._events = events
+
+    async def record_hangup(self, version: str, request: model.TurnRequest) -> None:
+        if self._events is None:
+            raise Unavailable("no events stream to record the hang-up on")
+        reason = request.input.reason if isinstance(request.input, model.EndedInput) else ""
+        now = Timestamp()
+        now.GetCurrentTime()
+        await self._events.event(
+            "call_hung_up",
+            events_pb2.CallHungUp(
+                call_id=request.call_id,
+                turn_id=request.turn_id,
+                reason=reason,
+                orchestrator_version=version,
+                time=now,
+            ),
+            msg_id=f"call_hung_up:{request.call_id}",
+        )
 
     async def claim(self, request: model.ClaimRequest, *, timeout: float) -> model.Claimed:
         response = await self._bus.call(

@@ -11,6 +11,7 @@ from pydantic import Field
 import phi
 from clinic import ClinicDirectory
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
+from orchestrator.call_ends import CallEndConsumer
 from orchestrator.dialogue import Policy
 from orchestrator.faults import TurnFaults
 from orchestrator.server import CallRedactor, OrchestratorServicer
@@ -95,7 +96,7 @@ def policy_chooser(
     return choose
 
 
-def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
+async def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
     from orchestrator.llm.client import ModelClient, NatsModel
     from orchestrator.llm.policy import LlmPolicy
     from orchestrator.llm.prompts import TEMPLATES
@@ -144,7 +145,16 @@ def build(runtime: Runtime, settings: OrchestratorSettings) -> Built:
         model=model,
         filler_after=settings.filler_after_ms / 1000,
     )
-    return Built(servicer, draining=servicer.drain)
+    # Hang-ups the gateway recorded on the events stream end their calls even when the direct
+    # request did not get through.
+    call_ends = CallEndConsumer(runtime.js, servicer.end_call)
+    await call_ends.start()
+
+    async def draining() -> None:
+        await call_ends.stop()
+        await servicer.drain()
+
+    return Built(servicer, draining=draining, close=call_ends.stop)
 
 
 SERVICE = Service(DEFINITION, OrchestratorSettings, build)

@@ -242,6 +242,12 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             yield item
         await task
 
+    async def end_call(self, request: orchestrator_pb2.TurnRequest) -> None:
+        """Runs a recorded hang-up's ``ended`` turn (``orchestrator.call_ends``); what it would
+        say is dropped: the caller is gone."""
+        async for _ in self.Turn(request, None):
+            pass
+
     async def drain(self) -> None:
         """Waits for turns still running after their caller stopped listening."""
         if self._turns_in_flight:
@@ -494,6 +500,9 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 end_time=_timestamp(_now_iso(self._clock())),
                 llm=spend,
             ),
+            # Once per call: a hang-up may reach two replicas (the gateway's direct request and
+            # the recorded hang-up), and a step run again after a conflict publishes again.
+            msg_id=f"call_completed:{session.call_id}",
         )
 
     # --- views --------------------------------------------------------------------------------

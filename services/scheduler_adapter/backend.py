@@ -40,6 +40,10 @@ class SchedulerBackend(Protocol):
         """Holds the slot for ``call_id`` until now + ``ttl`` (renews this call's own hold)."""
         ...
 
+    async def release_holds(self, clinic_id: str, call_id: str) -> int:
+        """The call has ended: its holds go (returns how many there were)."""
+        ...
+
     async def book(
         self, clinic_id: str, call_id: str, patient_id: str, slot_id: str, idempotency_key: str
     ) -> Booking:

@@ -219,8 +219,10 @@ class SchedulingService:
         await self._audit(caller, "check_verification", "patient", patient_id, patient_id, "ok")
 
     async def revoke_call(self, clinic_id: str, call_id: str) -> int:
-        """The call has ended: every proof issued on it stops working (``call_ends``). Returns
-        how many were revoked."""
+        """The call has ended: every proof issued on it stops working and its holds are
+        released at once, not at their expiry (``call_ends``). Returns how many proofs were
+        revoked."""
+        await self._backend.release_holds(clinic_id, call_id)
         return await self._verifications.revoke_call(clinic_id, call_id)
 
     async def list_appointments(

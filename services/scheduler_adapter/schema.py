@@ -133,7 +133,11 @@ class HoldRow(Base):
     """A call's claim on a provider's block until ``expires_at``; expired rows mean nothing."""
 
     __tablename__ = "holds"
-    __table_args__ = (UniqueConstraint("clinic_id", "provider_id", "start_time"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "provider_id", "start_time"),
+        # A call's holds, released when it ends.
+        Index("ix_holds_clinic_call", "clinic_id", "call_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     clinic_id: Mapped[str] = mapped_column(String(64))

@@ -486,6 +486,16 @@ class SqlBackend:
 
     # --- HoldSlot -------------------------------------------------------------------------------
 
+    async def release_holds(self, clinic_id: str, call_id: str) -> int:
+        return await self._run(self._release_call_holds, clinic_id, call_id)
+
+    def _release_call_holds(self, clinic_id: str, call_id: str) -> int:
+        with self._transaction() as session:
+            result = session.execute(
+                delete(HoldRow).where(HoldRow.clinic_id == clinic_id, HoldRow.call_id == call_id)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     async def hold_slot(self, clinic_id: str, call_id: str, slot_id: str, ttl: timedelta) -> Hold:
         return await self._run(self._hold_slot, clinic_id, call_id, slot_id, ttl)
 

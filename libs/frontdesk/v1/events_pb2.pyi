@@ -124,6 +124,44 @@ class TurnCompleted(_message.Message):
 Global___TurnCompleted: _TypeAlias = TurnCompleted  # noqa: Y015
 
 @_typing.final
+class CallHungUp(_message.Message):
+    """Subject frontdesk.events.call_hung_up: the telephony side hung up (published by the gateway).
+    The orchestrator consumes it durably and ends the call (outcome, holds released,
+    CallCompleted) even when it could not be told directly; ending is idempotent.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CALL_ID_FIELD_NUMBER: _builtins.int
+    TURN_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ORCHESTRATOR_VERSION_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    call_id: _builtins.str
+    turn_id: _builtins.str
+    """The turn id the gateway gave the end (the same as its direct request's)."""
+    reason: _builtins.str
+    orchestrator_version: _builtins.str
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        call_id: _builtins.str = ...,
+        turn_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        orchestrator_version: _builtins.str = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "orchestrator_version", b"orchestrator_version", "reason", b"reason", "time", b"time", "turn_id", b"turn_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CallHungUp: _TypeAlias = CallHungUp  # noqa: Y015
+
+@_typing.final
 class CallCompleted(_message.Message):
     """Subject frontdesk.events.call_completed."""
 

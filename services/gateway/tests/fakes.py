@@ -43,6 +43,8 @@ class ScriptedOrchestrator:
     claims: list[model.ClaimRequest] = field(default_factory=list)
     requests: list[tuple[str, model.TurnRequest]] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    # Hang-ups recorded durably: (version, request).
+    hung_up: list[tuple[str, model.TurnRequest]] = field(default_factory=list)
 
     async def claim(self, request: model.ClaimRequest, *, timeout: float) -> model.Claimed:
         self.claims.append(request)
@@ -65,6 +67,9 @@ class ScriptedOrchestrator:
         except (asyncio.CancelledError, GeneratorExit):
             self.cancelled.append(request.turn_id)
             raise
+
+    async def record_hangup(self, version: str, request: model.TurnRequest) -> None:
+        self.hung_up.append((version, request))
 
     def inputs(self) -> list[model.TurnInput]:
         return [request.input for _, request in self.requests]

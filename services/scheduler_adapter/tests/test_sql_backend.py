@@ -498,3 +498,14 @@ async def test_slots_held_by_another_call_are_never_offered(backend: SqlBackend)
         SlotQuery(clinic_id="demo", call_id="CA-holder", page_size=50, **query)  # type: ignore[arg-type]
     )
     assert set(held) <= {slot.slot_id for slot in own}
+
+
+async def test_a_calls_holds_go_when_it_ends(backend: SqlBackend) -> None:
+    slot = await first_slot(backend, appointment_type="checkup", provider_id="dr-patel")
+    await backend.hold_slot("demo", "call-ends", slot.slot_id, timedelta(minutes=3))
+    await backend.hold_slot("demo", "call-other", (await first_slot(backend)).slot_id, TWO_MIN)
+    assert await backend.release_holds("other-clinic", "call-ends") == 0
+    assert await backend.release_holds("demo", "call-ends") == 1
+    # Free for the next caller at once, not at the hold's expiry; other calls' holds stay.
+    await backend.hold_slot("demo", "call-next", slot.slot_id, TWO_MIN)
+    assert await backend.release_holds("demo", "call-other") == 1
