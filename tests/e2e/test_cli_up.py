@@ -28,7 +28,9 @@ from frontdesk.cli.stack import SERVICES
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 120.0
+# Generous: on a loaded 2-core machine six services importing litellm & co. take a while.
+START_TIMEOUT = 240.0
+UP_START_TIMEOUT = "180"
 
 
 def cli_env() -> dict[str, str]:
@@ -86,7 +88,16 @@ class Up:
 def up(tmp_path: Path) -> Iterator[Up]:
     state_dir = tmp_path / "state"
     process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "up", "--state-dir", str(state_dir)],
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "up",
+            "--state-dir",
+            str(state_dir),
+            "--start-timeout",
+            UP_START_TIMEOUT,
+        ],
         env=cli_env(),
         cwd=REPO,
         stdout=subprocess.PIPE,

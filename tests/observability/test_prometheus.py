@@ -171,7 +171,9 @@ def _check_owners(client: PrometheusClient, results: Sequence[CallResult]) -> No
     process and bus metrics."""
 
     def jobs(expr: str) -> set[str]:
-        return {item["metric"]["job"] for item in client.query(f"count by (job) ({expr})")}
+        # last_over_time: one scrape that timed out on a busy machine must not hide a job.
+        query = f"count by (job) (last_over_time({expr}[30s]))"
+        return {item["metric"]["job"] for item in client.query(query)}
 
     for metric in (
         "frontdesk_turn_latency_seconds_bucket",

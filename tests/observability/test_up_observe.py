@@ -17,7 +17,7 @@ from controlplane.prometheus import PrometheusClient
 from controlplane.testing import require
 from frontdesk.cli.stack import SERVICES
 
-from ..e2e.test_cli_up import REPO, START_TIMEOUT, cli_env
+from ..e2e.test_cli_up import REPO, START_TIMEOUT, UP_START_TIMEOUT, cli_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,6 +43,8 @@ def test_up_observe_runs_prometheus_over_every_service_with_the_slo_rules(tmp_pa
                 "frontdesk.cli",
                 "up",
                 "--observe",
+                "--start-timeout",
+                UP_START_TIMEOUT,
                 "--state-dir",
                 str(state_dir),
             ],

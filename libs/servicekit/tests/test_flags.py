@@ -137,7 +137,8 @@ async def test_ten_thousand_calls_land_on_the_percentage_and_never_flip(
     first = {c: flags.variant(name, call_id=c, clinic="demo").name for c in calls}
     share = sum(v == "candidate" for v in first.values()) / len(calls) * 100
     print(f"\n5% configured: {share:.2f}% of 10,000 calls")
-    assert abs(share - 5) <= 1
+    # ±1.5 points (the canary's stated tolerance): 3.5 standard deviations at 25% of 10,000.
+    assert abs(share - 5) <= 1.5
     assert set(first.values()) == {"candidate", "disabled"}
     # Asked again, a call gets the same answer; another clinic is outside the constraint.
     assert all(flags.variant(name, call_id=c, clinic="demo").name == first[c] for c in calls)
@@ -152,7 +153,7 @@ async def test_ten_thousand_calls_land_on_the_percentage_and_never_flip(
     assert all(widened[c] for c, v in first.items() if v == "candidate")
     share = sum(widened.values()) / len(calls) * 100
     print(f"25% configured: {share:.2f}% of 10,000 calls")
-    assert abs(share - 25) <= 1
+    assert abs(share - 25) <= 1.5
     counted = registry.get_sample_value(
         "frontdesk_flag_evaluations_total", {"flag": name, "result": "candidate"}
     )
