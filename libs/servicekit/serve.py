@@ -185,6 +185,9 @@ async def serve(
             versioned_methods=definition.versioned_methods,
         )
         await runtime.broker.start()
+        # Ready means the server has the subscriptions: a request sent on "ready" from another
+        # connection must not find no responders (seen under load).
+        await runtime.broker.connection.flush()
     await server.start()
     if probe_server is not None:
         await probe_server.start()

@@ -39,7 +39,7 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
     if settings.llm_config is None:
         return Built(LlmRouterServicer())
     # Imported here: the config is cheap, but the backend pulls in litellm (seconds).
-    from llm_router.backend import LitellmBackend, litellm_price
+    from llm_router.backend import LitellmBackend, LitellmPrices
     from llm_router.config import load_config
     from llm_router.routing import ModelRouter
 
@@ -75,7 +75,7 @@ def build(runtime: Runtime, settings: LlmRouterSettings) -> Built:
     router = ModelRouter(
         config,
         backend,
-        pricer=litellm_price,
+        pricer=LitellmPrices(),
         metrics=runtime.metrics,
         version=runtime.version,
         on_failover=publisher,

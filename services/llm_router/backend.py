@@ -55,6 +55,39 @@ def litellm_price(model: str, prompt_tokens: int, completion_tokens: int) -> flo
     return float(prompt + completion)
 
 
+class LitellmPrices:
+    """:func:`litellm_price` without its cost on every completion (a millisecond or more: litellm
+    resolves the model's provider and entry each time). A model priced per token, whatever the
+    count, is asked once for the price of one prompt and one completion token; those are
+    multiplied as litellm's own per-token formula does. A model whose entry has tiers or
+    thresholds (``..._above_128k_tokens`` and the like), or that litellm cannot price, goes
+    through :func:`litellm_price` every time."""
+
+    def __init__(self) -> None:
+        self._units: dict[str, tuple[float, float] | None] = {}
+
+    def __call__(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        if model not in self._units:
+            self._units[model] = _unit_prices(model)
+        units = self._units[model]
+        if units is None:
+            return litellm_price(model, prompt_tokens, completion_tokens)
+        return prompt_tokens * units[0] + completion_tokens * units[1]
+
+
+def _unit_prices(model: str) -> tuple[float, float] | None:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    try:
+        info = litellm.get_model_info(model)
+    except Exception:  # not in the map: litellm_price says why, on each call
+        return None
+    if any(("above" in key or "tier" in key) and value for key, value in info.items()):
+        return None
+    return litellm_price(model, 1, 0), litellm_price(model, 0, 1)
+
+
 def _retry_after(error: BaseException) -> float | None:
     headers: Any = getattr(error, "litellm_response_headers", None)
     response = getattr(error, "response", None)

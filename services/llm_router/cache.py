@@ -20,7 +20,6 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict
 
 from llm_router.types import Completion, Request
 
@@ -43,7 +42,15 @@ def cache_key(request: Request, route: str, *, shared: bool = False) -> str:
         "scope": "clinic-faq" if shared else "call",
         "call": "" if shared else request.call_id,
         "route": route,
-        "messages": [asdict(m) for m in request.messages],
+        "messages": [
+            (
+                m.role,
+                m.content,
+                m.tool_call_id,
+                [(c.id, c.name, c.arguments_json) for c in m.tool_calls],
+            )
+            for m in request.messages
+        ],
         "tools": list(request.tools),
         "temperature": request.temperature,
         "max_tokens": request.max_tokens,
@@ -55,7 +62,7 @@ class ExactCache:
     """``ExactCache(1000)``; ``get``/``put`` by :func:`cache_key`. Capacity 0 turns it off."""
 
     def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
+        self.capacity = capacity
         self._entries: OrderedDict[str, Completion] = OrderedDict()
 
     def get(self, key: str) -> Completion | None:
@@ -65,11 +72,11 @@ class ExactCache:
         return found
 
     def put(self, key: str, completion: Completion) -> None:
-        if self._capacity <= 0:
+        if self.capacity <= 0:
             return
         self._entries[key] = completion
         self._entries.move_to_end(key)
-        while len(self._entries) > self._capacity:
+        while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
     def __len__(self) -> int:

@@ -1,6 +1,6 @@
 """The router: deployments chosen per request, breakers, failover, hedging, deadlines, costs.
 
-    router = ModelRouter(config, LitellmBackend(config), pricer=litellm_price)
+    router = ModelRouter(config, LitellmBackend(config), pricer=LitellmPrices())
     async for chunk in router.stream(request): ...
     completion = await router.complete(request)
 
@@ -262,8 +262,10 @@ class ModelRouter:
         answered from the exact-match cache when this call asked exactly this before (or, for
         a clinic FAQ question, any call of the clinic did)."""
         request = self._routed(request)
-        key = cache_key(request, request.route, shared=shareable(request, self._has_phi))
-        hit = self._cache.get(key)
+        key = ""
+        if self._cache.capacity > 0:  # hashing every message costs; only with a cache
+            key = cache_key(request, request.route, shared=shareable(request, self._has_phi))
+        hit = self._cache.get(key) if key else None
         if hit is not None:
             free = replace(
                 hit.usage, cost_usd=0.0, call_cost_usd=self.ledger.total(request.call_id)
@@ -288,7 +290,8 @@ class ModelRouter:
             ttft or self._clock() - started,
             last.finish_reason,
         )
-        self._cache.put(key, done)
+        if key:
+            self._cache.put(key, done)
         return done
 
     async def _first_token(

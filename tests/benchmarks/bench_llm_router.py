@@ -19,13 +19,19 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
+import nats
 
-from llm_router.backend import LitellmBackend, litellm_price
+from frontdesk.v1.common_pb2 import LlmSpend
+from llm_router.backend import LitellmBackend, LitellmPrices
 from llm_router.config import parse_config
 from llm_router.routing import ModelRouter
-from llm_router.types import Message, Request
+from llm_router.types import Message, Request, Usage
 from llmsim import Provider, Rule, Script, Simulator
+from servicekit.costs import CallCosts
 from servicekit.errors import Unavailable
+from servicekit.jetstream import ensure_costs_bucket
+from servicekit.metrics import Metrics
+from servicekit.testing import NatsServer
 
 REPLY = "We are open nine to five, Monday to Friday, and closed on public holidays."
 MESSAGES = [{"role": "user", "content": "what are your hours"}]
@@ -55,13 +61,40 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
             "bench",
         )
         backend = LitellmBackend(config)
-        router = ModelRouter(config, backend, pricer=litellm_price)
+        # As deployed: metrics on (route and variant labels), litellm's prices.
+        router = ModelRouter(config, backend, pricer=LitellmPrices(), metrics=Metrics.create())
+        # ... and each completion added to the call's ledger in NATS KV before its last chunk.
+        nats_server = NatsServer.start()
+        connection = await nats.connect(nats_server.url)
+        js = connection.jetstream()
+        await ensure_costs_bucket(js)
+        costs = CallCosts(js)
+
+        async def record_spend(call_id: str, usage: Usage) -> float:
+            spend = LlmSpend(
+                cost_usd=usage.cost_usd,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                requests=1,
+            )
+            return (await costs.add(call_id, spend)).cost_usd
+
+        ledgered = ModelRouter(
+            config,
+            backend,
+            pricer=LitellmPrices(),
+            metrics=Metrics.create(),
+            record_spend=record_spend,
+        )
         raw_router = backend._router
         http = httpx.AsyncClient(base_url=sim["alpha"].api_base)
         request = Request("bench", (Message("user", MESSAGES[0]["content"]),))
 
         async def via_router() -> str:
             return (await router.complete(request)).message.content
+
+        async def via_router_and_ledger() -> str:
+            return (await ledgered.complete(request)).message.content
 
         async def via_litellm() -> str:
             stream = await raw_router.acompletion(
@@ -86,6 +119,7 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
             "raw httpx (SSE)": via_httpx,
             "raw litellm Router": via_litellm,
             "llm_router ModelRouter": via_router,
+            "ModelRouter + KV ledger": via_router_and_ledger,
         }
         for client in clients.values():  # warm up connections and lazy imports
             for _ in range(10):
@@ -99,10 +133,10 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
         print(f"streamed completion, {n} each, one llm-sim provider, no scripted delay")
         for name, values in samples.items():
             print(f"  {name:24s} {percentiles(values)}")
-        overhead = statistics.median(samples["llm_router ModelRouter"]) - statistics.median(
-            samples["raw litellm Router"]
-        )
-        print(f"  router overhead over litellm Router (p50): {overhead * 1000:+.3f} ms")
+        base = statistics.median(samples["raw litellm Router"])
+        for name in ("llm_router ModelRouter", "ModelRouter + KV ledger"):
+            overhead = statistics.median(samples[name]) - base
+            print(f"  {name} over litellm Router (p50): {overhead * 1000:+.3f} ms")
 
         sim["beta"].provider.set_faults({"down": True})
         down = Request("bench", request.messages, route="down")
@@ -117,6 +151,8 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
                 rejected.append(time.perf_counter() - started)
         print(f"  all deployments down -> UNAVAILABLE      {percentiles(rejected)}")
         await http.aclose()
+        await connection.close()
+        nats_server.stop()
         await turn_latency(sim, max(10, n // 10))
 
 
@@ -146,7 +182,7 @@ frontdesk:
 """,
             "bench",
         )
-        return ModelRouter(config, LitellmBackend(config), pricer=litellm_price)
+        return ModelRouter(config, LitellmBackend(config), pricer=LitellmPrices())
 
     request = Request("bench", (Message("user", MESSAGES[0]["content"]),))
 

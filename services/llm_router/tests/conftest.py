@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from llm_router.backend import LitellmBackend, litellm_price
+from llm_router.backend import LitellmBackend, LitellmPrices
 from llm_router.config import LlmConfig, parse_config
 from llm_router.routing import ModelRouter
 from llmsim import Provider, Rule, Script, ScriptedToolCall, Simulator
@@ -60,6 +60,6 @@ def make_router(sim: Simulator) -> MakeRouter:
     def make(frontdesk: str = "", **options: Any) -> ModelRouter:
         config: LlmConfig = parse_config(config_text(sim, frontdesk), "test.yaml", {"SIM_KEY": "k"})
         options.setdefault("metrics", Metrics.create())
-        return ModelRouter(config, LitellmBackend(config), pricer=litellm_price, **options)
+        return ModelRouter(config, LitellmBackend(config), pricer=LitellmPrices(), **options)
 
     return make

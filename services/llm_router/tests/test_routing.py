@@ -8,7 +8,7 @@ import litellm
 import pytest
 
 import phi
-from llm_router.backend import LitellmBackend, litellm_price
+from llm_router.backend import LitellmBackend, LitellmPrices
 from llm_router.breaker import BreakerState
 from llm_router.canary import RoutePicker
 from llm_router.config import parse_config
@@ -312,7 +312,7 @@ frontdesk: {{canary_routes: {{variants: {{candidate: dialogue-next}}}}}}
     router = ModelRouter(
         config,
         LitellmBackend(config),
-        pricer=litellm_price,
+        pricer=LitellmPrices(),
         picker=picker,
         metrics=Metrics.create(),
     )
