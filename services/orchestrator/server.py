@@ -358,20 +358,30 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
                 sent.append(reply)
                 queue.put_nowait(reply)
 
+        # The LLM policy's sentences go out the moment they exist (the first one is what the
+        # caller waits for); the reply is closed by an empty last Say. The rules policy's whole
+        # reply is ready at once, so one Say is held back to be marked last.
+        streaming = bool(getattr(policy, "filler", ""))
+        said = False
         async for output in run.outputs():
-            # Hold one Say back so the last one can be marked last.
             if pending is not None:
                 emit(_turn_event(pending, last_say=False))
                 pending = None
-            if isinstance(output, Say):
+            if isinstance(output, Say) and streaming:
+                emit(_turn_event(output, last_say=False))
+                said = True
+            elif isinstance(output, Say):
                 pending = output
             else:
+                said = False
                 reply = _turn_event(output, last_say=False)
                 if isinstance(output, Transfer):
                     reply.transfer.summary = self._handoff_summary(session, run, tools, output)
                 emit(reply)
         if pending is not None:
             emit(_turn_event(pending, last_say=True))
+        elif said:
+            emit(_turn_event(Say(""), last_say=True))
         session.dialogue = run.state
         memory = run.state.model
         if memory is not None and memory.handed_over and "rules" in self._policies:

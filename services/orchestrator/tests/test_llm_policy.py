@@ -204,12 +204,13 @@ def test_appointments_are_refused_before_verification_whatever_the_model_asks() 
     call = Call()
     call.step(CallStarted())
     call.step(CallerSaid("cancel my appointment"))
-    for tool, args in (
+    cases: tuple[tuple[str, dict[str, Any]], ...] = (
         ("list_appointments", {}),
         ("prepare_change", {"action": "cancel", "appointment": 1}),
         ("make_change", {}),
-    ):
-        step = call.model(tool=tool, **args)
+    )
+    for tool, args in cases:
+        step = call.model("", tool, **args)
         assert "identity not verified" in last_tool_answer(step)["error"]
         assert not any(
             isinstance(a, ToolListAppointments | ToolCancel | ToolBook) for a in step.actions
