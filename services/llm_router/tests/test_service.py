@@ -138,6 +138,46 @@ async def test_complete_stream_and_routes_over_nats(
         ]
 
 
+async def test_a_stream_broken_mid_sentence_is_finished_elsewhere_over_nats(
+    nats: NatsServer, sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's stream (StreamComplete over NATS) carries the whole sentence once: the
+    primary's first words, then the rest from the secondary, which was asked to continue them."""
+    monkeypatch.setenv("SIM_KEY", "k")
+    config = tmp_path / "llm.yaml"
+    config.write_text(config_text(sim))
+    async for client in serving(nats, config):
+        sim["alpha"].provider.set_faults({"break_after_tokens": 3})
+        chunks = [
+            chunk
+            async for chunk in client.bus.stream(
+                "frontdesk.llm_router.StreamComplete", ask("hours?"), llm_router_pb2.CompleteChunk
+            )
+        ]
+        failovers = await client.js.pull_subscribe(
+            "frontdesk.events.provider_failover", stream="events"
+        )
+        told: list[events_pb2.ProviderFailover] = []
+        for _ in range(50):  # published beside the request, so poll briefly
+            with contextlib.suppress(TimeoutError):
+                batch = await failovers.fetch(10, timeout=0.2)
+                told += [events_pb2.ProviderFailover.FromString(m.data) for m in batch]
+            if told:
+                break
+    text = [(c.provider, c.delta) for c in chunks if c.delta]
+    assert "".join(delta for _, delta in text) == "We are open nine to five, Monday to Friday."
+    assert "".join(d for p, d in text if p == "alpha") == "We are open "
+    assert {p for p, _ in text[3:]} == {"beta"}
+    assert sim["beta"].provider.requests[-1]["messages"][-1] == {
+        "role": "assistant",
+        "content": "We are open ",
+    }
+    assert chunks[-1].finish_reason == "stop" and chunks[-1].provider == "beta"
+    assert [(e.call_id, e.from_provider, e.reason) for e in told] == [
+        ("call-7", "alpha", "stream_broken")
+    ]
+
+
 async def test_the_calls_cost_ledger_is_the_simulators_usage_priced_by_litellm(
     nats: NatsServer,
     sim: Simulator,
