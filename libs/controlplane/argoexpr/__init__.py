@@ -98,7 +98,9 @@ def assess(result: object, *, success: str = "", failure: str = "") -> Assessmen
                 if empty
                 else str(error)
             )
-            return Assessment(Phase.ERROR, f'could not evaluate {field} "{expression}": {detail}')
+            return Assessment(
+                Phase.ERROR, f'could not evaluate {field} "{expression}": {detail}', str(error)
+            )
     if not outcomes:
         return Assessment(Phase.SUCCESSFUL)
     passed = outcomes.get("successCondition")

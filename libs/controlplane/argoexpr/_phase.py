@@ -25,4 +25,5 @@ class Phase(enum.StrEnum):
 @dataclass(frozen=True)
 class Assessment:
     phase: Phase
-    message: str = ""  # why, for phase Error
+    message: str = ""  # why, for phase Error: Argo's words
+    cause: str = ""  # for phase Error: the evaluator's own error (Argo hides it on empty results)

@@ -18,6 +18,7 @@
     frontdesk llm-sim [--config sim.yaml] [--provider NAME[:PORT]]...   (model provider double)
     frontdesk llm routes [--state-dir .frontdesk] [--address HOST:PORT] [--insecure]
     frontdesk llm cost CALL_ID... [--nats URL] [--state-dir .frontdesk]
+    frontdesk gitops validate [DIR] | install-hook [--force]   (gitops/ checked offline)
 
 Argument parsing only; the work is in :mod:`frontdesk.cli.stack`, :mod:`frontdesk.cli.talk`
 and :mod:`callsim`.
@@ -209,6 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     from frontdesk.cli import rollout
 
     rollout.add_parser(commands)
+    from frontdesk.cli import gitops
+
+    gitops.add_parser(commands)
     llm_sim = commands.add_parser(
         "llm-sim", help="OpenAI-compatible model providers with scripted replies and faults"
     )
@@ -513,6 +517,12 @@ def _rollout(args: argparse.Namespace) -> int:
     return rollout.run(args)
 
 
+def _gitops(args: argparse.Namespace) -> int:
+    from frontdesk.cli import gitops
+
+    return gitops.run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -529,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rollout": _rollout,
         "llm-sim": _llm_sim,
         "llm": _llm,
+        "gitops": _gitops,
     }
     try:
         return handlers[args.command](args)
