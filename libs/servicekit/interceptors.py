@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -12,6 +14,9 @@ import grpc
 from servicekit.errors import ServiceError
 
 log = logging.getLogger(__name__)
+# What a refusal reads of a client stream first (see ``_drain``).
+DRAIN_SECONDS = 0.5
+DRAIN_MESSAGES = 16
 Continuation = Callable[
     [grpc.HandlerCallDetails], Awaitable["grpc.RpcMethodHandler[Any, Any] | None"]
 ]
@@ -101,21 +106,39 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return _wrap(handler, unary, streaming)
 
 
+async def _drain(request: Any) -> None:
+    """Reads what a client-streaming caller is still sending (a little, briefly) before it is
+    refused. Refused at once, a client still writing its request stream may see gRPC's own
+    INTERNAL ("Internal error from Core", the write racing the end of the call) instead of the
+    refusal; the bound keeps a client that never half-closes from holding the refusal up."""
+    if not hasattr(request, "__aiter__"):
+        return
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            read = 0
+            async for _ in request:
+                read += 1
+                if read >= DRAIN_MESSAGES:
+                    return
+
+
 def deny(
     handler: grpc.RpcMethodHandler[Any, Any], code: grpc.StatusCode, message: str
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """A handler of the same shape as ``handler`` that only aborts."""
 
     def unary(_behaviour: Any) -> Callable[..., Awaitable[None]]:
-        async def abort(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        async def abort(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+            await _drain(request)
             await context.abort(code, message)
 
         return abort
 
     def streaming(_behaviour: Any) -> Callable[..., AsyncIterator[Any]]:
         async def abort(
-            _request: Any, context: grpc.aio.ServicerContext[Any, Any]
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
+            await _drain(request)
             await context.abort(code, message)
             yield None  # unreachable: makes this an async generator
 

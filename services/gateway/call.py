@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -159,6 +160,9 @@ class Call:
     )
     _out: asyncio.Queue[model.CallerOutput | None] = field(default_factory=asyncio.Queue)
     _digits: DigitBuffer = field(init=False)
+    # Proves to the orchestrator that a re-claim comes from this connection, not another one
+    # naming the same call id.
+    _claim_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     def __post_init__(self) -> None:
         self._clinic_id = self.setup.clinic_id
@@ -383,6 +387,7 @@ class Call:
             from_number=self.setup.from_number,
             to_number=self.setup.to_number,
             custom_parameters=dict(self.setup.custom_parameters),
+            claim_token=self._claim_token,
         )
         try:
             claimed = await self.orchestrator.claim(request, timeout=self.policy.claim_timeout)

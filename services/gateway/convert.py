@@ -69,6 +69,7 @@ def claim_request(claim: model.ClaimRequest) -> orchestrator_pb2.ClaimRequest:
         from_number=claim.from_number,
         to_number=claim.to_number,
         custom_parameters=claim.custom_parameters,
+        claim_token=claim.claim_token,
     )
 
 

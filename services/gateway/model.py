@@ -132,6 +132,8 @@ class ClaimRequest:
     from_number: str
     to_number: str
     custom_parameters: dict[str, str] = field(default_factory=dict)
+    # This connection's secret for the call (re-claims present it; see ClaimRequest.claim_token).
+    claim_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

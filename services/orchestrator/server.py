@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -69,6 +71,10 @@ def _timestamp(iso: str) -> Timestamp | None:
     stamp = Timestamp()
     stamp.FromDatetime(datetime.fromisoformat(iso))
     return stamp
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
 
 
 def _no_redaction(text: str, known: Mapping[str, list[str]]) -> str:
@@ -197,12 +203,20 @@ class OrchestratorServicer(orchestrator_pb2_grpc.OrchestratorServicer):
             start_time=_now_iso(now),
             update_time=_now_iso(now),
             known={"phones": [request.from_number]} if request.from_number else {},
+            claim_token_hash=_token_hash(request.claim_token),
         )
         try:
             await self._store.create(session)
         except AlreadyExists:
             # A re-claim: the version the call was pinned to is gone; this version takes over.
+            # Only for the connection that claimed it first (the same claim token).
             existing, revision = await self._store.load(request.call_id)
+            if not hmac.compare_digest(existing.claim_token_hash, session.claim_token_hash):
+                log.warning("a claim of a call claimed by another connection was refused")
+                raise AlreadyExists(
+                    f"call {request.call_id!r} was already claimed by another connection: a call"
+                    " id is claimed once, re-claims need the first claim's claim_token"
+                ) from None
             existing.version = self._version
             existing.update_time = _now_iso(now)
             await self._store.save(existing, revision)

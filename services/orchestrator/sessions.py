@@ -70,6 +70,9 @@ class CallSession:
     # request. A bearer secret: here and in the request only (not in the dialogue state, never
     # logged; repr hides it).
     verification_proof: str = field(default="", repr=False)
+    # SHA-256 of the claiming connection's claim token: a re-claim must present the same token
+    # (kept after the call ends, so an ended call cannot be claimed again by another connection).
+    claim_token_hash: str = field(default="", repr=False)
     dialogue: DialogueState = field(default_factory=DialogueState)
 
     def minimised(self, redact: Callable[[str], str]) -> CallSession:

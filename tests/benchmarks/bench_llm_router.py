@@ -125,18 +125,23 @@ frontdesk: {{breaker: {{min_requests: 1}}}}
             for _ in range(10):
                 assert await client() == REPLY
         samples: dict[str, list[float]] = {name: [] for name in clients}
+        cpu: dict[str, list[float]] = {name: [] for name in clients}
         for _ in range(n):
             for name, client in clients.items():
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 await client()
                 samples[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - started_cpu)
         print(f"streamed completion, {n} each, one llm-sim provider, no scripted delay")
+        print("  wall clock (the machine's load shows here) and process CPU per completion")
+        print("  (the simulator's share is the same for every client; the differences are theirs)")
         for name, values in samples.items():
-            print(f"  {name:24s} {percentiles(values)}")
-        base = statistics.median(samples["raw litellm Router"])
-        for name in ("llm_router ModelRouter", "ModelRouter + KV ledger"):
-            overhead = statistics.median(samples[name]) - base
-            print(f"  {name} over litellm Router (p50): {overhead * 1000:+.3f} ms")
+            print(f"  {name:24s} {percentiles(values)}   CPU {percentiles(cpu[name])}")
+        for figures, label in ((samples, "wall"), (cpu, "CPU")):
+            base = statistics.median(figures["raw litellm Router"])
+            for name in ("llm_router ModelRouter", "ModelRouter + KV ledger"):
+                overhead = statistics.median(figures[name]) - base
+                print(f"  {name} over litellm Router, p50 {label}: {overhead * 1000:+.3f} ms")
 
         sim["beta"].provider.set_faults({"down": True})
         down = Request("bench", request.messages, route="down")

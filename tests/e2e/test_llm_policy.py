@@ -84,6 +84,10 @@ def sim(llm_sim: Simulator) -> Iterator[Simulator]:
 async def llm_stack(
     module_nats: SecuredNats, sim: Simulator, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
+    # llm_router imports litellm when it has routes: seconds, many more on a loaded machine;
+    # imported here once so the stack's start-up deadline measures the services, not the import.
+    import litellm  # noqa: F401
+
     folder = tmp_path_factory.mktemp("llm-stack")
     db = f"sqlite+pysqlite:///{folder / 'scheduler.db'}"
     async with Stack.start(

@@ -6,6 +6,7 @@ messages; a socket dropped mid-booking is a hangup."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import ssl
@@ -310,3 +311,53 @@ async def test_a_handoff_ends_the_session_with_the_redacted_summary(
     assert data["reason"] == "caller_request" and data["outcome"] == "handoff"
     assert "person" in data["summary"]
     assert "Maria" not in data["summary"] and "Lopez" not in data["summary"], data["summary"]
+
+
+async def test_another_connection_naming_a_live_call_hears_nothing_of_it(
+    relay_stack: tuple[Stack, str],
+) -> None:
+    """A second (validly signed: Twilio's signature has no nonce) socket whose setup names a live,
+    verified call's callSid is refused at the claim: it cannot take the call's session over, and
+    the real caller's call goes on."""
+    stack, url = relay_stack
+    async with Call.open_relay(
+        url,
+        call_id="hijacked-1",
+        from_number="+15550100202",
+        to_number=DEMO_NUMBER,
+        auth_token=TOKEN,
+        ca_file=stack.credentials.pki.ca,
+    ) as call:
+        await call.reply()
+        await call.reply(asked=await call.say("When is my next appointment?"))
+        await call.reply(asked=await call.say("James Smith"))
+        listed = await call.reply(asked=await call.dtmf("07141975"))
+        assert "sick visit" in listed.text.lower(), listed.text
+        version = (await _session(stack, "hijacked-1")).version
+
+        heard: list[dict[str, object]] = []
+        async with connect(url, ssl=_tls(stack), additional_headers=_signed(url)) as socket:
+            await socket.send(_setup("hijacked-1"))
+            with contextlib.suppress(ConnectionClosed, TimeoutError):
+                for _ in range(4):  # bounded: a taken-over session would answer every prompt
+                    frame = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                    heard.append(frame)
+                    if frame.get("type") == "end":
+                        break
+                    await socket.send(
+                        json.dumps(
+                            {
+                                "type": "prompt",
+                                "voicePrompt": "When is my next appointment?",
+                                "last": True,
+                            }
+                        )
+                    )
+        said = json.dumps(heard).lower()
+        assert heard, "the second connection got no answer at all"
+        for secret in ("sick visit", "james", "smith", "pat-demo-02", "appointment on"):
+            assert secret not in said, said
+        # The call is still the real caller's, on the version it was pinned to.
+        assert (await _session(stack, "hijacked-1")).version == version
+        goodbye = await call.reply(asked=await call.say("no, that's it"))
+        assert goodbye.text

@@ -8,7 +8,9 @@ that was refused).
 methods get ``FRONTDESK_FUZZ_STREAM_EXAMPLES`` (default a fifth of that), each stream held open
 up to ``FRONTDESK_FUZZ_STREAM_CUTOFF`` seconds (0.5). The long run behind the documented
 figures: ``FRONTDESK_FUZZ_EXAMPLES=10000 FRONTDESK_FUZZ_STREAM_EXAMPLES=10000
-FRONTDESK_FUZZ_STREAM_CUTOFF=0.05 ./dev test tests/fuzz``. With ``FRONTDESK_FUZZ_REPORT`` set
+FRONTDESK_FUZZ_STREAM_CUTOFF=0.05 FRONTDESK_FUZZ_LISTED_CALLS=10000 ./dev test tests/fuzz``.
+``FRONTDESK_FUZZ_LISTED_CALLS`` calls (default 300) are claimed before ``ListCalls`` is fuzzed,
+so its pages have something to page through. With ``FRONTDESK_FUZZ_REPORT`` set
 to a file, each method appends one JSON line: examples sent, seconds, and the statuses seen.
 """
 
@@ -73,6 +75,7 @@ ACTIONABLE = {
 STREAM_CUTOFF = float(os.environ.get("FRONTDESK_FUZZ_STREAM_CUTOFF", "0.5"))
 STREAM_EXAMPLES = int(os.environ.get("FRONTDESK_FUZZ_STREAM_EXAMPLES", str(max(10, EXAMPLES // 5))))
 TABLES = ("patients", "appointments", "holds", "slots")
+LISTED_CALLS = int(os.environ.get("FRONTDESK_FUZZ_LISTED_CALLS", "300"))
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,18 @@ def _healthy(channel: grpc.Channel, target: Target) -> None:
     assert answer.status == health_pb2.HealthCheckResponse.SERVING, f"{target}: not serving"
 
 
+def _claim_calls(channel: grpc.Channel, count: int) -> None:
+    claim = channel.unary_unary(
+        "/frontdesk.v1.Orchestrator/Claim",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=orchestrator_pb2.ClaimResponse.FromString,
+    )
+    for n in range(count):
+        claim(
+            orchestrator_pb2.ClaimRequest(call_id=f"fuzz-listed-{n}", clinic_id="demo"), timeout=30
+        )
+
+
 def _report(target: Target, statuses: Counter[str], seconds: float) -> None:
     """The figures behind the closing note of a long run (see the module docstring)."""
     path = os.environ.get("FRONTDESK_FUZZ_REPORT")
@@ -184,6 +199,8 @@ def test_generated_input_gets_an_actionable_answer(
     target: Target, stack: Stack, channels: dict[str, grpc.Channel]
 ) -> None:
     channel = channels[target.service]
+    if str(target) == "orchestrator.ListCalls":
+        _claim_calls(channel, LISTED_CALLS)
     before = _table_counts(stack)
     requests = (
         st.lists(messages(target.request_type), min_size=1, max_size=4)

@@ -26,7 +26,7 @@ from frontdesk.v1 import common_pb2 as frontdesk_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66rontdesk/v1/orchestrator.proto\x12\x0c\x66rontdesk.v1\x1a\x19\x66rontdesk/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x0c\x43laimRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66rom_number\x18\x03 \x01(\t\x12\x11\n\tto_number\x18\x04 \x01(\t\x12K\n\x11\x63ustom_parameters\x18\x05 \x03(\x0b\x32\x30.frontdesk.v1.ClaimRequest.CustomParametersEntry\x1a\x37\n\x15\x43ustomParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"3\n\rClaimResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\"\xd6\x01\n\x0bTurnRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07turn_id\x18\x02 \x01(\t\x12$\n\x05start\x18\x03 \x01(\x0b\x32\x13.frontdesk.v1.StartH\x00\x12\x0e\n\x04text\x18\x04 \x01(\tH\x00\x12\x0e\n\x04\x64tmf\x18\x05 \x01(\tH\x00\x12\x30\n\x0binterrupted\x18\x06 \x01(\x0b\x32\x19.frontdesk.v1.InterruptedH\x00\x12$\n\x05\x65nded\x18\x07 \x01(\x0b\x32\x13.frontdesk.v1.EndedH\x00\x42\x07\n\x05input\"\x07\n\x05Start\"2\n\x0bInterrupted\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nheard_text\x18\x02 \x01(\t\"\x17\n\x05\x45nded\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x8a\x01\n\tTurnEvent\x12 \n\x03say\x18\x01 \x01(\x0b\x32\x11.frontdesk.v1.SayH\x00\x12,\n\x08transfer\x18\x02 \x01(\x0b\x32\x18.frontdesk.v1.TransferToH\x00\x12$\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x15.frontdesk.v1.CallEndH\x00\x42\x07\n\x05\x65vent\"!\n\x03Say\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04last\x18\x02 \x01(\x08\"\x96\x01\n\nTransferTo\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12+\n\x06reason\x18\x03 \x01(\x0e\x32\x1b.frontdesk.v1.HandoffReason\x12&\n\x07urgency\x18\x04 \x01(\x0e\x32\x15.frontdesk.v1.Urgency\x12\x0f\n\x07summary\x18\x05 \x01(\t\"I\n\x07\x43\x61llEnd\x12*\n\x07outcome\x18\x01 \x01(\x0e\x32\x19.frontdesk.v1.CallOutcome\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\"$\n\x11GetSessionRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\"\x94\x02\n\x07Session\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11identity_verified\x18\x05 \x01(\x08\x12\r\n\x05turns\x18\x06 \x01(\x05\x12*\n\x07outcome\x18\x07 \x01(\x0e\x32\x19.frontdesk.v1.CallOutcome\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06policy\x18\n \x01(\t\"L\n\x10ListCallsRequest\x12\x11\n\tclinic_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x11ListCallsResponse\x12\'\n\x08sessions\x18\x01 \x03(\x0b\x32\x15.frontdesk.v1.Session\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xa2\x02\n\x0cOrchestrator\x12@\n\x05\x43laim\x12\x1a.frontdesk.v1.ClaimRequest\x1a\x1b.frontdesk.v1.ClaimResponse\x12<\n\x04Turn\x12\x19.frontdesk.v1.TurnRequest\x1a\x17.frontdesk.v1.TurnEvent0\x01\x12\x44\n\nGetSession\x12\x1f.frontdesk.v1.GetSessionRequest\x1a\x15.frontdesk.v1.Session\x12L\n\tListCalls\x12\x1e.frontdesk.v1.ListCallsRequest\x1a\x1f.frontdesk.v1.ListCallsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x66rontdesk/v1/orchestrator.proto\x12\x0c\x66rontdesk.v1\x1a\x19\x66rontdesk/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x01\n\x0c\x43laimRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66rom_number\x18\x03 \x01(\t\x12\x11\n\tto_number\x18\x04 \x01(\t\x12K\n\x11\x63ustom_parameters\x18\x05 \x03(\x0b\x32\x30.frontdesk.v1.ClaimRequest.CustomParametersEntry\x12\x13\n\x0b\x63laim_token\x18\x06 \x01(\t\x1a\x37\n\x15\x43ustomParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"3\n\rClaimResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\"\xd6\x01\n\x0bTurnRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x0f\n\x07turn_id\x18\x02 \x01(\t\x12$\n\x05start\x18\x03 \x01(\x0b\x32\x13.frontdesk.v1.StartH\x00\x12\x0e\n\x04text\x18\x04 \x01(\tH\x00\x12\x0e\n\x04\x64tmf\x18\x05 \x01(\tH\x00\x12\x30\n\x0binterrupted\x18\x06 \x01(\x0b\x32\x19.frontdesk.v1.InterruptedH\x00\x12$\n\x05\x65nded\x18\x07 \x01(\x0b\x32\x13.frontdesk.v1.EndedH\x00\x42\x07\n\x05input\"\x07\n\x05Start\"2\n\x0bInterrupted\x12\x0f\n\x07turn_id\x18\x01 \x01(\t\x12\x12\n\nheard_text\x18\x02 \x01(\t\"\x17\n\x05\x45nded\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\x8a\x01\n\tTurnEvent\x12 \n\x03say\x18\x01 \x01(\x0b\x32\x11.frontdesk.v1.SayH\x00\x12,\n\x08transfer\x18\x02 \x01(\x0b\x32\x18.frontdesk.v1.TransferToH\x00\x12$\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x15.frontdesk.v1.CallEndH\x00\x42\x07\n\x05\x65vent\"!\n\x03Say\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04last\x18\x02 \x01(\x08\"\x96\x01\n\nTransferTo\x12\x0e\n\x06target\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12+\n\x06reason\x18\x03 \x01(\x0e\x32\x1b.frontdesk.v1.HandoffReason\x12&\n\x07urgency\x18\x04 \x01(\x0e\x32\x15.frontdesk.v1.Urgency\x12\x0f\n\x07summary\x18\x05 \x01(\t\"I\n\x07\x43\x61llEnd\x12*\n\x07outcome\x18\x01 \x01(\x0e\x32\x19.frontdesk.v1.CallOutcome\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\"$\n\x11GetSessionRequest\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\"\x94\x02\n\x07Session\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\t\x12\x11\n\tclinic_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x19\n\x11identity_verified\x18\x05 \x01(\x08\x12\r\n\x05turns\x18\x06 \x01(\x05\x12*\n\x07outcome\x18\x07 \x01(\x0e\x32\x19.frontdesk.v1.CallOutcome\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06policy\x18\n \x01(\t\"L\n\x10ListCallsRequest\x12\x11\n\tclinic_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"U\n\x11ListCallsResponse\x12\'\n\x08sessions\x18\x01 \x03(\x0b\x32\x15.frontdesk.v1.Session\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xa2\x02\n\x0cOrchestrator\x12@\n\x05\x43laim\x12\x1a.frontdesk.v1.ClaimRequest\x1a\x1b.frontdesk.v1.ClaimResponse\x12<\n\x04Turn\x12\x19.frontdesk.v1.TurnRequest\x1a\x17.frontdesk.v1.TurnEvent0\x01\x12\x44\n\nGetSession\x12\x1f.frontdesk.v1.GetSessionRequest\x1a\x15.frontdesk.v1.Session\x12L\n\tListCalls\x12\x1e.frontdesk.v1.ListCallsRequest\x1a\x1f.frontdesk.v1.ListCallsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,35 +36,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._loaded_options = None
   _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._serialized_options = b'8\001'
   _globals['_CLAIMREQUEST']._serialized_start=110
-  _globals['_CLAIMREQUEST']._serialized_end=334
-  _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._serialized_start=279
-  _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._serialized_end=334
-  _globals['_CLAIMRESPONSE']._serialized_start=336
-  _globals['_CLAIMRESPONSE']._serialized_end=387
-  _globals['_TURNREQUEST']._serialized_start=390
-  _globals['_TURNREQUEST']._serialized_end=604
-  _globals['_START']._serialized_start=606
-  _globals['_START']._serialized_end=613
-  _globals['_INTERRUPTED']._serialized_start=615
-  _globals['_INTERRUPTED']._serialized_end=665
-  _globals['_ENDED']._serialized_start=667
-  _globals['_ENDED']._serialized_end=690
-  _globals['_TURNEVENT']._serialized_start=693
-  _globals['_TURNEVENT']._serialized_end=831
-  _globals['_SAY']._serialized_start=833
-  _globals['_SAY']._serialized_end=866
-  _globals['_TRANSFERTO']._serialized_start=869
-  _globals['_TRANSFERTO']._serialized_end=1019
-  _globals['_CALLEND']._serialized_start=1021
-  _globals['_CALLEND']._serialized_end=1094
-  _globals['_GETSESSIONREQUEST']._serialized_start=1096
-  _globals['_GETSESSIONREQUEST']._serialized_end=1132
-  _globals['_SESSION']._serialized_start=1135
-  _globals['_SESSION']._serialized_end=1411
-  _globals['_LISTCALLSREQUEST']._serialized_start=1413
-  _globals['_LISTCALLSREQUEST']._serialized_end=1489
-  _globals['_LISTCALLSRESPONSE']._serialized_start=1491
-  _globals['_LISTCALLSRESPONSE']._serialized_end=1576
-  _globals['_ORCHESTRATOR']._serialized_start=1579
-  _globals['_ORCHESTRATOR']._serialized_end=1869
+  _globals['_CLAIMREQUEST']._serialized_end=355
+  _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._serialized_start=300
+  _globals['_CLAIMREQUEST_CUSTOMPARAMETERSENTRY']._serialized_end=355
+  _globals['_CLAIMRESPONSE']._serialized_start=357
+  _globals['_CLAIMRESPONSE']._serialized_end=408
+  _globals['_TURNREQUEST']._serialized_start=411
+  _globals['_TURNREQUEST']._serialized_end=625
+  _globals['_START']._serialized_start=627
+  _globals['_START']._serialized_end=634
+  _globals['_INTERRUPTED']._serialized_start=636
+  _globals['_INTERRUPTED']._serialized_end=686
+  _globals['_ENDED']._serialized_start=688
+  _globals['_ENDED']._serialized_end=711
+  _globals['_TURNEVENT']._serialized_start=714
+  _globals['_TURNEVENT']._serialized_end=852
+  _globals['_SAY']._serialized_start=854
+  _globals['_SAY']._serialized_end=887
+  _globals['_TRANSFERTO']._serialized_start=890
+  _globals['_TRANSFERTO']._serialized_end=1040
+  _globals['_CALLEND']._serialized_start=1042
+  _globals['_CALLEND']._serialized_end=1115
+  _globals['_GETSESSIONREQUEST']._serialized_start=1117
+  _globals['_GETSESSIONREQUEST']._serialized_end=1153
+  _globals['_SESSION']._serialized_start=1156
+  _globals['_SESSION']._serialized_end=1432
+  _globals['_LISTCALLSREQUEST']._serialized_start=1434
+  _globals['_LISTCALLSREQUEST']._serialized_end=1510
+  _globals['_LISTCALLSRESPONSE']._serialized_start=1512
+  _globals['_LISTCALLSRESPONSE']._serialized_end=1597
+  _globals['_ORCHESTRATOR']._serialized_start=1600
+  _globals['_ORCHESTRATOR']._serialized_end=1890
 # @@protoc_insertion_point(module_scope)

@@ -49,10 +49,16 @@ class ClaimRequest(_message.Message):
     FROM_NUMBER_FIELD_NUMBER: _builtins.int
     TO_NUMBER_FIELD_NUMBER: _builtins.int
     CUSTOM_PARAMETERS_FIELD_NUMBER: _builtins.int
+    CLAIM_TOKEN_FIELD_NUMBER: _builtins.int
     call_id: _builtins.str
     clinic_id: _builtins.str
     from_number: _builtins.str
     to_number: _builtins.str
+    claim_token: _builtins.str
+    """A secret the claiming connection chose for this call. A re-claim (the pinned version is
+    gone) must present the same one: another connection naming a call id already claimed is
+    refused (ALREADY_EXISTS), so it cannot take over a live call and hear its patient's data.
+    """
     @_builtins.property
     def custom_parameters(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
     def __init__(
@@ -63,10 +69,11 @@ class ClaimRequest(_message.Message):
         from_number: _builtins.str = ...,
         to_number: _builtins.str = ...,
         custom_parameters: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        claim_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "clinic_id", b"clinic_id", "custom_parameters", b"custom_parameters", "from_number", b"from_number", "to_number", b"to_number"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["call_id", b"call_id", "claim_token", b"claim_token", "clinic_id", b"clinic_id", "custom_parameters", b"custom_parameters", "from_number", b"from_number", "to_number", b"to_number"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -387,3 +387,23 @@ async def test_the_health_port_answers_probes_in_plaintext_and_serves_nothing_el
 
 def test_the_health_port_is_off_unless_asked_for() -> None:
     assert ServiceSettings().health_port == -2
+
+
+async def test_a_refused_client_stream_sees_the_refusal_never_internal(
+    dev_credentials: DevCredentials,
+) -> None:
+    """Refused while the client was still writing its stream, gRPC's client could report its
+    own INTERNAL ("Internal error from Core") instead of the refusal (2 in 60 attempts on a
+    loaded machine before the refusal read the stream first)."""
+    server, port = await _all_services_server(dev_credentials)
+    bogus = dev_credentials.client(ClientKind.ADMIN).with_token("fd_not-a-real-token")
+    seen: list[str] = []
+    try:
+        for _ in range(40):
+            async with bogus.channel(f"127.0.0.1:{port}") as channel:
+                seen.append(
+                    (await _call(channel, "/frontdesk.v1.PhiFilter/RedactStream", True, True)).name
+                )
+    finally:
+        await server.stop(None)
+    assert set(seen) == {"UNAUTHENTICATED"}, seen

@@ -34,7 +34,10 @@ async def test_claims_then_greets_on_the_pinned_version(
     assert first == model.Speak("Hello,", last=False)  # streamed token by token
     assert await caller.next() == model.Speak(" how can I help?", last=True)
     (claim,) = orchestrator.claims
-    assert claim == model.ClaimRequest("call-1", "", "+15550109999", "+15550100100", {"lang": "en"})
+    assert claim == model.ClaimRequest(
+        "call-1", "", "+15550109999", "+15550100100", {"lang": "en"}, claim.claim_token
+    )
+    assert len(claim.claim_token) >= 32  # this connection's secret, for its re-claims only
     assert orchestrator.requests == [
         ("v1", model.TurnRequest("call-1", "call-1-1", model.StartInput()))
     ]
@@ -231,6 +234,8 @@ async def test_re_claims_when_the_pinned_version_has_no_responders(
     caller.send(model.Prompt("still there?", last=True))
     assert await caller.reply() == "[v2] you said: still there?"
     assert len(orchestrator.claims) == 2
+    # The re-claim proves it comes from the same connection.
+    assert orchestrator.claims[1].claim_token == orchestrator.claims[0].claim_token
     # the same turn, retried on the new version
     assert orchestrator.requests[-1] == (
         "v2",

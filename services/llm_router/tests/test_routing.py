@@ -218,6 +218,21 @@ async def test_deadline(sim: Simulator, make_router: MakeRouter) -> None:
         await router.complete(ask("hours", deadline_s=0.2))
 
 
+async def test_a_completion_overrunning_its_deadline_mid_stream(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    router = make_router()
+    sim["alpha"].provider.set_faults({"tokens_per_second": 4})  # 9 tokens: over two seconds
+    received: list[str] = []
+    with pytest.raises(DeadlineExceeded, match="alpha: the completion overran its deadline"):
+        async for chunk in router.stream(ask("hours", deadline_s=1.0)):
+            received.append(chunk.delta)
+    assert received and "".join(received) != "We are open nine to five, Monday to Friday."
+    # Cancelled by the deadline only: the task goes on, and the next request is served.
+    sim["alpha"].provider.set_faults({"tokens_per_second": 0})
+    assert (await router.complete(ask("hours"))).message.content.startswith("We are open")
+
+
 async def test_a_stream_broken_mid_sentence_resumes_elsewhere(
     sim: Simulator, make_router: MakeRouter
 ) -> None:
