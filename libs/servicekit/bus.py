@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import nats.errors
@@ -52,6 +52,77 @@ STREAM_BUFFER = 1024
 
 # How many requests one subscriber handles at once (faststream's default is one at a time).
 DEFAULT_CONCURRENCY = 256
+
+
+class InFlight:
+    """Counts the NATS requests being handled, so a shutdown can let them finish.
+
+    faststream's concurrent subscribers run handlers in a task group that ``stop()`` cancels: a
+    turn still streaming from an orchestrator being removed (a canary aborted) would end with
+    no reply at all. ``serve()`` stops taking requests (:func:`stop_taking_requests`), waits
+    here until nothing is in flight, then stops the subscribers.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @contextlib.contextmanager
+    def track(self) -> Iterator[None]:
+        self._count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float, broker: NatsBroker | None = None) -> bool:
+        """True when nothing is in flight, nor waiting in ``broker``'s subscribers' queues (a
+        request received but not yet handed to its handler), within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._count == 0 and not _queued(broker):
+                # A unary handler returned; faststream still publishes its reply: a moment.
+                await asyncio.sleep(0.05)
+                if self._count == 0 and not _queued(broker):
+                    return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), 0.05)
+            await asyncio.sleep(0.01)
+        return False
+
+
+def _queued(broker: NatsBroker | None) -> int:
+    """Messages faststream's concurrent subscribers received and have not started handling."""
+    if broker is None:
+        return 0
+    waiting = 0
+    for subscriber in broker.subscribers:
+        stream = getattr(subscriber, "receive_stream", None)
+        with contextlib.suppress(Exception):
+            waiting += int(stream.statistics().current_buffer_used)  # type: ignore[union-attr]
+    return waiting
+
+
+async def stop_taking_requests(broker: NatsBroker) -> None:
+    """Unsubscribes every subscriber from NATS (requests already received are still handed to
+    their handlers), leaving the running handlers alone: other replicas get the new requests,
+    and a version with no replica left answers "no responders", which the gateway re-claims."""
+    for subscriber in list(broker.subscribers):
+        subscription = getattr(subscriber, "subscription", None)
+        if subscription is None:
+            continue
+        with contextlib.suppress(Exception):
+            await subscription.drain()
+        # faststream's stop() would unsubscribe it once more and fail on the drained one.
+        subscriber.subscription = None  # type: ignore[attr-defined]
 
 
 def make_broker(
@@ -219,12 +290,13 @@ def bind_servicer(
     version: str = "",
     versioned_methods: Sequence[str] = (),
     concurrency: int = DEFAULT_CONCURRENCY,
+    in_flight: InFlight | None = None,
 ) -> list[str]:
     """Subscribes every unary and server-streaming method of ``servicer``; returns the subjects.
 
     Methods named in ``versioned_methods`` are served on ``frontdesk.<service>.<version>.<M>``
     with the queue group ``<service>.<version>`` instead (calls pinned to one version).
-    Client-streaming methods are gRPC only.
+    Client-streaming methods are gRPC only. ``in_flight`` counts the requests being handled.
     """
     subjects = []
     for method in service_methods(descriptor):
@@ -237,7 +309,7 @@ def bind_servicer(
             name, queue = subject(service, method.name), service
         handler: Callable[..., Awaitable[Any]]
         if method.server_streaming:
-            handler = _stream_handler(broker, method, call)
+            handler = _tracked(_stream_handler(broker, method, call), in_flight)
             broker.subscriber(
                 name,
                 queue=queue,
@@ -246,12 +318,25 @@ def bind_servicer(
                 decoder=_whole_message,
             )(handler)
         else:
-            handler = _unary_handler(method, call)
+            handler = _tracked(_unary_handler(method, call), in_flight)
             broker.subscriber(name, queue=queue, max_workers=concurrency, decoder=_whole_message)(
                 handler
             )
         subjects.append(name)
     return subjects
+
+
+def _tracked(
+    handler: Callable[[NatsMessage], Awaitable[Any]], in_flight: InFlight | None
+) -> Callable[[NatsMessage], Awaitable[Any]]:
+    if in_flight is None:
+        return handler
+
+    async def handle(msg: NatsMessage) -> Any:
+        with in_flight.track():
+            return await handler(msg)
+
+    return handle
 
 
 def _raise_for_status(headers: dict[str, str] | None, what: str) -> None:

@@ -26,7 +26,7 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
 from servicekit.auth import TokenAuthInterceptor, TokenFile
-from servicekit.bus import bind_servicer
+from servicekit.bus import InFlight, bind_servicer, stop_taking_requests
 from servicekit.decoding import DecodingInterceptor
 from servicekit.interceptors import ErrorInterceptor
 from servicekit.runtime import Runtime
@@ -175,6 +175,7 @@ async def serve(
     probe_server, probe_port = _probe_server(runtime.settings, health_servicer)
 
     subjects: list[str] = []
+    in_flight = InFlight()
     if nats:
         subjects = bind_servicer(
             runtime.broker,
@@ -183,6 +184,7 @@ async def serve(
             servicer,
             version=runtime.version,
             versioned_methods=definition.versioned_methods,
+            in_flight=in_flight,
         )
         await runtime.broker.start()
         # Ready means the server has the subscriptions: a request sent on "ready" from another
@@ -223,7 +225,15 @@ async def serve(
         await health_servicer.enter_graceful_shutdown()
         if draining is not None:
             await draining()
-        # Stop taking NATS requests; in-flight ones finish (faststream waits for them).
+        # Stop taking NATS requests, let the ones being handled finish (a turn still streaming
+        # from a canary being removed), then stop the subscribers: faststream's stop() alone
+        # would cancel those handlers mid-reply.
+        if nats:
+            await stop_taking_requests(runtime.broker)
+            if not await in_flight.wait_idle(runtime.settings.shutdown_grace, runtime.broker):
+                log.warning(
+                    "requests still in flight at shutdown", extra={"count": in_flight.count}
+                )
         for subscriber in list(runtime.broker.subscribers):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(subscriber.stop(), runtime.settings.shutdown_grace)

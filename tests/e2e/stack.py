@@ -77,12 +77,12 @@ async def start_service(
     """``credentials`` None: explicitly insecure."""
     definition = service(name)
     security = credentials.settings() if credentials else {"insecure": True}
+    # Any free ports unless ``settings`` name them (a Prometheus set up beforehand scrapes a
+    # metrics port chosen in advance).
     config = definition.settings_type(
         nats_url=nats_url,
-        grpc_port=-1,
-        metrics_port=-1,
         version=version,
-        **{**security, **settings},
+        **{"grpc_port": -1, "metrics_port": -1, **security, **settings},
     )
     stop = asyncio.Event()
     ready: asyncio.Future[Serving] = asyncio.get_running_loop().create_future()
