@@ -12,7 +12,10 @@ analyze`` runs the step templates of ``gitops/analysis/`` with ``canary-hash`` s
 ``version-label=orchestrator_version`` (what the orchestrator's Rollout passes) and intervals of
 seconds instead of minutes (the templates' ``interval`` and ``count`` arguments).
 
-1. a healthy canary: the analysis is Successful; the canary is then removed with callers
+1. a healthy canary (warmed up, as a readiness gate would, and judged once it served 40 turns):
+   the analysis is Successful. The SLO is absolute, so on a machine too loaded to meet it the
+   stable version fails the same checks; only then is the analysis repeated (twice at most), and
+   a canary failing where stable passes fails the test. The canary is then removed with callers
    running, and every simulated call still passes (calls pinned to it move to stable);
 2. a slow canary (``FRONTDESK_FAULT_TURN_DELAY_MS=1500``): Failed within the failure limit; then
    it is removed while calls pinned to it have turns in flight: those turns finish, the calls
@@ -43,6 +46,7 @@ from controlplane.prometheus import LocalPrometheus, PrometheusClient
 from controlplane.testing import require
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit.localnats import free_port
+from servicekit.permissions import ClientKind
 from servicekit.settings import PROJECT_ROOT
 from servicekit.testing import DevCredentials, SecuredNats, start_secured_nats
 
@@ -91,7 +95,7 @@ class Callers:
     async def _run(self) -> None:
         scenarios = load_paths([SCENARIOS])
         target = self.stack.callsim_target()
-        runner = Runner(target, concurrency=3)
+        runner = Runner(target, concurrency=2)
         try:
             while not self._stop.is_set():
                 phase = self.phase
@@ -185,6 +189,34 @@ async def pinned_version(stack: Stack, call_id: str) -> str:
     return str(session.version)
 
 
+async def warm_up(stack: Stack, canary: Running) -> None:
+    """One short call straight to the new replica's gRPC port, before it takes any traffic: a
+    process's first turns pay for first use (imports, compiled patterns, connections), which a
+    production window of five minutes dilutes and a test's few seconds would not."""
+    call_id = f"warm-up-{canary.settings.version}"
+    client = stack.credentials.client(ClientKind.SERVICE)
+    async with client.channel(canary.target) as channel:
+        stub = orchestrator_pb2_grpc.OrchestratorStub(channel)
+        await stub.Claim(
+            orchestrator_pb2.ClaimRequest(
+                call_id=call_id, from_number="+15555559999", to_number=DEMO_NUMBER
+            )
+        )
+        inputs: list[dict[str, object]] = [
+            {"start": orchestrator_pb2.Start()},
+            {"text": "Where can I park?"},
+            {"text": "no thanks, bye"},
+        ]
+        for number, given in enumerate(inputs):
+            request = orchestrator_pb2.TurnRequest(
+                call_id=call_id,
+                turn_id=f"{call_id}-{number}",
+                **given,  # type: ignore[arg-type]
+            )
+            async for _ in stub.Turn(request):
+                pass
+
+
 async def say(call: Call, text: str) -> str:
     asked = await call.say(text)
     return (await call.reply(asked=asked)).text
@@ -220,20 +252,25 @@ async def test_canary_analysis_passes_a_healthy_canary_and_fails_faulty_ones(
             client = prometheus.client
 
             async def add_canary(version: str, **faults: int) -> tuple[Running, float]:
+                """Starts the canary replica; returns it and when it began taking calls."""
                 running = await stack.add_orchestrator(
                     version=version,
                     metrics_port=canary_ports[version],
                     **users.nats_settings("orchestrator"),
                     **faults,
                 )
+                if not faults:
+                    await warm_up(stack, running)
                 return running, time.monotonic()
 
-            async def canary_serving(version: str) -> None:
-                """Until the gateway has recorded turns pinned to ``version`` and Prometheus
-                scraped them (the canary took calls), and scrapes the canary itself."""
+            async def canary_serving(version: str, turns: int = 1) -> None:
+                """Until the gateway has recorded ``turns`` turns pinned to ``version`` and
+                Prometheus scraped them, and scrapes the canary itself."""
                 await until(
                     client,
-                    f'sum(frontdesk_turn_latency_seconds_count{{orchestrator_version="{version}"}})',
+                    f'sum(frontdesk_turn_latency_seconds_count{{orchestrator_version="{version}"}})'
+                    f" >= {turns}",
+                    timeout=60,
                 )
                 port = canary_ports[version]
                 await until(client, f'up{{job="orchestrator",instance="127.0.0.1:{port}"}}')
@@ -244,8 +281,20 @@ async def test_canary_analysis_passes_a_healthy_canary_and_fails_faulty_ones(
             # 1. A healthy canary passes, and leaves without dropping a call.
             callers.phase = "healthy canary"
             healthy, _ = await add_canary(HEALTHY)
-            await canary_serving(HEALTHY)
+            # Enough turns that one slow turn on a loaded machine is not 5% of them.
+            await canary_serving(HEALTHY, turns=40)
             passed = await analyze(prometheus.url, HEALTHY)
+            for _ in range(2):
+                if passed.phase == "Successful":
+                    break
+                # The SLO is absolute: on a machine too loaded to meet it, stable fails the
+                # same checks. Then (only then) the canary is not to blame: analyse again.
+                baseline = await analyze(prometheus.url, STABLE)
+                assert baseline.phase != "Successful", (
+                    "the canary failed checks that stable passed:\n" + passed.output
+                )
+                print("stable fails the same checks (machine overloaded): analysing again")
+                passed = await analyze(prometheus.url, HEALTHY)
             assert passed.code == 0 and passed.phase == "Successful", passed.output
             assert passed.output.count(" Successful ") >= COUNT * len(STEP_TEMPLATES) - 2
             callers.phase = "healthy canary removed"
