@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from frontdesk.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from servicekit import BusClient, make_broker
+from servicekit.errors import Unavailable
 from servicekit.jetstream import ensure_streams
 from servicekit.testing import DevCredentials, NatsServer
 
@@ -107,3 +108,33 @@ async def test_graceful_shutdown_finishes_an_in_flight_request(
     assert service.servicer.finished == ["ListCalls", "ListCalls"]
     await channel.close()
     await broker.stop()
+
+
+async def test_shutdown_lets_a_stream_in_flight_finish_and_then_answers_no_responders(
+    nats_server: NatsServer, dev_credentials: DevCredentials
+) -> None:
+    """A version being removed (a canary aborted) finishes the turn it is streaming; the next
+    request for that version finds no responder, which the gateway answers by re-claiming."""
+    service = await start_orchestrator(nats_server.url, dev_credentials)
+    broker = make_broker(nats_server.url)
+    await broker.connect()
+    bus = BusClient(broker, timeout=10)
+    subject = "frontdesk.orchestrator.v-test.Turn"
+
+    async def words(text: str) -> list[str]:
+        stream = bus.stream(
+            subject,
+            orchestrator_pb2.TurnRequest(call_id="c", turn_id="t", text=text),
+            orchestrator_pb2.TurnEvent,
+        )
+        return [event.say.text async for event in stream]
+
+    try:
+        in_flight = asyncio.create_task(words("first sleep3 last"))
+        await asyncio.sleep(0.3)  # "first" is out, the stream sleeps mid-reply
+        await service.shutdown()
+        assert await in_flight == ["first", "sleep3", "last"]
+        with pytest.raises(Unavailable):
+            await words("anyone there")
+    finally:
+        await broker.stop()
