@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -122,6 +123,9 @@ def line(label: str, samples: list[float]) -> str:
 
 
 async def main(calls: int, per_call: int) -> None:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no price fetch over the network
+    import litellm  # noqa: F401  (seconds to import: before the stack's start-up deadline)
+
     script = load_sim_config(PROJECT_ROOT / "deploy/local/llm/sim.yaml").script
     fast = {"ttft_ms": TTFT_MS, "tokens_per_second": 60}
     sim = Simulator.start(

@@ -10,6 +10,7 @@ suite-wide ``llm_sim`` fixture then checks that no prompt held a patient's ident
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ async def llm_stack(
 ) -> AsyncIterator[Stack]:
     # llm_router imports litellm when it has routes: seconds, many more on a loaded machine;
     # imported here once so the stack's start-up deadline measures the services, not the import.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no price fetch over the network
     import litellm  # noqa: F401
 
     folder = tmp_path_factory.mktemp("llm-stack")
