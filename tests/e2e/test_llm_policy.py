@@ -224,3 +224,64 @@ async def test_every_provider_down_mid_call_the_rules_policy_finishes_the_bookin
             for running in sim.running.values():
                 running.provider.set_faults({"down": False})
     assert any(call == "llm-outage" for _, _, call in booked_by_calls(llm_stack.scheduler_db))
+
+
+async def test_the_calls_model_spend_is_in_call_completed(
+    llm_stack: Stack, sim: Simulator, module_nats: SecuredNats
+) -> None:
+    """CallCompleted.llm is what the simulator reported for the call's completions, priced by
+    litellm's cost map (llm_router's ledger in the llm_costs bucket, read at call end)."""
+    import asyncio
+
+    import litellm
+
+    from frontdesk.v1 import events_pb2
+    from llmsim import answer, count_completion_tokens, count_prompt_tokens
+
+    before = {name: len(r.provider.requests) for name, r in sim.running.items()}
+    async with calling(llm_stack, "llm-costs", from_number="+15555550177") as say:
+        await say("I'd like to book a checkup")
+        await say("It's Maria Lopez, March third nineteen eighty")
+    expected, prompt_tokens, completion_tokens, requests = 0.0, 0, 0, 0
+    for name, running in sim.running.items():
+        for number, body in enumerate(running.provider.requests, start=1):
+            if number <= before[name]:
+                continue
+            reply = answer(running.provider.script, body["messages"], call_number=number)
+            prompt = count_prompt_tokens(body["messages"])
+            completion = count_completion_tokens(reply)
+            prices = litellm.cost_per_token(
+                model="gpt-4o-mini", prompt_tokens=prompt, completion_tokens=completion
+            )
+            expected += sum(prices)
+            prompt_tokens, completion_tokens = (
+                prompt_tokens + prompt,
+                completion_tokens + completion,
+            )
+            requests += 1
+    assert requests >= 2, "the model was not asked"
+    connection = await module_nats.connect("admin")
+    try:
+        found: list[events_pb2.CallCompleted] = []
+        subscription = await connection.jetstream().subscribe(
+            "frontdesk.events.call_completed", ordered_consumer=True
+        )
+        for _ in range(120):  # the hang-up is recorded, then the call ends: bounded wait
+            try:
+                message = await subscription.next_msg(timeout=0.5)
+            except Exception:
+                await asyncio.sleep(0.5)
+                continue
+            event = events_pb2.CallCompleted.FromString(message.data)
+            if event.call_id == "llm-costs":
+                found.append(event)
+                break
+    finally:
+        await connection.close()
+    [completed] = found
+    assert completed.llm.cost_usd == pytest.approx(expected)
+    assert (
+        completed.llm.prompt_tokens,
+        completed.llm.completion_tokens,
+        completed.llm.requests,
+    ) == (prompt_tokens, completion_tokens, requests)
