@@ -907,16 +907,19 @@ def _weak_signs(tokens: list[str]) -> list[Span]:
             )
         ):
             signs.append((i, i + 3))
-        if (
-            token in ("wont", "not")
-            and window[:1] in (["be"],)
-            and window[1:2]
-            in (
-                ["here"],
-                ["around"],
-            )
+        # "I won't be here", "I'm not planning on being around next month": said of a trip as
+        # often as of an ending, so a weak sign.
+        if token in ("wont", "not", "dont") and any(
+            window[k : k + 2] in (["be", "here"], ["be", "around"], ["being", "here"],
+                                  ["being", "around"])
+            for k in range(3)
+        ):  # fmt: skip
+            signs.append((i, i + 4))
+        # "none of it matters", "nothing matters anymore"
+        if token in ("none", "nothing") and any(
+            t in ("matter", "matters", "mattered") for t in tokens[i + 1 : i + 5]
         ):
-            signs.append((i, i + 3))
+            signs.append((i, i + 2))
         if (
             token == "ill"
             and window[:2] in (["be", "here"], ["be", "around"])

@@ -178,6 +178,9 @@ def test_the_script_follows_the_category() -> None:
         "everyone would be fine if I just wasn't around",
         # Two weak signs together.
         "I've been giving my things away and saying my goodbyes",
+        # Found playing a caller by hand at slot choice.
+        "honestly it doesn't matter, none of it matters, I'm not planning on being here next "
+        "month anyway",
     ],
 )
 def test_ideation_is_read_compositionally(said: str) -> None:
@@ -201,6 +204,8 @@ def test_ideation_is_read_compositionally(said: str) -> None:
         "I'm tired of living with this eczema",
         "I'm ready to go ahead and book",
         "I'll be gone next week on vacation",
+        "I'm not going to be here next week, I'm on vacation",
+        "it doesn't matter, any time is fine",
         "I want to say goodbye to Dr Patel before she retires",
         # Denials: a negated wish about the end of the self is not ideation.
         "I don't want to kill myself, I just feel low",

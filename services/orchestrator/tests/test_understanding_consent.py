@@ -19,6 +19,8 @@ READ_BACK = "Tuesday, December first at 2:30 PM with Dr. Priya Patel, annual che
         "perfect thank you",
         "uh huh",
         "no problem, go ahead",
+        # Someone else's answer reported, then the caller's own yes.
+        "ok she says yes, go ahead and book it",
     ],
 )
 def test_a_plain_yes_is_consent(reply: str) -> None:
@@ -37,6 +39,8 @@ def test_a_plain_yes_is_consent(reply: str) -> None:
         ("before you book it I should say I can barely breathe right now", "condition"),
         ("yes book it, my chest is killing me", "more than a yes"),
         ("yes no", "mixed"),
+        ("she says yes", "someone else's yes"),
+        ("my husband says ok but I'm not sure", "hedge"),
         ("", "nothing said"),
     ],
 )

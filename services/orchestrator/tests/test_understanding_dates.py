@@ -51,6 +51,14 @@ def ny(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
         ("april second", ny(4, 2), ny(4, 3), ""),
         ("the twenty first of april", ny(4, 21), ny(4, 22), ""),
         ("day after tomorrow", ny(3, 13), ny(3, 14), ""),
+        # "this" before something else is no qualifier of the day (a caller, in one breath).
+        (
+            "I've had this cough for two weeks so I'd like to see someone, friday would be "
+            "best, afternoon ideally",
+            ny(3, 13),
+            ny(3, 14),
+            "afternoon",
+        ),
     ],
 )
 def test_preferences(

@@ -105,9 +105,24 @@ def _words_of(read_back: str) -> frozenset[str]:
     return frozenset(_fold(read_back).replace("?", " ").split())
 
 
+# Someone else's answer reported before the caller's own: "ok she says yes, go ahead and book
+# it" (the caller had waited on a daughter's shifts). The report is dropped and the caller's own
+# words decide; a report alone ("she says yes") is not the caller's consent.
+_REPORTED = re.compile(
+    r"^(?:(?:ok|okay|alright|right|so|well)\s+)*(?:she|he|they|my \w+)\s+(?:says|said|say)\s+"
+    r"(?:yes|yeah|ok|okay|its fine|thats fine|fine|its ok|its okay|thats ok|thats okay|"
+    r"she can|he can|they can|its good|thats good)\b\s*"
+)
+
+
 def classify_consent(reply: str, read_back: str = "") -> ConsentResult:
     """Whether ``reply`` consents to the change ``read_back`` described (see module doc)."""
     said = _fold(reply)
+    reported = _REPORTED.match(said)
+    if reported is not None:
+        said = said[reported.end() :].strip()
+        if not said:
+            return ConsentResult("unclear", "someone else's yes")
     if not said.replace("?", "").strip():
         return ConsentResult("unclear", "nothing said")
     unquestioned = said.replace("?", " ").strip()

@@ -176,7 +176,14 @@ def _dateparser_day(text: str, local_now: datetime, zone: ZoneInfo) -> date | No
 
 
 _DISOWNING = frozenset({"not", "no", "except", "than", "of", "but", "from"})
-_QUALIFIED_DAY = re.compile(r"\b(?:next|this|coming|after|following|last)\b")
+# A qualifier of the day itself ("next tuesday", "this coming friday", "friday after next"),
+# not any "this" in the sentence ("I've had this cough for two weeks, friday would be best").
+_WEEKDAY_NAMES = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_QUALIFIED_DAY = re.compile(
+    rf"\b(?:next|this|coming|following|last)\s+(?:coming\s+)?(?:{_WEEKDAY_NAMES})\b"
+    rf"|\b(?:{_WEEKDAY_NAMES})\s+(?:after\s+next|next\s+week|this\s+week|week)\b|\bafter next\b"
+    r"|\bday after\b"
+)
 
 
 def _simple_day(norm: str, today: date) -> date | None:
