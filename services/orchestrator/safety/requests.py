@@ -87,7 +87,9 @@ _OUT_OF_SCOPE: tuple[tuple[str, str], ...] = (
     ),
     (
         "prescription_dosing",
-        r"dose|dosage|how (?:much|many|often) (?:\w+ ){0,3}(?:should|can|do) i take|"
+        # "how much ibuprofen can I give my toddler": giving counts as taking.
+        r"dose|dosage|how (?:much|many|often) (?:\w+ ){0,3}(?:should|can|could|do|does) "
+        r"(?:i|we|he|she|they) (?:take|give|have)|"
         r"\d+ ?(?:mg|milligrams?)|double up|missed (?:a|my) (?:dose|pill)",
     ),
     (

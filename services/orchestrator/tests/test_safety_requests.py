@@ -55,6 +55,7 @@ def test_not_asking_for_human(said: str) -> None:
         ("can you tell me my results", "test_results"),
         ("what dose of ibuprofen should i take", "prescription_dosing"),
         ("how many tablets can i take", "prescription_dosing"),
+        ("how much ibuprofen can I give my toddler?", "prescription_dosing"),
         ("is 500 mg too much", "prescription_dosing"),
         ("should i be worried about this rash", "medical_advice"),
         ("is it normal to feel dizzy", "medical_advice"),
