@@ -90,7 +90,11 @@ def main() -> int:
             max_callers=args.max_callers,
         )
     with tempfile.TemporaryDirectory(prefix="frontdesk-capacity-") as state:
-        stack = Stack(StackOptions(state_dir=Path(state), log_format="json", environ=environ))
+        stack = Stack(
+            StackOptions(
+                state_dir=Path(state), log_format="json", environ=environ, start_timeout=180
+            )
+        )
         try:
             running = stack.start()
             pids = {name: record.pid for name, record in running.services.items()}

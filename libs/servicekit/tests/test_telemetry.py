@@ -112,6 +112,10 @@ def test_exported_spans_are_scrubbed_except_our_ids(scrub: Scrubber) -> None:
 def test_no_exporter_without_an_endpoint() -> None:
     provider = make_tracer_provider("gateway", "v7")
     assert provider._active_span_processor._span_processors == ()  # spans stay in the process
+    # ... and none is recorded, though each still has ids for logs and propagation.
+    with provider.get_tracer("t").start_as_current_span("turn") as span:
+        assert not span.is_recording()
+        assert span.get_span_context().is_valid
 
 
 def test_otlp_url_from_an_endpoint() -> None:
