@@ -12,9 +12,10 @@ What the overlay holds (all of it plain kustomize, so ``kubectl kustomize`` rend
   ``frontdesk.dev/stable-image`` (what ``abort`` returns to), ``frontdesk.dev/canary-image`` (the
   image under canary, set by ``set-image``, cleared by ``promote`` and ``abort``),
   ``frontdesk.dev/aborted`` (the image last aborted);
-- ``promote.yaml`` in ``patches:`` while a promotion is asked for: it replaces the Rollout's steps
-  by weight 100 followed by the same analysis. Argo Rollouts restarts the steps when they change,
-  so the canary goes to 100% after one more analysis instead of walking 1 -> 5 -> ... -> 100.
+- nothing else: ``promote`` records that the canary's image is now the stable one. Argo
+  Rollouts promotes by itself once every step's analysis passed; no field of a Rollout's spec
+  skips steps (only its status does, which git does not write), and ``frontdesk gitops
+  validate`` requires every Rollout to carry all of the canary component's steps.
 
 ``abort`` writes the stable image back: the pod template then matches the stable ReplicaSet, and
 Argo Rollouts goes straight back to it ("Rollback to stable ReplicaSets"), scaling the canary
@@ -34,7 +35,6 @@ import yaml
 STABLE = "frontdesk.dev/stable-image"
 CANARY = "frontdesk.dev/canary-image"
 ABORTED = "frontdesk.dev/aborted"
-PROMOTE_PATCH = "promote.yaml"
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -80,7 +80,6 @@ class OverlayState:
     stable_image: str
     canary_image: str
     aborted: str
-    promoting: bool
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -115,13 +114,11 @@ def _image(entry: dict[str, Any]) -> str:
 def read_overlay(text: str, service: str) -> OverlayState:
     data = _load(text)
     annotations = (data.get("metadata") or {}).get("annotations") or {}
-    patches = data.get("patches") or []
     return OverlayState(
         image=_image(_image_entry(data, service)),
         stable_image=str(annotations.get(STABLE, "")),
         canary_image=str(annotations.get(CANARY, "")),
         aborted=str(annotations.get(ABORTED, "")),
-        promoting=any(isinstance(p, dict) and p.get("path") == PROMOTE_PATCH for p in patches),
     )
 
 
@@ -211,39 +208,18 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _set_promote_patch(lines: list[str], present: bool) -> list[str]:
-    block = _top_block(lines, "patches")
-    entry = re.compile(rf"^\s*- path:\s*['\"]?{re.escape(PROMOTE_PATCH)}['\"]?\s*$")
-    if block is None:
-        if not present:
-            return lines
-        while lines and not lines[-1].strip():
-            lines = lines[:-1]
-        return [*lines, "patches:", f"  - path: {PROMOTE_PATCH}"]
-    start, end = block
-    body = [line for line in lines[start + 1 : end] if not entry.match(line)]
-    if present:
-        indent = next((" " * _indent(line) for line in body if _content(line)), "  ")
-        body.append(f"{indent}- path: {PROMOTE_PATCH}")
-    if not any(_content(line) for line in body):
-        return [*lines[:start], *lines[end:]]
-    return [*lines[: start + 1], *body, *lines[end:]]
-
-
 def _apply(
     text: str,
     service: str,
     *,
     ref: ImageRef | None,
     annotations: dict[str, str],
-    promoting: bool,
 ) -> str:
     data = _load(text)
     lines = text.splitlines()
     if ref is not None:
         lines = _edit_image(lines, service, ref)
     lines = _set_annotations(lines, annotations)
-    lines = _set_promote_patch(lines, promoting)
     new_text = "\n".join(lines) + "\n"
 
     expected = copy.deepcopy(data)
@@ -261,16 +237,6 @@ def _apply(
     expected.pop("metadata", None)
     if metadata:
         expected["metadata"] = metadata
-    patches = [
-        p
-        for p in expected.get("patches") or []
-        if not (isinstance(p, dict) and p.get("path") == PROMOTE_PATCH)
-    ]
-    if promoting:
-        patches.append({"path": PROMOTE_PATCH})
-    expected.pop("patches", None)
-    if patches:
-        expected["patches"] = patches
     if _load(new_text) != expected:
         raise RolloutError("could not make exactly this change to the file; edit it by hand")
     return new_text
@@ -295,14 +261,17 @@ def set_image(text: str, service: str, ref: ImageRef) -> str:
         annotations[STABLE] = state.image
     annotations[CANARY] = new_image
     annotations.pop(ABORTED, None)
-    return _apply(text, service, ref=ref, annotations=annotations, promoting=False)
+    return _apply(
+        text,
+        service,
+        ref=ref,
+        annotations=annotations,
+    )
 
 
 def promote(text: str, service: str) -> str:
-    """Weight 100 after one more analysis; the canary's image becomes the stable one."""
+    """The canary's image becomes the stable one (what a later abort returns to)."""
     state = read_overlay(text, service)
-    if state.promoting:
-        raise RolloutError(f"{service} is already being promoted ({PROMOTE_PATCH} in patches:)")
     if not state.canary_image:
         raise RolloutError(
             f"{service}: no canary under way to promote (set-image starts one); "
@@ -311,7 +280,7 @@ def promote(text: str, service: str) -> str:
     annotations = _annotations(text)
     annotations[STABLE] = state.image
     annotations.pop(CANARY, None)
-    return _apply(text, service, ref=None, annotations=annotations, promoting=True)
+    return _apply(text, service, ref=None, annotations=annotations)
 
 
 def abort(text: str, service: str) -> str:
@@ -325,7 +294,12 @@ def abort(text: str, service: str) -> str:
     annotations = _annotations(text)
     annotations.pop(CANARY, None)
     annotations[ABORTED] = state.image
-    return _apply(text, service, ref=stable_ref, annotations=annotations, promoting=False)
+    return _apply(
+        text,
+        service,
+        ref=stable_ref,
+        annotations=annotations,
+    )
 
 
 def _ref_part(image: str) -> str:
@@ -334,20 +308,3 @@ def _ref_part(image: str) -> str:
     last = name.rsplit("/", 1)[-1]
     tag = last.split(":", 1)[1] if ":" in last else ""
     return f"{tag}@{digest}" if tag and digest else (digest or tag)
-
-
-def promote_patch(rollout_name: str, final_analysis: dict[str, Any]) -> str:
-    """The ``promote.yaml`` patch: weight 100, then ``final_analysis`` (the component's)."""
-    patch = {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": {"name": rollout_name},
-        "spec": {
-            "strategy": {"canary": {"steps": [{"setWeight": 100}, {"analysis": final_analysis}]}}
-        },
-    }
-    header = (
-        "# Written by `frontdesk rollout promote`: weight 100 now, after one more analysis (Argo\n"
-        "# Rollouts restarts the steps when they change). `set-image` and `abort` remove it.\n"
-    )
-    return header + yaml.safe_dump(patch, sort_keys=False)

@@ -41,8 +41,6 @@ class StatusRow:
 
     @property
     def phase(self) -> str:
-        if self.state.promoting:
-            return "promoting"
         if self.state.canary_image:
             return "canary"
         if self.state.aborted:
@@ -52,8 +50,6 @@ class StatusRow:
     @property
     def weight(self) -> str:
         """The canary's weight as git states it (Argo Rollouts moves through the steps)."""
-        if self.phase == "promoting":
-            return "100% after one analysis"
         if self.phase == "canary":
             return (
                 ">".join(f"{s}%" for s in self.steps) + " as analyses pass"
@@ -67,7 +63,7 @@ class StatusRow:
         if self.steps and self.analysed:
             steps += " +analysis"
         image = self.state.image
-        if self.phase in ("canary", "promoting") and self.state.stable_image:
+        if self.phase == "canary" and self.state.stable_image:
             image += f" (stable {self.state.stable_image.rsplit('/', 1)[-1]})"
         if self.phase == "aborted":
             image += f" (aborted {self.state.aborted.rsplit('/', 1)[-1]})"
@@ -110,12 +106,12 @@ class GitopsTree:
                 state = rollout_edit.read_overlay(
                     (folder / "kustomization.yaml").read_text(), service
                 )
-                steps, analysed = self._steps(service, folder, state.promoting)
+                steps, analysed = self._steps(service)
                 rows.append(StatusRow(service, env, state, steps, analysed))
         return rows
 
-    def _steps(self, service: str, overlay: Path, promoting: bool) -> tuple[tuple[int, ...], bool]:
-        raw = self._raw_steps(service, overlay, promoting)
+    def _steps(self, service: str) -> tuple[tuple[int, ...], bool]:
+        raw = self._raw_steps(service)
         weights = tuple(int(s["setWeight"]) for s in raw if "setWeight" in s)
         analysed = all(
             i + 1 < len(raw) and "analysis" in raw[i + 1]
@@ -124,10 +120,7 @@ class GitopsTree:
         )
         return weights, analysed
 
-    def _raw_steps(self, service: str, overlay: Path, promoting: bool) -> list[dict[str, Any]]:
-        if promoting:
-            patch = yaml.safe_load((overlay / rollout_edit.PROMOTE_PATCH).read_text())
-            return list(patch["spec"]["strategy"]["canary"]["steps"])
+    def _raw_steps(self, service: str) -> list[dict[str, Any]]:
         base = self.root / "services" / service / "base"
         steps = _rollout_steps(base / "rollout.yaml")
         for component in _kustomization(base).get("components") or []:
@@ -139,14 +132,6 @@ class GitopsTree:
                     if found:
                         steps = found
         return steps
-
-    def _final_analysis(self, service: str, overlay: Path) -> dict[str, Any]:
-        raw = self._raw_steps(service, overlay, promoting=False)
-        analyses = [s["analysis"] for s in raw if "analysis" in s]
-        if not analyses:
-            raise RolloutError(f"{service}: the Rollout has no analysis step to promote through")
-        final: dict[str, Any] = analyses[-1]
-        return final
 
     # --- writing --------------------------------------------------------------------------
 
@@ -161,7 +146,6 @@ class GitopsTree:
         self._require_clean()
         path = folder / "kustomization.yaml"
         path.write_text(rollout_edit.set_image(path.read_text(), service, ref))
-        (folder / rollout_edit.PROMOTE_PATCH).unlink(missing_ok=True)
         return self._commit(folder, f"rollout({env}): {service} canary of {tag}")
 
     def promote(self, service: str, env: str) -> str:
@@ -169,12 +153,9 @@ class GitopsTree:
         self._require_clean()
         path = folder / "kustomization.yaml"
         text = rollout_edit.promote(path.read_text(), service)
-        rollout_name = _rollout_name(self.root / "services" / service / "base") or service
-        patch = rollout_edit.promote_patch(rollout_name, self._final_analysis(service, folder))
         path.write_text(text)
-        (folder / rollout_edit.PROMOTE_PATCH).write_text(patch)
         image = rollout_edit.read_overlay(text, service).image
-        return self._commit(folder, f"rollout({env}): promote {service} to 100% ({image})")
+        return self._commit(folder, f"rollout({env}): {service} {image} is stable")
 
     def abort(self, service: str, env: str, *, reason: str = "") -> str:
         folder = self.overlay(service, env)
@@ -182,7 +163,6 @@ class GitopsTree:
         path = folder / "kustomization.yaml"
         before = rollout_edit.read_overlay(path.read_text(), service)
         path.write_text(rollout_edit.abort(path.read_text(), service))
-        (folder / rollout_edit.PROMOTE_PATCH).unlink(missing_ok=True)
         message = f"rollout({env}): abort {service} canary {before.image}, back to stable"
         if reason.strip():
             message += f"\n\nReason: {reason.strip()}"
@@ -235,13 +215,3 @@ def _rollout_steps(path: Path) -> list[dict[str, Any]]:
             if steps:
                 return list(steps)
     return []
-
-
-def _rollout_name(base: Path) -> str:
-    path = base / "rollout.yaml"
-    if not path.is_file():
-        return ""
-    for document in yaml.safe_load_all(path.read_text()):
-        if isinstance(document, dict) and document.get("kind") == "Rollout":
-            return str((document.get("metadata") or {}).get("name", ""))
-    return ""

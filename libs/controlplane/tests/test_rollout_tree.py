@@ -1,11 +1,13 @@
 """``frontdesk rollout`` set-image / promote / abort / status on a gitops tree in a real git
-repository: each action is one commit touching one overlay, renders with ``kubectl kustomize``
-when kubectl is there, and bad input is refused with a message saying what to do."""
+repository: each action is one commit touching one overlay, renders with ``kubectl kustomize``,
+passes ``frontdesk gitops validate``, and bad input is refused with a message saying what to do."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,29 +163,22 @@ def test_a_canary_from_set_image_to_promote(repo: Path) -> None:
     state = tree.status(envs=["staging"])[0].state
     assert state.stable_image.endswith(":2026.11.29-4557118")
 
-    tree.promote("orchestrator", "staging")
-    assert sorted(changed_files(repo)) == [
-        "gitops/services/orchestrator/overlays/staging/kustomization.yaml",
-        "gitops/services/orchestrator/overlays/staging/promote.yaml",
-    ]
-    [row] = tree.status(envs=["staging"])
-    assert row.phase == "promoting" and row.steps == (100,) and row.analysed
-    assert row.state.stable_image.endswith(":2026.11.30-ef34ab5")
     objects = rendered(repo / "services/orchestrator/overlays/staging")
+    tree.promote("orchestrator", "staging")
+    assert changed_files(repo) == [f"{overlay}/kustomization.yaml"]
+    [row] = tree.status(envs=["staging"])
+    assert row.phase == "stable" and row.steps == (1, 50, 100) and row.analysed
+    assert row.state.stable_image.endswith(":2026.11.30-ef34ab5") and not row.state.canary_image
+    # Only the Kustomization's own annotations changed: the objects are exactly as before.
+    assert rendered(repo / "services/orchestrator/overlays/staging") == objects
     [rollout] = [o for o in objects if o["kind"] == "Rollout"]
-    steps = rollout["spec"]["strategy"]["canary"]["steps"]  # type: ignore[index]
-    assert steps == [
-        {"setWeight": 100},
-        {"analysis": {"templates": [{"templateName": "latency"}, {"templateName": "errors"}]}},
-    ]
     image = rollout["spec"]["template"]["spec"]["containers"][0]["image"]  # type: ignore[index]
     assert image == "ghcr.io/frontdesk-dev/frontdesk-orchestrator:2026.11.30-ef34ab5"
     assert "frontdesk.dev" not in yaml.safe_dump(objects)  # markers never reach the objects
 
-    # The next release walks every step again.
+    # The next canary's stable image is the promoted one.
     tree.set_image("orchestrator", "staging", "2026.12.01-0000001")
-    assert not (repo / "services/orchestrator/overlays/staging/promote.yaml").exists()
-    assert tree.status(envs=["staging"])[0].steps == (1, 50, 100)
+    assert tree.status(envs=["staging"])[0].state.stable_image.endswith(":2026.11.30-ef34ab5")
 
 
 def test_abort_writes_the_stable_image_back(repo: Path) -> None:
@@ -279,16 +274,12 @@ def test_on_the_project_gitops_tree(tmp_path: Path) -> None:
     assert all(row.steps == (1, 5, 10, 25, 50, 100) and row.analysed for row in rows)
 
     tree.set_image("llm_router", "staging", "2026.11.30-ab12cd3")
-    tree.promote("llm_router", "staging")
     [rollout] = [
         o for o in rendered(root / "services/llm_router/overlays/staging") if o["kind"] == "Rollout"
     ]
-    steps = rollout["spec"]["strategy"]["canary"]["steps"]  # type: ignore[index]
-    assert steps[0] == {"setWeight": 100} and len(steps) == 2
-    templates = {t["templateName"] for t in steps[1]["analysis"]["templates"]}
-    assert "frontdesk-turn-latency-p95" in templates and "frontdesk-error-ratio" in templates
     container = rollout["spec"]["template"]["spec"]["containers"][0]  # type: ignore[index]
     assert container["image"].endswith("frontdesk-llm-router:2026.11.30-ab12cd3")
+    tree.promote("llm_router", "staging")
 
     production = root / "services/orchestrator/overlays/production"
     before = rendered(production)
@@ -296,3 +287,11 @@ def test_on_the_project_gitops_tree(tmp_path: Path) -> None:
     assert rendered(production) != before
     tree.abort("orchestrator", "production", reason="error ratio")
     assert rendered(production) == before
+    # Every commit leaves a tree the project's own validation accepts.
+    validated = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "gitops", "validate", str(root), "--no-promtool"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{PROJECT_ROOT / 'libs'}:{PROJECT_ROOT / 'services'}"},
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr

@@ -2,7 +2,7 @@
 
     frontdesk rollout status [--env E] [SERVICE...]
     frontdesk rollout set-image SERVICE TAG --env E      commit a new image to the overlay
-    frontdesk rollout promote SERVICE --env E            commit: the canary goes to 100%
+    frontdesk rollout promote SERVICE --env E            commit: the canary's image is stable
     frontdesk rollout abort SERVICE --env E [--reason R] commit: back to the stable image
     frontdesk rollout analyze --prometheus URL --template NAME [--template NAME...]
                               [--arg k=v...] [--timeout S]
@@ -62,7 +62,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     set_image.add_argument("--env", required=True)
     tree(set_image)
 
-    promote = sub.add_parser("promote", help="commit: the canary goes to 100%% now")
+    promote = sub.add_parser(
+        "promote", help="commit: the canary's image is the stable one (what abort returns to)"
+    )
     promote.add_argument("service")
     promote.add_argument("--env", required=True)
     tree(promote)
@@ -248,7 +250,7 @@ def _promote(args: argparse.Namespace, out: TextIO) -> int:
     from controlplane.rollout_tree import GitopsTree
 
     commit = GitopsTree(args.gitops).promote(args.service, args.env)
-    print(f"{args.service} ({args.env}): promoted to 100%, commit {commit[:12]}", file=out)
+    print(f"{args.service} ({args.env}): promoted, stable now, commit {commit[:12]}", file=out)
     return 0
 
 
