@@ -312,6 +312,9 @@ class ModelRouter:
         failed: list[str] = []
         running: dict[asyncio.Task[_Opened], Deployment] = {}
         hedged = False
+        # No hedge possible for this request: one deployment at a time, awaited in this task
+        # (no task and wait per request: fewer event loop turns on the path every request takes).
+        serial = not self._may_hedge()
 
         def launch() -> bool:
             nonlocal first_reason
@@ -341,6 +344,42 @@ class ModelRouter:
                     )
                 )
 
+        if serial:
+            for deployment in candidates:
+                if not self.breakers[deployment.id].allow():
+                    skipped.append(deployment.id)
+                    if deployment is first:
+                        first_reason = "circuit_open"
+                    continue
+                left = deadline_s - (self._clock() - started)
+                try:
+                    if left <= 0:
+                        raise TimeoutError
+                    async with asyncio.timeout(left):
+                        opened = await self._open(deployment, request, left, started)
+                except TimeoutError as timeout:
+                    self.breakers[deployment.id].release()
+                    self._count(deployment, request.variant, "cancelled")
+                    raise DeadlineExceeded(
+                        f"no first token within the {deadline_s * 1000:.0f} ms deadline "
+                        f"(tried {deployment.id})"
+                    ) from timeout
+                except Exception as failure:  # the provider failed: the next one
+                    failed.append(f"{deployment.id} ({failure})")
+                    if deployment is first:
+                        first_reason = first_reason or "error"
+                    self._failure(deployment, failure, request.variant)
+                    continue
+                except BaseException:  # cancelled from outside
+                    self.breakers[deployment.id].release()
+                    self._count(deployment, request.variant, "cancelled")
+                    raise
+                note(opened.deployment, "error")
+                return opened
+            note(None, "error")
+            raise Unavailable(
+                _all_down(request.route or self.config.default_route, skipped, failed)
+            )
         try:
             while True:
                 if not running and not launch():
