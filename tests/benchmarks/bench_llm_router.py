@@ -5,7 +5,9 @@ all streaming the same scripted reply from one llm-sim provider, plus all-down r
 
 One process, one llm-sim provider on a real socket with no scripted delay, so the figures are
 each client's own cost per streamed completion (request, SSE decoding, bookkeeping) on this
-machine. Interleaved rounds keep the machine's noise from favouring one client.
+machine, in wall clock and in process CPU (steadier on a loaded machine). ModelRouter runs as
+deployed (metrics, litellm's prices), once more with the call's cost ledger in NATS KV.
+Interleaved rounds keep the machine's noise from favouring one client.
 """
 
 from __future__ import annotations
