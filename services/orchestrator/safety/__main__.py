@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from orchestrator.safety.evaluation import evaluate, format_report, parse_examples
-from orchestrator.safety.red_flags import RedFlagDetector
+from orchestrator.safety.red_flags import default_detector
 
 
 def main(argv: list[str]) -> int:
@@ -17,9 +17,9 @@ def main(argv: list[str]) -> int:
         return 2
     corpus, splits = (
         Path(argv[0]),
-        argv[1:] or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5"],
+        argv[1:] or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6"],
     )
-    detector = RedFlagDetector()
+    detector = default_detector()
     reports = []
     for split in splits:
         path = corpus / f"{split}.jsonl"

@@ -390,7 +390,7 @@ def _historical(
         # "is that genetic", "had seizures his whole life": a question about a history.
         if token in ("genetic", "hereditary", "inherited", "inherit", "genetics"):
             return True
-        if token == "whole" and nxt == "life":
+        if token == "whole" and nxt == "life" and prev in ("his", "her", "my", "their", "your"):
             return True
         if token.isdigit() and len(token) == 4 and token[:2] in ("19", "20"):
             return True

@@ -23,6 +23,8 @@ from orchestrator.safety._ideation import denied, find_ideation
 from orchestrator.safety._lexicon import CLASSES, LEMMAS, mask_idioms, rewrite_ages
 from orchestrator.safety._rules import RULES, Category, Rule
 from orchestrator.safety._text import lemmatise, normalise
+from orchestrator.safety.crisis_model import THRESHOLD, crisis_probability, load_crisis_model
+from orchestrator.understanding.model import LinearModel
 
 
 class Script(StrEnum):
@@ -71,9 +73,18 @@ def _words(rule: Rule) -> frozenset[str]:
 class RedFlagDetector:
     """Compiled red-flag rules. ``detector.find(text)`` -> ``RedFlag | None``."""
 
-    def __init__(self, rules: tuple[Rule, ...] = RULES) -> None:
+    def __init__(
+        self,
+        rules: tuple[Rule, ...] = RULES,
+        crisis: LinearModel | None = None,
+        crisis_threshold: float = THRESHOLD,
+    ) -> None:
+        """``crisis``: the learned crisis reader (``crisis_model``), consulted when the rules
+        find no crisis; None reads with the rules alone."""
         self._rules = rules
         self._own_words = {id(rule): _words(rule) for rule in rules}
+        self._crisis = crisis
+        self._crisis_threshold = crisis_threshold
 
     def tokens(self, text: str) -> list[str]:
         return lemmatise(mask_idioms(rewrite_ages(normalise(text))).split(), LEMMAS)
@@ -107,6 +118,8 @@ class RedFlagDetector:
                 said = _context.context(tokens, start, end, event=False, habit=False)
                 if not (said.historical or said.hypothetical):
                     found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
+        if not found and self._crisis is not None and self._learned_crisis(text, tokens):
+            found.append((Category.SUICIDAL, "(crisis reader)"))
         if not found:
             return None
         categories = tuple(category for category, _ in found)
@@ -140,6 +153,40 @@ class RedFlagDetector:
         found = _context.context(tokens, start, end, event=rule.event, habit=rule.habit)
         return found.affirmed
 
+    def _learned_crisis(self, text: str, tokens: list[str]) -> bool:
+        """The learned reader is sure, and the words are not about the past or a what-if."""
+        assert self._crisis is not None
+        if crisis_probability(self._crisis, text) < self._crisis_threshold:
+            return False
+        said = _context.context(tokens, 0, len(tokens), event=False, habit=False)
+        if said.historical or said.hypothetical:
+            return False
+        # Where the rules saw crisis words and read them as denied, negated or past ("I don't
+        # want to kill myself, I just feel low"), the rules' reading stands.
+        return not self._crisis_words_read_as_not_now(tokens)
+
+    def _crisis_words_read_as_not_now(self, tokens: list[str]) -> bool:
+        # "I would never hurt myself", "I'm not going to end it": denied.
+        for i, token in enumerate(tokens):
+            if token in _SELF_END_WORDS and denied(tokens, i, i + 1):
+                return True
+        joined = " " + " ".join(tokens) + " "
+        starts: dict[int, int] = {}
+        offset = 1
+        for i, token in enumerate(tokens):
+            starts[offset] = i
+            offset += len(token) + 1
+        for rule in self._rules:
+            if rule.category is not Category.SUICIDAL:
+                continue
+            for match in rule.regex.finditer(joined):
+                start = starts[match.start()]
+                end = start + len(match.group(0).split())
+                said = _context.context(tokens, start, end, event=False, habit=False)
+                if denied(tokens, start, end) or not said.affirmed:
+                    return True
+        return False
+
     @staticmethod
     def _present(
         regex: re.Pattern[str], tokens: list[str], joined: str, starts: dict[int, int]
@@ -154,9 +201,13 @@ class RedFlagDetector:
         return False
 
 
+_SELF_END_WORDS = frozenset(["kill", "hurt", "harm", "cut", "end", "die", "suicide", "off"])
+
+
 @cache
 def default_detector() -> RedFlagDetector:
-    return RedFlagDetector()
+    """The rules and the committed crisis reader."""
+    return RedFlagDetector(crisis=load_crisis_model())
 
 
 def find_red_flag(text: str) -> RedFlag | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.safety import Category, RedFlagDetector
+from orchestrator.safety import Category, RedFlagDetector, default_detector
 from orchestrator.safety.evaluation import (
     CorpusError,
     Example,
@@ -19,7 +19,7 @@ from orchestrator.safety.evaluation import (
 )
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "red_flags"
-SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5")
+SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6")
 MEDICAL = [c.value for c in Category if c is not Category.OTHER]
 
 
@@ -30,7 +30,7 @@ def load(split: str) -> list[Example]:
 
 @pytest.fixture(scope="module")
 def detector() -> RedFlagDetector:
-    return RedFlagDetector()
+    return default_detector()
 
 
 def test_heldout_meets_the_bar(detector: RedFlagDetector) -> None:
@@ -72,3 +72,41 @@ def test_malformed_rows_name_their_line() -> None:
     with pytest.raises(CorpusError, match="unknown category"):
         parse_examples(['{"text": "a", "red_flag": true, "category": "flu", "style": "s",'
                         ' "split": "dev"}'])  # fmt: skip
+
+
+def test_the_crisis_reader_is_current() -> None:
+    from orchestrator.safety import train_crisis
+
+    assert train_crisis.main(["--check"]) == 0, "run python -m orchestrator.safety.train_crisis"
+
+
+def test_the_crisis_reader_never_flags_routine_talk(detector: RedFlagDetector) -> None:
+    """Its threshold: no utterance of the intent corpus (held-out styles included, never
+    trained on) and no reply to a read-back is read as a crisis."""
+    from orchestrator.understanding import corpus
+
+    root = CORPUS.parent
+    routine = [e.text for e in corpus.load(root / "intents")]
+    routine += [e.text for e in corpus.load(root / "consent", with_slots=False)]
+    rules_only = RedFlagDetector()
+    # The consent corpus holds red flags said with a yes on purpose: those are the rules'.
+    flagged = [t for t in routine if detector.find(t) != rules_only.find(t)]
+    assert flagged == []
+
+
+@pytest.mark.parametrize(
+    ("said", "crisis"),
+    [
+        # The rules' denial stands whatever the reader thinks.
+        ("I don't want to kill myself, I just feel low and want to see someone", False),
+        ("I'm not thinking about ending my life, I just want to talk about my mood", False),
+        # The rules alone read nothing here; the reader does.
+        ("I keep thinking it would be so peaceful to not exist", True),
+    ],
+)
+def test_the_crisis_reader_only_adds(detector: RedFlagDetector, said: str, crisis: bool) -> None:
+    rules_only = RedFlagDetector()
+    flag = detector.find(said)
+    assert (flag is not None and flag.script.value == "crisis") is crisis
+    if crisis:
+        assert rules_only.find(said) is None or rules_only.find(said) == flag

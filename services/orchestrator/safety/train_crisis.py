@@ -1,0 +1,100 @@
+"""Train the crisis reader (``crisis_model``); write ``crisis_model.json``.
+
+    python -m orchestrator.safety.train_crisis           # retrain, write the artefact
+    python -m orchestrator.safety.train_crisis --check   # exit 1 if the artefact is stale
+
+Positives: the ``suicidal`` rows of ``tests/corpus/red_flags`` in every split but ``blind6``.
+Negatives: every other row of those splits (other emergencies, hard negatives) and the intent
+corpus's development styles (routine talk). Same features and learner as the intent model
+(``understanding.train.fit``), deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orchestrator.safety.crisis_model import HEAD, LABEL, MODEL_PATH
+from orchestrator.understanding import corpus
+from orchestrator.understanding.train import dump, fit
+
+C = 10.0
+SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5")
+OTHER = "other"
+
+
+def _folders(root: Path) -> tuple[Path, Path]:
+    return root / "tests" / "corpus" / "red_flags", root / "tests" / "corpus" / "intents"
+
+
+def training_set(root: Path) -> tuple[list[str], list[str]]:
+    red_flags, intents = _folders(root)
+    texts: list[str] = []
+    labels: list[str] = []
+    for split in SPLITS:
+        for line in (red_flags / f"{split}.jsonl").read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            texts.append(str(row["text"]))
+            crisis = bool(row["red_flag"]) and row.get("category") == "suicidal"
+            labels.append(LABEL if crisis else OTHER)
+    for example in corpus.load(intents):
+        if not example.heldout:
+            texts.append(example.text)
+            labels.append(OTHER)
+    return texts, labels
+
+
+def fingerprint(root: Path) -> str:
+    red_flags, intents = _folders(root)
+    digest = hashlib.sha256()
+    heldout = corpus.heldout_styles(intents)
+    sources = [red_flags / f"{split}.jsonl" for split in SPLITS]
+    sources += [p for p in sorted(intents.glob("*.tsv")) if p.stem not in heldout]
+    here = Path(__file__).parent
+    sources += [here / "train_crisis.py", here.parent / "understanding" / "features.py"]
+    for path in sources:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    return digest.hexdigest()
+
+
+def train(root: Path) -> dict[str, Any]:
+    texts, labels = training_set(root)
+    artefact = fit(texts, {HEAD: (labels, C)})
+    artefact["fingerprint"] = fingerprint(root)
+    artefact["trained_on"] = {"utterances": len(texts), "crisis": labels.count(LABEL)}
+    return artefact
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestrator.safety.train_crisis")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--check", action="store_true", help="exit 1 if the artefact is stale")
+    args = parser.parse_args(argv)
+    root = corpus.repo_root()
+    if args.check:
+        committed = json.loads(args.out.read_text(encoding="utf-8")).get("fingerprint")
+        if committed != fingerprint(root):
+            print(f"{args.out} is stale: run python -m orchestrator.safety.train_crisis")
+            return 1
+        print(f"{args.out} is current")
+        return 0
+    artefact = train(root)
+    args.out.write_text(dump(artefact), encoding="utf-8")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB): "
+        f"{artefact['trained_on']['utterances']} utterances, "
+        f"{artefact['trained_on']['crisis']} crisis"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
