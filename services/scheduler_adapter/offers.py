@@ -6,7 +6,9 @@ id is offered ``page_size`` slots drawn from the equivalent candidates — every
 matches its filters on the same clinic-local day as the earliest, up to ``POOL_PER_OFFER`` per
 offer — chosen by a generator seeded from the call id (the same call asking again hears the same
 times; different calls hear different ones), then read out in time order. A request without a
-call id (an operator's query) gets the earliest, as before.
+call id (an operator's query) gets the earliest, as before. When the earliest candidate is the
+very time the caller named (``keep_first``: "Monday at 3:30"), it is not equivalent to the
+others: it stays the first offer and only the rest are drawn.
 
     offered = spread(candidates, page_size=3, call_id="CA123", day_of=lambda s: s.start.date())
 """
@@ -35,6 +37,7 @@ def spread(
     page_size: int,
     call_id: str,
     day_of: Callable[[T], Hashable],
+    keep_first: bool = False,
 ) -> list[T]:
     """``page_size`` of ``candidates`` (given in time order), see the module docstring."""
     if not call_id or len(candidates) <= page_size:
@@ -43,6 +46,8 @@ def spread(
     pool = [c for c in candidates if day_of(c) == first_day]
     if len(pool) <= page_size:
         return list(candidates[:page_size])
+    kept = 1 if keep_first else 0
     seed = int.from_bytes(hashlib.blake2b(call_id.encode(), digest_size=8).digest(), "big")
-    picked = set(random.Random(seed).sample(range(len(pool)), page_size))
+    picked = set(random.Random(seed).sample(range(kept, len(pool)), page_size - kept))
+    picked |= set(range(kept))
     return [c for i, c in enumerate(pool) if i in picked]

@@ -459,6 +459,8 @@ class SqlBackend:
                 page_size=query.page_size,
                 call_id=spread_for,
                 day_of=lambda s: s.start.astimezone(ZoneInfo(s.time_zone)).date(),
+                # The caller named this very time ("Monday at 3:30"): offer it first.
+                keep_first=bool(slots) and slots[0].start == query.start_after,
             )
 
     @staticmethod

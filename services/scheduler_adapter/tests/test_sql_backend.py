@@ -509,3 +509,18 @@ async def test_a_calls_holds_go_when_it_ends(backend: SqlBackend) -> None:
     # Free for the next caller at once, not at the hold's expiry; other calls' holds stay.
     await backend.hold_slot("demo", "call-next", slot.slot_id, TWO_MIN)
     assert await backend.release_holds("demo", "call-other") == 1
+
+
+async def test_the_time_a_caller_named_is_offered_first_and_the_rest_spread(
+    backend: SqlBackend,
+) -> None:
+    earliest = await backend.find_slots(SlotQuery(clinic_id="demo", page_size=8))
+    named = earliest[4].start  # a slot's own start time, as "Monday at 3:30" gives
+    offers = await asyncio.gather(
+        *(
+            backend.find_slots(SlotQuery(clinic_id="demo", call_id=f"CA{n}", start_after=named))
+            for n in range(20)
+        )
+    )
+    assert all(slots[0].start == named for slots in offers)
+    assert len({tuple(s.slot_id for s in slots[1:]) for slots in offers}) > 3
