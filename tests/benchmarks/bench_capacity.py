@@ -9,7 +9,10 @@ calls, 6-10 s of think time between turns, the load generator in this process).
                                                                      # 10 one-minute rounds:
                                                                      # RSS, CPU/turn, p95 drift
     ... --llm-config deploy/local/llm/llm.yaml   # the stack with a model configured (start
-                                                 # `frontdesk llm-sim` first; see docs/capacity.md)
+                                                 # `frontdesk llm-sim` first). Calls take the LLM
+                                                 # policy only where the dialogue_policy flag says
+                                                 # so, and the mix must be lines the simulator's
+                                                 # script answers: not measured yet (docs/capacity.md)
     ... --json capacity.json                     # everything measured, per round
 
 The stack is what ``frontdesk up`` runs (embedded nats-server, six service processes, SQLite),
