@@ -71,6 +71,13 @@ async def serving(
         await asyncio.wait_for(task, 20)
 
 
+def printed_after(out: str, header: str) -> list[list[str]]:
+    """The command's table, from its header on (litellm may log to stdout before it)."""
+    lines = [line.split() for line in out.splitlines()]
+    start = next(i for i, words in enumerate(lines) if words[:1] == [header])
+    return [words for words in lines[start:] if words and " - LiteLLM" not in " ".join(words)]
+
+
 def ask(text: str) -> llm_router_pb2.CompleteRequest:
     return llm_router_pb2.CompleteRequest(
         context=common_pb2.CallContext(call_id="call-7"),
@@ -236,7 +243,7 @@ async def test_the_calls_cost_ledger_is_the_simulators_usage_priced_by_litellm(
         assert (await CallCosts(client.js).get("another-call")).requests == 0
         command = ["llm", "cost", "call-7", "another-call", "--nats", nats.url]
         assert await asyncio.to_thread(cli_main, [*command, "--state-dir", str(tmp_path)]) == 0
-    printed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    printed = printed_after(capsys.readouterr().out, "CALL")
     assert printed[1:] == [
         [
             "call-7",
@@ -273,7 +280,7 @@ async def test_frontdesk_llm_routes_shows_breakers_over_grpc(
         command += ["--address", f"127.0.0.1:{up[0].grpc_port}"]
         # The command is synchronous gRPC: off the loop that serves it.
         assert await asyncio.to_thread(cli_main, command) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = [" ".join(words) for words in printed_after(capsys.readouterr().out, "ROUTE")]
     assert lines[0].split() == ["ROUTE", "DEPLOYMENT", "MODEL", "WEIGHT", "BREAKER", "HEALTHY"]
     assert [line.split() for line in lines[1:3]] == [
         ["dialogue", "alpha", "openai/gpt-4o-mini", "100%", "open", "no"],
