@@ -15,6 +15,9 @@ from controlplane.gitops import HookError, install_hook, pushed_paths_touch
 from controlplane.gitops._hook import MARKER
 from servicekit.settings import PROJECT_ROOT
 
+# Each test renders and validates a whole copy of gitops/ (seconds to tens of seconds).
+pytestmark = pytest.mark.slow
+
 
 def copy_gitops(destination: Path) -> Path:
     tree = destination / "gitops"

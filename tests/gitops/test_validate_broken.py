@@ -16,6 +16,9 @@ import yaml
 
 from controlplane.gitops import Finding, validate
 
+# Each test renders and validates a whole copy of gitops/ (seconds to tens of seconds).
+pytestmark = pytest.mark.slow
+
 
 def added(tree: Path, baseline: frozenset[Finding]) -> list[Finding]:
     return sorted(set(validate(tree, promtool=False).findings) - baseline)
