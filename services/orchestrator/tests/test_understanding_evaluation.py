@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from orchestrator.understanding import evaluation
 
-# The goal is 0.95; the held-out styles measure 0.927 today (tests/corpus/README.md),
+# The goal is 0.95; the held-out styles measure 0.934 today (tests/corpus/README.md),
 # so this guards against regressions and must be raised as the figure rises.
-INTENT_ACCURACY_BAR = 0.92
+INTENT_ACCURACY_BAR = 0.93
 
 
 def test_held_out_intent_accuracy() -> None:

@@ -302,3 +302,20 @@ def test_asks_about_hours(said: str, about_hours: bool) -> None:
 )
 def test_named_position(said: str, position: int | None) -> None:
     assert named_position(said) == position
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        # A statement after a confident question does not turn it into a booking.
+        ("Hello. Could you tell me where your office is? I've not been there before.", "address"),
+        # A question and a request of its own: the request wins.
+        ("do you take medicare and can I book a checkup for next week", "book"),
+        # No word the model knows: a guess from character grams alone is not a request.
+        ("purple elephant seventeen", "other"),
+    ],
+)
+def test_what_outranks_what(said: str, intent: str) -> None:
+    from orchestrator.understanding.intents import classify_intent
+
+    assert classify_intent(said).intent == intent

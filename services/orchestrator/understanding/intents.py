@@ -35,7 +35,8 @@ INTENTS: tuple[str, ...] = (
 )  # fmt: skip
 CONFIDENT = 0.70  # the model beats the keyword rules from here (leave-one-style-out on dev)
 PLAUSIBLE = 0.25  # below this, and with no rule, the utterance names no intent ("other")
-UNKNOWN_WORDS_SURE = 0.5  # a label read from character grams alone (no known word) needs this
+CONFIDENT_UNKNOWN = 0.70  # a label read from character grams alone (no known word) needs this
+UNKNOWN_WORDS_SURE = CONFIDENT_UNKNOWN  # ("purple elephant seventeen" read 0.51 "book")
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,10 @@ def classify_intent(text: str, model: LinearModel | None = None) -> IntentResult
     for piece in pieces:
         part = _classify_one(piece, model)
         if part.intent in _ACTIONS and part.source != "rules" and part.confidence >= CLAUSE_SURE:
+            # A confident question is not outranked by a clause less sure than it ("could you
+            # tell me where your office is? I've not been there before" asks the address).
+            if whole.confidence >= CONFIDENT and part.confidence < whole.confidence:
+                continue
             return part
     return whole
 
