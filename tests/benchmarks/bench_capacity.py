@@ -12,7 +12,7 @@ calls, 6-10 s of think time between turns, the load generator in this process).
                                                  # `frontdesk llm-sim` first). Calls take the LLM
                                                  # policy only where the dialogue_policy flag says
                                                  # so, and the mix must be lines the simulator's
-                                                 # script answers: not measured yet (docs/capacity.md)
+                                                 # script answers: not measured (docs/capacity.md)
     ... --json capacity.json                     # everything measured, per round
 
 The stack is what ``frontdesk up`` runs (embedded nats-server, six service processes, SQLite),
