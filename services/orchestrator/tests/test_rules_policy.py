@@ -1738,3 +1738,99 @@ def test_a_symptom_word_said_in_passing_does_not_change_the_visit_type() -> None
     assert call.state.request.visit_type == "vaccination"
     call.say("next tuesday morning, I'll be driving her")
     assert call.state.request.visit_type == "vaccination"
+
+
+# --- the direct screening question (unsure whether the caller is in crisis) ----------------
+
+UNSURE = "I think my family would be relieved if I was gone"
+
+
+def _at_readback() -> Call:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    call.say("the first one")
+    call.result("ToolHoldSlot", "hold-1")
+    assert call.state.phase == "confirm"
+    return call
+
+
+def test_unsure_words_get_the_screening_question_first_and_nothing_else() -> None:
+    assert safety.find_red_flag(UNSURE) is None  # not a detection: the question is the net
+    call = Call()
+    call.start()
+    actions = call.say(UNSURE)
+    assert actions == (Say(safety.SCREENING_QUESTION),)
+    assert call.state.screening == "asked" and call.state.phase == "intent"
+
+
+@pytest.mark.parametrize("answer", ["yes", "maybe", "sometimes", "I don't know", "", "hmm"])
+def test_any_answer_but_a_denial_gets_the_crisis_script_and_a_warm_transfer(answer: str) -> None:
+    call = Call()
+    call.start()
+    call.say(UNSURE)
+    actions = call.say(answer)
+    said = spoken(actions)
+    assert said.startswith(CRISIS.first) and "911" not in said
+    handoff = last(actions)
+    assert isinstance(handoff, ToolCreateHandoff)
+    assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")
+    assert "988 given" in handoff.summary
+    assert call.state.screening == "crisis"
+    ticket = HandoffTicket("H-7", "sip:triage-nurse@maple-clinic.example", callback=False)
+    actions = call.result("ToolCreateHandoff", ticket)
+    assert spoken(actions) == CRISIS.connecting
+    assert actions[-2] == Transfer(
+        "sip:triage-nurse@maple-clinic.example", "H-7", "emergency", "urgent"
+    )
+
+
+def test_keypad_answer_to_the_screening_question() -> None:
+    call = Call()
+    call.start()
+    call.say(UNSURE)
+    actions = call.press("1")
+    assert spoken(actions).startswith(CRISIS.first)
+
+
+def test_a_clear_denial_at_the_readback_resumes_it_and_the_question_is_asked_once() -> None:
+    call = _at_readback()
+    actions = call.say(f"yes book it. {UNSURE}")
+    assert actions == (Say(safety.SCREENING_QUESTION),)  # the booking waits for the answer
+    assert call.state.phase == "confirm"
+    actions = call.say("no, I'm fine, just stressed")
+    assert spoken(actions).startswith("Thank you for telling me. I have you down for")
+    assert "Shall I book it?" in spoken(actions)
+    assert not any(isinstance(a, ToolBook) for a in actions)
+    assert call.state.screening == "denied" and call.state.phase == "confirm"
+    # Asked at most once per call: the same words again are no longer questioned.
+    actions = call.say(UNSURE)
+    assert safety.SCREENING_QUESTION not in spoken(actions)
+    actions = call.say("yes please book it")
+    assert isinstance(last(actions), ToolBook)
+
+
+def test_a_keypad_denial_resumes_the_slot_choice() -> None:
+    call = Call()
+    call.verify("book a checkup next tuesday")
+    call.result("ToolFindSlots", TUESDAY_SLOTS)
+    call.say(UNSURE)
+    actions = call.press("2")
+    assert "Tuesday, March seventeenth at 2:30 PM" in spoken(actions)
+    assert call.state.phase == "offer" and call.state.screening == "denied"
+
+
+def test_a_red_flag_in_the_answer_is_an_emergency_whatever_else() -> None:
+    call = Call()
+    call.start()
+    call.say(UNSURE)
+    actions = call.say("no, honestly I don't feel like living anymore")
+    assert spoken(actions).startswith(CRISIS.first)
+
+
+def test_routine_requests_are_not_questioned() -> None:
+    call = Call()
+    call.start()
+    actions = call.say("i need a checkup next tuesday afternoon")
+    assert safety.SCREENING_QUESTION not in spoken(actions)
+    assert call.state.screening == "not_asked"
