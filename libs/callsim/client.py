@@ -350,12 +350,21 @@ class Call:
                     self.end = event
                 await self._events.put(event)
         except grpc.aio.AioRpcError as failure:
-            if failure.code() != grpc.StatusCode.CANCELLED:
+            if failure.code() != grpc.StatusCode.CANCELLED and not self._write_race(failure):
                 error = f"{failure.code().name}: {failure.details()}"
         except asyncio.CancelledError:
             error = "cancelled"
         self.closed = Closed(error)
         await self._events.put(self.closed)
+
+    def _write_race(self, failure: grpc.aio.AioRpcError) -> bool:
+        """gRPC's own INTERNAL after the gateway already ended the call: this caller's next line
+        raced the end of the stream (the call itself ended cleanly, with its End message)."""
+        return (
+            self.end is not None
+            and failure.code() == grpc.StatusCode.INTERNAL
+            and failure.details() == "Internal error from Core"
+        )
 
     async def _read_relay(self, socket: ClientConnection) -> None:
         error = ""

@@ -101,7 +101,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    # sys.stdout looked up per call, not at import (tests capture it; callers may redirect it).
+    out = out or sys.stdout
     from controlplane.analysis_template import TemplateError
     from controlplane.rollout_tree import RolloutError
 
@@ -146,9 +148,10 @@ def analyze(
     *,
     templates: Path,
     timeout: float | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """Runs the templates' metrics together (one run, as Argo merges a step's templates)."""
+    out = out or sys.stdout
     from controlplane.analysis_phase import Phase
     from controlplane.analysis_run import (
         Taken,
