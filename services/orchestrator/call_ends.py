@@ -17,20 +17,17 @@ longer exists is done.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-import nats.errors
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from frontdesk.v1 import events_pb2, orchestrator_pb2
+from servicekit.durable_pull import DurablePull
 from servicekit.errors import NotFound
-from servicekit.jetstream import EVENTS_STREAM
 
 log = logging.getLogger(__name__)
 
@@ -61,52 +58,24 @@ class CallEndConsumer:
         batch: int = 32,
         fetch_timeout_s: float = 1.0,
     ) -> None:
-        self._js = js
         self._end_call = end_call
-        self._durable = durable
-        self._batch = batch
-        self._fetch_timeout = fetch_timeout_s
-        self._subscription: JetStreamContext.PullSubscription | None = None
-        self._task: asyncio.Task[None] | None = None
         self.ended = 0  # hang-ups handled (tests, debugging)
+        self._consumer = DurablePull(
+            js,
+            SUBJECT,
+            durable,
+            self._handle,
+            name="orchestrator-call-ends",
+            batch=batch,
+            fetch_timeout_s=fetch_timeout_s,
+        )
 
     async def start(self) -> None:
-        self._subscription = await self._js.pull_subscribe(
-            SUBJECT,
-            durable=self._durable,
-            stream=EVENTS_STREAM,
-            # Created once; from then on hang-ups wait in the stream while no replica runs.
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_wait=30, max_deliver=10),
-        )
-        self._task = asyncio.create_task(self._run(), name="orchestrator-call-ends")
+        # From then on hang-ups wait in the stream while no replica runs.
+        await self._consumer.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            with contextlib.suppress(Exception):  # the connection may already be closed
-                await subscription.unsubscribe()
-
-    async def _run(self) -> None:
-        assert self._subscription is not None
-        while True:
-            try:
-                messages = await self._subscription.fetch(self._batch, timeout=self._fetch_timeout)
-            except (nats.errors.TimeoutError, TimeoutError):
-                continue
-            except nats.errors.ConnectionClosedError:
-                log.warning("call-end consumer stopped: the NATS connection is closed")
-                return
-            except Exception as error:
-                log.error("call-end consumer cannot fetch hang-ups: %s", error)
-                await asyncio.sleep(1.0)
-                continue
-            for message in messages:
-                await self._handle(message)
+        await self._consumer.stop()
 
     async def _handle(self, message: Msg) -> None:
         try:
