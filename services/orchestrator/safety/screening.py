@@ -36,14 +36,6 @@ SCREEN_FLOOR = 0.45
 
 
 _SENTENCE_END = re.compile(r"[.!?;]+")
-# The reader's doubt band is wide; on a clinic line "I don't want that appointment anymore",
-# "I can't make it anymore" or "I want to end my membership" are about the visit, not the
-# caller's life. Weak signs and full detections still apply to such sentences.
-_ABOUT_THE_VISIT = re.compile(
-    r"\b(?:appointments?|appts?|bookings?|slots?|visits?|reservations?|memberships?|"
-    r"subscriptions?|waitlist|wait list|referrals?|prescriptions?|refills?|insurance|bills?|"
-    r"want (?:it|this|that))\b"
-)
 
 
 class Answer(StrEnum):
@@ -68,10 +60,7 @@ def needs_screening(text: str, detector: RedFlagDetector | None = None) -> bool:
     # A worrying sentence after a routine one ("yes book it. I think they'd be better off") is
     # diluted when the reader scores the whole turn: each sentence is scored too.
     sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
-    doubtful = [part for part in [text, *sentences] if not _about_the_visit(part)]
-    if not doubtful:
-        return False
-    probability = max(crisis_probability(model, part) for part in doubtful)
+    probability = max(crisis_probability(model, part) for part in [text, *sentences])
     if not SCREEN_FLOOR <= probability < detector.crisis_threshold:
         return False
     said = _context.context(tokens, 0, len(tokens), event=False, habit=False)
@@ -93,11 +82,6 @@ _HEDGE = re.compile(
     r"not really|not anymore|but|though|well|lately|often|now and then|i think|probably|"
     r"perhaps|might|sometime)\b"
 )
-
-
-def _about_the_visit(text: str) -> bool:
-    said = " ".join(text.lower().replace("'", "").replace("\u2019", "").split())
-    return _ABOUT_THE_VISIT.search(said) is not None
 
 
 def read_answer(text: str) -> Answer:

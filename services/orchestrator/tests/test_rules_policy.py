@@ -1834,21 +1834,3 @@ def test_routine_requests_are_not_questioned() -> None:
     actions = call.say("i need a checkup next tuesday afternoon")
     assert safety.SCREENING_QUESTION not in spoken(actions)
     assert call.state.screening == "not_asked"
-
-
-@pytest.mark.parametrize(
-    "said",
-    [
-        "I don't want that appointment anymore",
-        "My appointment, I don't want it anymore",
-        "No, I don't want this.",
-        "I want to end my membership",
-    ],
-)
-def test_giving_up_a_visit_is_not_questioned(said: str) -> None:
-    # The crisis reader's doubt band alone never questions a sentence about the visit.
-    assert not safety.needs_screening(said)
-
-
-def test_doubt_about_life_beside_a_visit_is_still_questioned() -> None:
-    assert safety.needs_screening("yes book it. I think my family would be relieved if I was gone")
