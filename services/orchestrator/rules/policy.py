@@ -1058,7 +1058,7 @@ class RulesPolicy:
             return
         turn.screening = next_screening(turn.screening, ScreeningEvent.OTHER_ANSWER)
         flag = safety.RedFlag(
-            safety.Category.SUICIDAL, "screening answer", (safety.Category.SUICIDAL,)
+            safety.Category.SUICIDAL, "(screening answer)", (safety.Category.SUICIDAL,)
         )
         self._emergency(turn, flag, text)
 
