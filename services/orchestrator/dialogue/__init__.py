@@ -10,24 +10,19 @@ Usage::
 from __future__ import annotations
 
 from orchestrator.dialogue._state import (
-    SCREENING_TRANSITIONS,
     TRANSITIONS,
     DialogueError,
     DialogueState,
     HandoffPlan,
     IllegalEvent,
-    IllegalScreening,
     IllegalTransition,
     ModelMemory,
     PendingTool,
     Phase,
     Request,
-    Screening,
-    ScreeningEvent,
     Volunteered,
     check_event,
     check_transition,
-    next_screening,
     replace_phase,
 )
 from orchestrator.dialogue._vocabulary import (
@@ -67,7 +62,6 @@ from orchestrator.dialogue._vocabulary import (
 )
 
 __all__ = [
-    "SCREENING_TRANSITIONS",
     "TRANSITIONS",
     "Action",
     "AppointmentInfo",
@@ -85,7 +79,6 @@ __all__ = [
     "HandoffPlan",
     "HandoffTicket",
     "IllegalEvent",
-    "IllegalScreening",
     "IllegalTransition",
     "ModelMemory",
     "ModelMessage",
@@ -98,8 +91,6 @@ __all__ = [
     "Policy",
     "Request",
     "Say",
-    "Screening",
-    "ScreeningEvent",
     "SlotOption",
     "Step",
     "Tool",
@@ -117,6 +108,5 @@ __all__ = [
     "Volunteered",
     "check_event",
     "check_transition",
-    "next_screening",
     "replace_phase",
 ]

@@ -79,13 +79,6 @@ class IllegalEvent(DialogueError):
         self.event = event
 
 
-class IllegalScreening(DialogueError):
-    """A screening step ``SCREENING_TRANSITIONS`` does not allow (a policy bug)."""
-
-    def __init__(self, current: Screening, event: ScreeningEvent) -> None:
-        super().__init__(f"illegal screening step {current.value} on {event.value}")
-
-
 P = Phase
 # Where a new request can start from any phase the caller speaks in: identity first, or
 # straight to its next step once verified; or back to "anything else?" when it is dropped.
@@ -120,38 +113,6 @@ TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
     P.HANDOFF: _TALKING,
     P.ENDED: frozenset(),
 }
-
-
-class Screening(StrEnum):
-    """Where the direct suicide-screening question stands in this call (asked at most once).
-    It does not change the phase: a denial resumes the question that was pending."""
-
-    NOT_ASKED = "not_asked"
-    ASKED = "asked"  # awaiting the answer
-    DENIED = "denied"  # a clear denial: the call went on
-    CRISIS = "crisis"  # any other answer: the crisis script and a warm transfer
-
-
-class ScreeningEvent(StrEnum):
-    DOUBT = "doubt"  # safety.needs_screening: unsure, so ask
-    DENIAL = "denial"  # "no, I'm fine, just stressed"
-    OTHER_ANSWER = "other_answer"  # yes, maybe, I don't know, silence, anything unclear
-
-
-SCREENING_TRANSITIONS: Mapping[tuple[Screening, ScreeningEvent], Screening] = {
-    (Screening.NOT_ASKED, ScreeningEvent.DOUBT): Screening.ASKED,
-    (Screening.ASKED, ScreeningEvent.DENIAL): Screening.DENIED,
-    (Screening.ASKED, ScreeningEvent.OTHER_ANSWER): Screening.CRISIS,
-}
-
-
-def next_screening(current: Screening, event: ScreeningEvent) -> Screening:
-    """Where ``event`` takes the screening; ``IllegalScreening`` for a pair the table lacks
-    (asking twice in one call, an answer nobody asked for)."""
-    try:
-        return SCREENING_TRANSITIONS[(current, event)]
-    except KeyError:
-        raise IllegalScreening(current, event) from None
 
 
 def check_transition(source: Phase, target: Phase) -> None:
@@ -237,7 +198,7 @@ class ModelMemory:
     utterance: str = ""  # this turn's caller text (PHI), replayed if the rules take over
     tools_this_turn: int = 0
     # "" while the model leads; else why the rules policy took over ("emergency",
-    # "caller_request", "screening", "handoff", "unavailable", "cost_cap", "model_loop").
+    # "caller_request", "handoff", "unavailable", "cost_cap", "model_loop").
     handed_over: str = ""
 
 
@@ -268,7 +229,6 @@ class DialogueState:
     notes: tuple[str, ...] = ()  # what happened, for the handoff summary (last few)
     identity_check: str = ""  # verified | failed | incomplete | not_attempted (at handoff)
     made: dict[str, Any] | None = None  # the appointment this call last booked or moved
-    screening: Screening = Screening.NOT_ASKED
     model: ModelMemory | None = None  # the LLM policy's memory (None under the rules policy)
 
     def to_json(self) -> str:

@@ -59,7 +59,6 @@ from orchestrator.dialogue import (
     Policy,
     Request,
     Say,
-    Screening,
     SlotOption,
     Step,
     Tool,
@@ -251,9 +250,6 @@ class LlmPolicy:
             if safety.find_red_flag(text) is not None:
                 # No model round trip: the rules policy's emergency script, at once.
                 return self._hand_over(work, "emergency", replay=text)
-            if work.state.screening is Screening.NOT_ASKED and safety.needs_screening(text):
-                # Unsure: the rules policy asks the screening question and reads the answer.
-                return self._hand_over(work, "screening", replay=text)
             if safety.asks_for_human(text):
                 return self._hand_over(work, "caller_request", replay=text)
         memory.calls_this_turn = 0

@@ -65,8 +65,6 @@ from orchestrator.dialogue import (
     PendingTool,
     Phase,
     Request,
-    Screening,
-    ScreeningEvent,
     SlotOption,
     Step,
     ToolBook,
@@ -82,7 +80,6 @@ from orchestrator.dialogue import (
     VerifiedIdentity,
     Volunteered,
     check_event,
-    next_screening,
 )
 from orchestrator.rules import ladder
 from orchestrator.rules.consent import read_consent
@@ -218,10 +215,6 @@ class RulesPolicy:
 
     def _pressed(self, turn: Turn, digits: str) -> None:
         keys = digits.strip("#*")
-        if turn.screening is Screening.ASKED:
-            # 2 is no, like every yes/no question; any other key is not a denial.
-            self._screening_answer(turn, "no" if keys == "2" else f"(pressed {keys})")
-            return
         if turn.phase == Phase.HANDOFF_NAME:
             self._on_handoff_name(turn, "")  # any key, 0 too: connect without a name
             return
@@ -245,16 +238,6 @@ class RulesPolicy:
             flag = safety.find_red_flag(heard)
             if flag is not None:
                 self._emergency(turn, flag, heard)
-                return
-            if turn.screening is Screening.ASKED:
-                self._screening_answer(turn, heard)
-                return
-            if turn.screening is Screening.NOT_ASKED and safety.needs_screening(heard):
-                # Unsure: ask directly, before anything else this turn (a read-back's yes in
-                # the same words is not acted on; the booking waits for the answer).
-                turn.screening = next_screening(turn.screening, ScreeningEvent.DOUBT)
-                turn.note("screening question asked")
-                turn.say(safety.SCREENING_QUESTION)
                 return
             if turn.phase == Phase.HANDOFF_NAME:
                 self._on_handoff_name(turn, text)
@@ -1044,23 +1027,6 @@ class RulesPolicy:
         told = "988 given" if flag.script is safety.Script.CRISIS else "told to call 911"
         detail = f"Red flag ({categories}; {told}). The caller said: {text!r}."
         self._handoff(turn, "emergency", "urgent", detail, script=flag.script)
-
-    def _screening_answer(self, turn: Turn, text: str) -> None:
-        """The answer to the screening question: a clear denial resumes the call with the
-        question that was pending; anything else is a crisis, as if it had been detected."""
-        # A denial that itself sounds unsure ("no, it's just that nobody would notice") is
-        # not one.
-        denied = safety.read_answer(text) is safety.Answer.DENIED
-        if denied and not safety.needs_screening(text):
-            turn.screening = next_screening(turn.screening, ScreeningEvent.DENIAL)
-            turn.note("screening: denied")
-            turn.say("Thank you for telling me.", self._prompt(turn))
-            return
-        turn.screening = next_screening(turn.screening, ScreeningEvent.OTHER_ANSWER)
-        flag = safety.RedFlag(
-            safety.Category.SUICIDAL, "(screening answer)", (safety.Category.SUICIDAL,)
-        )
-        self._emergency(turn, flag, text)
 
     @staticmethod
     def _emergency_lines(plan: HandoffPlan) -> safety.EmergencyLines:

@@ -63,7 +63,6 @@ class Turn:
         self.notes = list(state.notes)
         self.identity_check = state.identity_check
         self.made: dict[str, Any] | None = copy.deepcopy(state.made)
-        self.screening = state.screening
         self.actions: list[Action] = []
 
     @property
@@ -114,7 +113,6 @@ class Turn:
             notes=tuple(self.notes[-NOTES_LIMIT:]),
             identity_check=self.identity_check,
             made=self.made,
-            screening=self.screening,
         )
         return Step(state, tuple(self.actions))
 

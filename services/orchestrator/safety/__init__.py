@@ -16,17 +16,9 @@ from orchestrator.safety.red_flags import (
     find_red_flag,
 )
 from orchestrator.safety.requests import asks_for_human, out_of_scope
-from orchestrator.safety.screening import (
-    SCREENING_QUESTION,
-    Answer,
-    needs_screening,
-    read_answer,
-)
 from orchestrator.safety.scripts import EmergencyLines, emergency_lines
 
 __all__ = [
-    "SCREENING_QUESTION",
-    "Answer",
     "Category",
     "EmergencyLines",
     "RedFlag",
@@ -36,7 +28,5 @@ __all__ = [
     "default_detector",
     "emergency_lines",
     "find_red_flag",
-    "needs_screening",
     "out_of_scope",
-    "read_answer",
 ]

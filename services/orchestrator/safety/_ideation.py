@@ -838,7 +838,7 @@ def _states(tokens: list[str]) -> Span | None:
 
 
 # Weak signs: each alone is ordinary talk; two together are a plan or a farewell.
-def weak_signs(tokens: list[str]) -> list[Span]:
+def _weak_signs(tokens: list[str]) -> list[Span]:
     signs: list[Span] = []
     n = len(tokens)
     for i, token in enumerate(tokens):
@@ -985,7 +985,7 @@ def find_ideation(tokens: list[str]) -> Span | None:
     strong = find_strong(tokens)
     if strong is not None:
         return strong
-    weak = weak_signs(tokens)
+    weak = _weak_signs(tokens)
     distinct = {tokens[s] for s, _ in weak}
     if len(weak) >= 2 and len(distinct) >= 2:
         return (min(s for s, _ in weak), max(e for _, e in weak))

@@ -86,14 +86,6 @@ class RedFlagDetector:
         self._crisis = crisis
         self._crisis_threshold = crisis_threshold
 
-    @property
-    def crisis_model(self) -> LinearModel | None:
-        return self._crisis
-
-    @property
-    def crisis_threshold(self) -> float:
-        return self._crisis_threshold
-
     def tokens(self, text: str) -> list[str]:
         return lemmatise(mask_idioms(rewrite_ages(normalise(text))).split(), LEMMAS)
 
@@ -171,10 +163,9 @@ class RedFlagDetector:
             return False
         # Where the rules saw crisis words and read them as denied, negated or past ("I don't
         # want to kill myself, I just feel low"), the rules' reading stands.
-        return not self.crisis_words_read_as_not_now(tokens)
+        return not self._crisis_words_read_as_not_now(tokens)
 
-    def crisis_words_read_as_not_now(self, tokens: list[str]) -> bool:
-        """Crisis words the rules read as denied, negated or past."""
+    def _crisis_words_read_as_not_now(self, tokens: list[str]) -> bool:
         # "I would never hurt myself", "I'm not going to end it": denied.
         for i, token in enumerate(tokens):
             if token in _SELF_END_WORDS and denied(tokens, i, i + 1):

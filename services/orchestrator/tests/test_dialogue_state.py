@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from clinic import ClinicDirectory
 from orchestrator.dialogue import (
-    SCREENING_TRANSITIONS,
     TRANSITIONS,
     CallerSaid,
     CallStarted,
@@ -17,17 +16,13 @@ from orchestrator.dialogue import (
     DialogueState,
     HandoffPlan,
     IllegalEvent,
-    IllegalScreening,
     IllegalTransition,
     PendingTool,
     Phase,
     Request,
-    Screening,
-    ScreeningEvent,
     Volunteered,
     check_event,
     check_transition,
-    next_screening,
     replace_phase,
 )
 from orchestrator.rules import RulesPolicy
@@ -163,26 +158,3 @@ def test_the_public_api_is_pinned() -> None:
     )
     for name in dialogue.__all__:
         assert getattr(dialogue, name) is not None
-
-
-def test_the_screening_question_is_asked_once_and_each_answer_has_one_outcome() -> None:
-    asked = next_screening(Screening.NOT_ASKED, ScreeningEvent.DOUBT)
-    assert asked is Screening.ASKED
-    assert next_screening(asked, ScreeningEvent.DENIAL) is Screening.DENIED
-    assert next_screening(asked, ScreeningEvent.OTHER_ANSWER) is Screening.CRISIS
-    # Never asked twice in a call, and no answer is read when nothing was asked.
-    for done in (Screening.DENIED, Screening.CRISIS, Screening.ASKED):
-        with pytest.raises(IllegalScreening):
-            next_screening(done, ScreeningEvent.DOUBT)
-    with pytest.raises(IllegalScreening):
-        next_screening(Screening.NOT_ASKED, ScreeningEvent.DENIAL)
-    assert {target for target in SCREENING_TRANSITIONS.values()} == {
-        Screening.ASKED,
-        Screening.DENIED,
-        Screening.CRISIS,
-    }
-
-
-def test_the_screening_state_survives_json() -> None:
-    state = DialogueState(screening=Screening.ASKED)
-    assert DialogueState.from_json(state.to_json()).screening is Screening.ASKED

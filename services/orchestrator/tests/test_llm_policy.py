@@ -435,16 +435,3 @@ def test_reschedule_searches_times_for_the_appointment_and_moves_it_after_a_yes(
     call.step(CallerSaid("yes"))
     step = call.model(tool="make_change")
     assert step.actions == (ToolReschedule("a1", "s2", "hold-2"),)
-
-
-def test_unsure_words_get_the_rules_screening_question_without_the_model() -> None:
-    call = verified_call()
-    step = call.step(CallerSaid("I think my family would be relieved if I was gone"))
-    assert not any(isinstance(a, AskModel) for a in step.actions)
-    assert spoken(step) == safety.SCREENING_QUESTION
-    assert call.state.model is not None and call.state.model.handed_over == "screening"
-    step = call.step(CallerSaid("maybe"))
-    crisis = safety.emergency_lines(safety.Script.CRISIS)
-    assert spoken(step).startswith(crisis.first) and "911" not in spoken(step)
-    handoff = next(a for a in step.actions if isinstance(a, ToolCreateHandoff))
-    assert (handoff.reason, handoff.urgency) == ("emergency", "urgent")
