@@ -17,7 +17,8 @@ def main(argv: list[str]) -> int:
         return 2
     corpus, splits = (
         Path(argv[0]),
-        argv[1:] or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6"],
+        argv[1:]
+        or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"],
     )
     detector = default_detector()
     reports = []

@@ -399,7 +399,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.ANAPHYLAXIS, "severe/bad/serious/major ~2 allergic ~1 reaction"),
     # --- overdose / poisoning -----------------------------------------------------------
-    Rule(C.OVERDOSE, "overdose/od", event=True),
+    # "I've been researching ways to overdose": a method looked up, not one taken (ideation).
+    Rule(C.OVERDOSE, "overdose/od", event=True, unless=("ways/way/how ~1 to overdose/od",)),
     Rule(C.OVERDOSE, "over ~1 dose/dosed"),
     Rule(
         C.OVERDOSE,
@@ -558,7 +559,17 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.SUICIDAL, "cut/cutting ~1 again", habit=False),
     Rule(C.SUICIDAL, "cut/cutting/go ~3 deeper", habit=False),
-    Rule(C.SUICIDAL, "hurting/cutting/burning/starving/harming ~1 <REFLEXIVE>", habit=False),
+    # "I burned myself on the curling iron", "cut myself shaving": a household accident.
+    Rule(
+        C.SUICIDAL,
+        "hurting/cutting/burning/starving/harming ~1 <REFLEXIVE>",
+        habit=False,
+        unless=(
+            "on/with/from/while ~2 iron/stove/oven/pan/kettle/grill/straightener/curling/heater"
+            "/radiator/pot/steam/shaving/cooking/sharpener/paper",
+            "accident/accidentally/accidental",
+        ),
+    ),
     Rule(
         C.SUICIDAL,
         "think/thinking/thought ~3 about/of ~1 die/death/suicide",
@@ -605,8 +616,28 @@ RULES: tuple[Rule, ...] = (
         habit=False,
     ),
     Rule(C.SUICIDAL, "easier/better ~3 if ~3 gone/dead/disappeared", habit=False),
-    Rule(C.SUICIDAL, "everyone/everybody/family/kids/world ~3 better ~1 off", habit=False),
+    # "everyone would be better off if I got the shot": better off for something the caller
+    # does, not for the caller's absence.
+    Rule(
+        C.SUICIDAL,
+        "everyone/everybody/family/kids/world ~3 better ~1 off",
+        habit=False,
+        unless=(
+            "off ~1 if ~2 i/we/you ~1 get/got/had/have/did/do/took/take/came/come/book/booked"
+            "/start/started/quit/stopped/switch/switched/tried/try/saw/see/went",
+        ),
+    ),
     Rule(C.SUICIDAL, "hang/hung ~1 <REFLEXIVE>", habit=False),
+    # Looking up a method: "researching ways to overdose", "googled how to die painlessly".
+    Rule(
+        C.SUICIDAL,
+        "ways/way/how ~1 to overdose/od/die",
+        habit=False,
+        also=(
+            "research/researching/researched/look/looking/looked/search/searching/searched"
+            "/google/googled/googling/read/reading/figure/figuring/figured/find/found",
+        ),
+    ),
     Rule(C.SUICIDAL, "slit ~2 wrist/wrists/throat", habit=False),
     Rule(C.SUICIDAL, "jump ~2 off/from ~2 bridge/building/roof/cliff/ledge/balcony", habit=False),
     Rule(

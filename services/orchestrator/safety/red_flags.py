@@ -7,8 +7,10 @@ up")`` -> None; ``find_red_flag("I don't feel like living anymore")`` -> ``Categ
 
 Pipeline (pure, a few hundred microseconds): normalise (``_text``), rewrite ages and mask
 idioms (``_lexicon``), lemmatise, try the rules whose anchor words occur (``_rules``), keep
-the matches asserted now (``_context``). ``RedFlagDetector`` holds the compiled rules; build
-one at start-up and pass it in. ``find_red_flag`` uses a shared default for convenience.
+the matches asserted now (``_context``); then ideation read compositionally (``_ideation``), a
+means beside intent or finality (``_means``), and the learned crisis reader (``crisis_model``).
+``RedFlagDetector`` holds the compiled rules; build one at start-up and pass it in.
+``find_red_flag`` uses a shared default for convenience.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from functools import cache
 from orchestrator.safety import _context
 from orchestrator.safety._ideation import denied, find_ideation
 from orchestrator.safety._lexicon import CLASSES, LEMMAS, mask_idioms, rewrite_ages
+from orchestrator.safety._means import find_means
 from orchestrator.safety._rules import RULES, Category, Rule
 from orchestrator.safety._text import lemmatise, normalise
+from orchestrator.safety.crisis_features import CRISIS_FAMILIES, concepts
 from orchestrator.safety.crisis_model import THRESHOLD, crisis_probability, load_crisis_model
 from orchestrator.understanding.model import LinearModel
 
@@ -118,6 +122,16 @@ class RedFlagDetector:
                 said = _context.context(tokens, start, end, event=False, habit=False)
                 if not (said.historical or said.hypothetical):
                     found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
+        if not any(category is Category.SUICIDAL for category, _ in found):
+            # A means beside intent or finality ("the gun in my lap", "saving my pills for
+            # when"): a plan said without the act.
+            pair = find_means(tokens)
+            if pair is not None:
+                start, end = min(pair), max(pair) + 1
+                cue = pair[1]
+                said = _context.context(tokens, cue, cue + 1, event=False, habit=False)
+                if not (denied(tokens, start, end) or said.historical or said.hypothetical):
+                    found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
         if not found and self._crisis is not None and self._learned_crisis(text, tokens):
             found.append((Category.SUICIDAL, "(crisis reader)"))
         if not found:
@@ -156,6 +170,10 @@ class RedFlagDetector:
     def _learned_crisis(self, text: str, tokens: list[str]) -> bool:
         """The learned reader is sure, and the words are not about the past or a what-if."""
         assert self._crisis is not None
+        # Nothing said about death, going, means, farewells, harm or burden: whatever the
+        # model's weights make of "know no not that one", it is not crisis talk.
+        if not concepts(text) & CRISIS_FAMILIES:
+            return False
         if crisis_probability(self._crisis, text) < self._crisis_threshold:
             return False
         said = _context.context(tokens, 0, len(tokens), event=False, habit=False)
@@ -177,13 +195,19 @@ class RedFlagDetector:
             starts[offset] = i
             offset += len(token) + 1
         for rule in self._rules:
-            if rule.category is not Category.SUICIDAL:
+            # OTHER holds "I'm going to die": read as a condition ("... if I have to wait
+            # another week"), the rules' reading stands for the reader too.
+            if rule.category not in (Category.SUICIDAL, Category.OTHER):
                 continue
             for match in rule.regex.finditer(joined):
                 start = starts[match.start()]
                 end = start + len(match.group(0).split())
                 said = _context.context(tokens, start, end, event=False, habit=False)
                 if denied(tokens, start, end) or not said.affirmed:
+                    return True
+                # The rule itself ruled the words out ("burned myself on the curling iron",
+                # "better off if I got the shot"): its exception stands too.
+                if any(self._present(r, tokens, joined, starts) for r in rule.unless_regex):
                     return True
         return False
 
