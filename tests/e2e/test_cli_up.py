@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -88,9 +89,9 @@ class Up:
         return [*pids, nats_pid]
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
-    state_dir = tmp_path / "state"
+@contextlib.contextmanager
+def running_up(state_dir: Path) -> Iterator[Up]:
+    """`frontdesk up` in a subprocess until the block ends (then SIGINT, as a user would)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -131,6 +132,22 @@ def up(tmp_path: Path) -> Iterator[Up]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    """A stack of the test's own: for the tests that stop or kill it."""
+    with running_up(tmp_path / "state") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def shared_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    """One stack for the module's tests that only talk to it (each start costs ~20 s)."""
+    with running_up(tmp_path_factory.mktemp("up") / "state") as started:
+        if started.process.poll() is not None:
+            pytest.fail("`frontdesk up` exited:\n" + "".join(started.output))
+        yield started
 
 
 def wait_until_gone(pids: list[int], timeout: float) -> list[int]:
@@ -193,7 +210,8 @@ def test_a_child_dying_stops_the_stack_with_an_error(up: Up) -> None:
 
 
 @pytest.mark.parametrize("transport", [[], ["--ws"]], ids=["grpc", "conversation-relay"])
-def test_call_talks_to_the_stack_from_a_terminal(up: Up, transport: list[str]) -> None:
+def test_call_talks_to_the_stack_from_a_terminal(shared_up: Up, transport: list[str]) -> None:
+    up = shared_up
     call = subprocess.Popen(
         [
             sys.executable,
@@ -241,14 +259,17 @@ def test_call_talks_to_the_stack_from_a_terminal(up: Up, transport: list[str]) -
 
 
 @pytest.mark.slow
-def test_the_starter_scenarios_pass_against_the_stack(up: Up) -> None:
+def test_the_starter_scenarios_pass_against_the_stack(shared_up: Up) -> None:
+    up = shared_up
     result = frontdesk(
         "simulate",
         str(REPO / "tests" / "e2e" / "scenarios"),
         "--state-dir",
         str(up.state_dir),
+        # One call at a time: scripted callers cannot follow "that time was just taken" when two
+        # of them pick the same slot (a real caller would; the assistant offers another).
         "--concurrency",
-        "8",
+        "1",
         "--json",
         timeout=300,
     )
@@ -264,7 +285,8 @@ def test_the_starter_scenarios_pass_against_the_stack(up: Up) -> None:
     assert summary["handoffs"] >= 1 and summary["latency_p50"] is not None
 
 
-def test_simulate_over_the_conversation_relay(up: Up) -> None:
+def test_simulate_over_the_conversation_relay(shared_up: Up) -> None:
+    up = shared_up
     stack = json.loads((up.state_dir / "stack.json").read_text())
     assert stack["relay_url"].startswith("wss://127.0.0.1:")  # TLS, as the gRPC ports
     assert "ConversationRelay: wss://" in "".join(up.output)
@@ -304,7 +326,8 @@ def test_simulate_over_the_conversation_relay(up: Up) -> None:
     assert "403" in wrong.stdout
 
 
-def test_up_is_secure_by_default(up: Up) -> None:
+def test_up_is_secure_by_default(shared_up: Up) -> None:
+    up = shared_up
     import asyncio
 
     import grpc

@@ -10,13 +10,17 @@ import pytest
 
 from frontdesk.cli.stack import SERVICES
 
-from .test_cli_up import REPO, Up, frontdesk, up  # noqa: F401  (the `up` fixture)
+from .test_cli_up import REPO, Up, frontdesk, shared_up  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("transport", [[], ["--ws"]], ids=["grpc", "ws"])
-def test_load_reports_turns_calls_and_cpu_per_service(up: Up, transport: list[str]) -> None:  # noqa: F811
+def test_load_reports_turns_calls_and_cpu_per_service(
+    shared_up: Up,  # noqa: F811
+    transport: list[str],
+) -> None:
+    up = shared_up
     result = frontdesk(
         "load",
         "--state-dir",
