@@ -58,7 +58,18 @@ def red_flags_section() -> str:
     from servicekit.settings import PROJECT_ROOT
 
     corpus = PROJECT_ROOT / "tests" / "corpus" / "red_flags"
-    splits = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+    splits = (
+        "dev",
+        "heldout",
+        "blind",
+        "blind2",
+        "blind3",
+        "blind4",
+        "blind5",
+        "blind6",
+        "blind7",
+        "blind8",
+    )
     return _run_module("orchestrator.safety", str(corpus), *splits)
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 from orchestrator.safety.evaluation import evaluate, format_report, parse_examples
 from orchestrator.safety.red_flags import default_detector
 
+SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7",
+          "blind8")  # fmt: skip
+
 
 def main(argv: list[str]) -> int:
     if not argv:
@@ -17,8 +20,7 @@ def main(argv: list[str]) -> int:
         return 2
     corpus, splits = (
         Path(argv[0]),
-        argv[1:]
-        or ["dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7"],
+        argv[1:] or [*SPLITS],
     )
     detector = default_detector()
     reports = []

@@ -19,7 +19,18 @@ from orchestrator.safety.evaluation import (
 )
 
 CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "red_flags"
-SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")
+SPLITS = (
+    "dev",
+    "heldout",
+    "blind",
+    "blind2",
+    "blind3",
+    "blind4",
+    "blind5",
+    "blind6",
+    "blind7",
+    "blind8",
+)
 MEDICAL = [c.value for c in Category if c is not Category.OTHER]
 
 
