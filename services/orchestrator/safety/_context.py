@@ -83,6 +83,7 @@ _NEVER_LIKE = frozenset(["like", "before", "worse", "bad", "much", "severe", "in
 
 POST_NEGATIONS = frozenset(["gone", "resolve", "resolved", "subside", "subsided", "away"])
 _POST_PHRASES = (("better", "now"), ("fine", "now"), ("ok", "now"), ("okay", "now"),
+                 ("good", "now"), ("well", "now"), ("alright", "now"),
                  ("under", "control"), ("clear", "up"), ("cleared", "up"))  # fmt: skip
 
 # Time and history words (ConText's "historical").
@@ -106,6 +107,13 @@ HISTORY = frozenset(
      "childhood", "kid", "teenager", "younger", "past", "runs", "used"]
 )  # fmt: skip
 _WEAK_PAST = frozenset(["yesterday"])
+_PRONOUNS = frozenset(["i", "he", "she", "we", "they", "you", "dad", "mom", "mum"])
+_DECADES = frozenset(
+    ["twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties",
+     "nineties", "20s", "30s", "40s", "50s", "60s", "70s", "80s", "90s", "1960s", "1970s",
+     "1980s", "1990s", "2000s"]
+)  # fmt: skip
+_DECADE_PAIRS = [[word] for word in _DECADES]
 _ONGOING = frozenset(["since", "still", "worse", "worst", "getting", "keeps", "keep", "ongoing",
                       "now", "again", "continuing", "hasnt", "wont", "been", "today",
                       "tonight"])  # fmt: skip
@@ -378,6 +386,9 @@ def _historical(
         # getting worse", "still").
         if weak_past and not any(t in _ONGOING for t in tokens):
             return True
+        # "I used to self harm": the lemmatiser reads "used" as "use".
+        if token == "use" and nxt == "to" and prev in _PRONOUNS:
+            return True
         if token in HISTORY:
             if token == "used" and nxt != "to":
                 continue
@@ -396,6 +407,8 @@ def _historical(
             return True
         if token == "back" and (nxt in ("in", "when") or prev in _PAST_UNITS):
             return True  # "back in March", "three years back"
+        if token == "in" and nxt == "the" and tokens[i + 2 : i + 3] in _DECADE_PAIRS:
+            return True  # "in the seventies", "back in the 80s": a decade gone
         if token == "in" and nxt == "the" and tokens[i + 2 : i + 3] in _SEASON_PAIRS:
             return True  # "in the spring"
         if (

@@ -25,6 +25,7 @@ from orchestrator.safety._ideation import denied, find_ideation
 from orchestrator.safety._lexicon import CLASSES, LEMMAS, mask_idioms, rewrite_ages
 from orchestrator.safety._means import find_means
 from orchestrator.safety._rules import RULES, Category, Rule
+from orchestrator.safety._scope import SELF_INJURY, about_business, accidental
 from orchestrator.safety._text import lemmatise, normalise
 from orchestrator.safety.crisis_features import CRISIS_FAMILIES, concepts
 from orchestrator.safety.crisis_model import THRESHOLD, crisis_probability, load_crisis_model
@@ -107,6 +108,9 @@ class RedFlagDetector:
             starts[offset] = i
             offset += len(token) + 1
         found: list[tuple[Category, str]] = []
+        # An injury in an accident context ("hurt myself lifting", "cut myself shaving") is
+        # not self-harm unless the caller says it was meant.
+        accident = accidental(tokens)
         for rule in self._rules:
             if rule.anchors.isdisjoint(present):
                 continue
@@ -117,7 +121,7 @@ class RedFlagDetector:
                 found.append((rule.category, phrase))
         if not any(category is Category.SUICIDAL for category, _ in found):
             span = find_ideation(tokens)
-            if span is not None:
+            if span is not None and not _errand_or_accident(tokens, span, accident):
                 start, end = span
                 said = _context.context(tokens, start, end, event=False, habit=False)
                 if not (said.historical or said.hypothetical):
@@ -145,6 +149,10 @@ class RedFlagDetector:
         for match in rule.regex.finditer(joined):
             start = starts[match.start()]
             end = start + len(match.group(0).split())
+            if rule.category is Category.SUICIDAL and _errand_or_accident(
+                tokens, (start, end), accidental(tokens)
+            ):
+                continue
             if not self._asserted(rule, tokens, start, end):
                 continue
             if rule.also and not any(
@@ -174,6 +182,8 @@ class RedFlagDetector:
         # model's weights make of "know no not that one", it is not crisis talk.
         if not concepts(text) & CRISIS_FAMILIES:
             return False
+        if accidental(tokens):
+            return False  # "cut myself cooking, sliced my thumb": an accident, told as one
         if crisis_probability(self._crisis, text) < self._crisis_threshold:
             return False
         said = _context.context(tokens, 0, len(tokens), event=False, habit=False)
@@ -223,6 +233,15 @@ class RedFlagDetector:
             if not _context.negated_before(tokens, left, start):
                 return True
         return False
+
+
+def _errand_or_accident(tokens: list[str], span: tuple[int, int], accident: bool) -> bool:
+    """Crisis-sounding words that are about an errand ("no point keeping the 3 pm slot") or
+    an injury told as an accident ("hurt myself at the gym")."""
+    start, end = span
+    if about_business(tokens, end):
+        return True
+    return accident and any(t in SELF_INJURY for t in tokens[start:end])
 
 
 _SELF_END_WORDS = frozenset(["kill", "hurt", "harm", "cut", "end", "die", "suicide", "off"])
