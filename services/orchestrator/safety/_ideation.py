@@ -34,6 +34,7 @@ be total on wordings nobody has seen, and every decision here must be explainabl
 
 from __future__ import annotations
 
+from orchestrator.safety._scope import meant
 from orchestrator.safety._text import CLAUSE
 
 Span = tuple[int, int]
@@ -711,7 +712,7 @@ def _states(tokens: list[str]) -> Span | None:
             if (
                 any(t in _BODY for t in body)
                 and any(t in _HARM_HOW for t in rest)
-                and not any(t in _ACCIDENT for t in tokens)
+                and not (any(t in _ACCIDENT for t in tokens) and not meant(tokens))
             ):
                 return (i, i + 3)
         # A method weighed: "how many of my pills it would take", "enough pills to ...".

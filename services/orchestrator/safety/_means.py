@@ -21,7 +21,8 @@ Span = tuple[int, int]
 # Things a person dies by; "pill" only counted with a whole supply (below).
 _LETHAL = frozenset(
     ["rope", "noose", "gun", "pistol", "rifle", "shotgun", "revolver", "firearm", "bullet",
-     "bullets", "blade", "blades", "razor", "razors", "knife", "exhaust", "hose", "beam"]
+     "bullets", "blade", "blades", "razor", "razors", "knife", "exhaust", "hose", "beam",
+     "weapon", "hosepipe"]
 )  # fmt: skip
 _SUPPLY = frozenset(["pill", "pills", "tablet", "tablets", "med", "meds", "medication",
                      "medicine", "painkiller", "insulin", "tylenol", "paracetamol",
@@ -40,7 +41,7 @@ _CUE_WORDS = frozenset(
     ["tonight", "goodbye", "goodbyes", "ready", "enough", "lap", "loaded", "wrist", "wrists",
      "throat", "temple", "chest", "decide", "decided", "plan", "planning", "planned",
      "anymore", "forever", "sorry", "note", "letter", "letters", "hid", "hidden", "hide",
-     "nobody", "know", "why", "case", "again", "back", "jump", "end", "over"]
+     "nobody", "know", "knows", "why", "case", "again", "back", "jump", "end", "over"]
 )  # fmt: skip
 _CUE_PAIRS = (("through", "with"), ("right", "now"), ("after", "this"),
               ("in", "case"), ("go", "back"), ("going", "back"), ("last", "time"),

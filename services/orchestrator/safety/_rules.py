@@ -559,16 +559,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(C.SUICIDAL, "cut/cutting ~1 again", habit=False),
     Rule(C.SUICIDAL, "cut/cutting/go ~3 deeper", habit=False),
-    # "I burned myself on the curling iron", "cut myself shaving": a household accident.
+    # "I burned myself on the curling iron", "cut myself shaving": a household accident,
+    # unless said to be meant (``_scope.accidental``, applied to every crisis match).
+    Rule(C.SUICIDAL, "hurting/cutting/burning/starving/harming ~1 <REFLEXIVE>", habit=False),
+    # Injury said to be meant: "cut myself on purpose", "hurt myself deliberately".
     Rule(
         C.SUICIDAL,
-        "hurting/cutting/burning/starving/harming ~1 <REFLEXIVE>",
+        "<SELF_HURT_VERB>/harm/hit/punch/scratch/bash ~1 <REFLEXIVE> ~3 "
+        "purpose/deliberately/intentionally/purposely",
         habit=False,
-        unless=(
-            "on/with/from/while ~2 iron/stove/oven/pan/kettle/grill/straightener/curling/heater"
-            "/radiator/pot/steam/shaving/cooking/sharpener/paper",
-            "accident/accidentally/accidental",
-        ),
     ),
     Rule(
         C.SUICIDAL,
@@ -709,7 +708,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         C.UNRESPONSIVE,
         "wont/cant/couldnt/not/isnt/doesnt/hard ~1 to? ~1 wake/rouse/stir/revive",
-        unless=("rather/wish/hope/hoping/pray/praying/want/prefer", "to ~1 not/never ~1 wake"),
+        unless=(
+            "rather/wish/hope/hoping/pray/praying/want/prefer",
+            "to ~1 not/never ~1 wake",
+            # "gonna go to sleep and not wake up": the caller's plan, not a body that won't rouse
+            "gonna/going/plan/planning/ready/decided ~4 sleep ~2 not/never ~1 wake",
+        ),
     ),
     Rule(C.UNRESPONSIVE, "wake ~1 him/her/them ~1 up", also=("cant/couldnt/wont/try/trying",)),
     Rule(

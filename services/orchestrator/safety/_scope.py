@@ -52,16 +52,19 @@ ACCIDENT_CUES = frozenset(
      "trip", "tripped", "accident", "accidentally", "accidental", "ladder", "tractor", "bike",
      "football", "rugby", "sport", "sports", "playing", "garden", "gardening", "diy", "drill",
      "saw", "oven", "stove", "kettle", "iron", "pan", "tray", "knife", "bread", "metal",
+     "grill", "straightener", "straighteners", "curling", "heater", "radiator", "pot",
+     "steam", "sharpener", "paper", "hob", "barbecue", "bbq",
      "glass", "tin", "can", "ice", "stairs", "moving", "boiler", "injury", "injured", "sprain",
      "sprained", "pulled", "strain", "strained"]
 )  # fmt: skip
 # Words that make an injury meant: then the accident context does not excuse it.
 INTENT_CUES = frozenset(
     ["purpose", "purposely", "deliberately", "deliberate", "intentionally", "intentional",
-     "meant", "wanted", "want", "urge", "urges", "punish", "deserve", "again", "deeper",
-     "relief", "numb", "feel", "helps", "suicide", "suicidal", "die", "dead", "death", "kill",
-     "end", "life", "live", "living", "anymore"]
+     "punish", "deserve", "urge", "urges", "relief", "numb", "deeper", "suicide", "suicidal",
+     "die", "dead", "death", "kill"]
 )  # fmt: skip
+# "wanted to hurt myself", "meant to cut": a wish or plan whose object is the injury.
+_WISH = frozenset(["want", "wanted", "meant", "mean", "trying", "tried"])
 SELF_INJURY = frozenset(
     ["hurt", "hurting", "cut", "cutting", "burn", "burning", "burned", "burnt", "harm",
      "harming", "injure", "injured", "scratch", "scratching", "slice", "sliced"]
@@ -89,11 +92,24 @@ def about_business(tokens: Sequence[str], end: int) -> bool:
     return False
 
 
+def meant(tokens: Sequence[str]) -> bool:
+    """Words that the injury was intended: "on purpose", "deliberately", "wanted to hurt",
+    "wanted to feel something"."""
+    if any(t in INTENT_CUES for t in tokens):
+        return True
+    for i, token in enumerate(tokens):
+        if token in _WISH:
+            ahead = tokens[i + 1 : i + 4]
+            if any(t in SELF_INJURY or t == "feel" for t in ahead):
+                return True
+    return False
+
+
 def accidental(tokens: Sequence[str]) -> bool:
     """An injury told in an accident context with no word that it was meant."""
     words = set(tokens)
     if not words & ACCIDENT_CUES:
         return False
-    if words & INTENT_CUES:
+    if meant(tokens):
         return False
     return bool(words & SELF_INJURY) or "myself" in words

@@ -38,16 +38,16 @@ _TAGS: dict[str, frozenset[str]] = {
         "pill pills tablet tablets med meds medication medicine painkiller painkillers "
         "insulin tylenol paracetamol morphine oxy opioid opioids dose overdose od rope noose "
         "belt cord gun pistol rifle shotgun revolver bullet knife blade blades razor razors "
-        "exhaust hose engine bleach poison beam lethal"
+        "exhaust hose hosepipe engine bleach poison beam lethal weapon firearm"
     ),
     "zplace": _family(
         "bridge overpass ledge roof rooftop cliff balcony tracks train railway highway "
         "freeway river lake sea ocean garage building edge drop tub bathtub wall traffic "
-        "window truck"
+        "window truck barrier motorway lorry canal carriageway tree"
     ),
     "zfarewell": _family(
         "goodbye goodbyes farewell bye note letter letters will funeral affairs sorry thank "
-        "thanks last peace"
+        "thanks last peace arrangement arrangements password passwords login logins undertaker"
     ),
     "zdeath": _family(
         "die died dying dead death suicide suicidal kill killed alive live living life exist "

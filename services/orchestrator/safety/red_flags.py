@@ -21,6 +21,7 @@ from enum import StrEnum
 from functools import cache
 
 from orchestrator.safety import _context
+from orchestrator.safety._farewell import find_farewell
 from orchestrator.safety._ideation import denied, find_ideation
 from orchestrator.safety._lexicon import CLASSES, LEMMAS, mask_idioms, rewrite_ages
 from orchestrator.safety._means import find_means
@@ -135,6 +136,16 @@ class RedFlagDetector:
                 cue = pair[1]
                 said = _context.context(tokens, cue, cue + 1, event=False, habit=False)
                 if not (denied(tokens, start, end) or said.historical or said.hypothetical):
+                    found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
+        if not any(category is Category.SUICIDAL for category, _ in found):
+            # Life put in order beside the end of needing care ("made my arrangements, I
+            # shan't be needing further care"): a farewell plan.
+            pair = find_farewell(tokens)
+            if pair is not None:
+                start, end = min(pair), max(pair) + 1
+                said = _context.context(tokens, pair[1], pair[1] + 1, event=False, habit=False)
+                past = said.historical and "last" not in tokens[start:end]
+                if not (denied(tokens, start, end) or past or said.hypothetical):
                     found.append((Category.SUICIDAL, " ".join(tokens[start:end])))
         if not found and self._crisis is not None and self._learned_crisis(text, tokens):
             found.append((Category.SUICIDAL, "(crisis reader)"))

@@ -274,3 +274,57 @@ def test_empty_and_punctuation_only() -> None:
 )
 def test_context_beyond_negation(said: str, emergency: bool) -> None:
     assert (find_red_flag(said) is not None) is emergency
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "there's no point keeping my 10 am, the rash has gone",
+        "no reason to keep the Friday booking, I'm better",
+        "no point going to the physio sessions, they don't help my shoulder",
+        "I sliced myself peeling potatoes, it's a small cut",
+        "hurt myself doing squats, my knee clicks now",
+        "I burned myself on the kettle this morning",
+        "I tripped on the stairs and cut my lip",
+        "I used to hurt myself as a teenager, I'm fine now, I need a smear test",
+        "my grandad shot himself back in the fifties, it's for my family history form",
+    ],
+)
+def test_errands_accidents_and_history_are_not_crisis(said: str) -> None:
+    """A hopeless-sounding verb whose object is an errand or a clock time, an injury told as
+    an accident, and a past or a relative's history: not crisis talk (rules and reader)."""
+    assert find_red_flag(said) is None
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "there's no point keeping going, I'm so tired of it all",
+        "I cut myself on purpose while I was cooking, I wanted to feel something",
+        "I hurt myself at the gym deliberately, I punched the mirror till my hand bled",
+        "I've sorted my affairs and you needn't see me again",
+        "I've put my will where my son can find it, I won't be around much after Sunday",
+        "I left my logins with my daughter for after I'm gone",
+        "this is the last time anyone will hear from me",
+        "I've been carrying my service weapon about, just so someone knows",
+    ],
+)
+def test_intent_farewells_and_arrangements_are_crisis_for_the_rules(said: str) -> None:
+    """The rules alone (no learned reader): intent overrides an accident context; life put in
+    order beside the end of needing care is a plan; a spoken farewell is one."""
+    flag = RedFlagDetector().find(said)
+    assert flag is not None and flag.script is Script.CRISIS, flag
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I've made arrangements for my son to drive me, so keep my Monday slot",
+        "I've written letters to the insurance company and I won't be needing their forms",
+        "I won't be needing the nurse visits any more, the ulcer has healed",
+        "I've given away my old wheelchair, I don't need it since the operation",
+        "this is the last time I'll ring about my referral, promise",
+    ],
+)
+def test_arrangements_that_are_errands_are_routine(said: str) -> None:
+    assert RedFlagDetector().find(said) is None
