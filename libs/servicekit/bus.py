@@ -225,14 +225,57 @@ def _unary_handler(
     return handle
 
 
+class _StreamCancels:
+    """One subscription per connection for every stream's ``.cancel`` (a caller leaving early).
+
+    A subscription of its own per stream cost two protocol messages to NATS and a change to the
+    server's subscription table (which drops its match cache) on every turn."""
+
+    # The callers' inboxes: nats-py's ``_INBOX.<id>`` and BusClient's ``_INBOX.<prefix>.<n>``.
+    SUBJECTS = ("_INBOX.*" + h.CANCEL_SUFFIX, "_INBOX.*.*" + h.CANCEL_SUFFIX)
+
+    def __init__(self, broker: NatsBroker) -> None:
+        self._broker = broker
+        self._tasks: dict[str, asyncio.Future[None]] = {}
+        self._connection: object = None
+        self._subscribing: asyncio.Lock | None = None
+
+    async def watch(self, reply_to: str, task: asyncio.Future[None]) -> None:
+        self._tasks[reply_to] = task
+        connection = self._broker.connection
+        if self._connection is connection:
+            return
+        if self._subscribing is None:
+            self._subscribing = asyncio.Lock()
+        async with self._subscribing:
+            if self._connection is not connection:
+                for name in self.SUBJECTS:
+                    await connection.subscribe(name, cb=self._on_cancel)
+                self._connection = connection
+
+    def forget(self, reply_to: str) -> None:
+        self._tasks.pop(reply_to, None)
+
+    async def _on_cancel(self, msg: Any) -> None:
+        task = self._tasks.get(msg.subject[: -len(h.CANCEL_SUFFIX)])
+        if task is not None:
+            task.cancel()
+
+
 def _stream_handler(
     broker: NatsBroker,
     method: MethodInfo,
     call: Callable[[Message, Any], AsyncIterator[Message]],
+    cancels: _StreamCancels,
 ) -> Callable[[NatsMessage], Awaitable[None]]:
+    # Chunks and the end marker go out on the bare connection: the caller reads them with a
+    # plain subscription, so faststream's publish middlewares would only add a span and a
+    # Prometheus series per chunk — labelled with the caller's one-off inbox, a new series
+    # (and histogram) for every stream, a registry that grew with every turn served.
     async def produce(request: Message, context: NatsCallContext, reply_to: str) -> None:
+        connection = broker.connection  # connected by now (bound before the broker starts)
         async for item in call(request, context):
-            await broker.publish(item.SerializeToString(), reply_to)
+            await connection.publish(reply_to, item.SerializeToString())
 
     async def handle(msg: NatsMessage) -> None:
         reply_to = msg.reply_to
@@ -241,16 +284,11 @@ def _stream_handler(
         headers = dict(msg.headers or {})
         deadline = _deadline(headers)
         error: BaseException | None = None
-        cancel_sub = None
         try:
             request = _decode(method, msg.body)
             context = NatsCallContext(headers, deadline)
             task = asyncio.ensure_future(produce(request, context, reply_to))
-
-            async def on_cancel(_msg: object) -> None:
-                task.cancel()
-
-            cancel_sub = await broker.connection.subscribe(reply_to + h.CANCEL_SUFFIX, cb=on_cancel)
+            await cancels.watch(reply_to, task)
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 async with asyncio.timeout(timeout):
@@ -264,12 +302,10 @@ def _stream_handler(
                 log.exception("%s failed", method.name)
             error = failure
         finally:
-            if cancel_sub is not None:
-                with contextlib.suppress(Exception):
-                    await cancel_sub.unsubscribe()
+            cancels.forget(reply_to)
         with contextlib.suppress(Exception):
-            await broker.publish(
-                b"", reply_to, headers={h.STREAM_END: "1", **_status_headers(error)}
+            await broker.connection.publish(
+                reply_to, b"", headers={h.STREAM_END: "1", **_status_headers(error)}
             )
 
     return handle
@@ -299,6 +335,7 @@ def bind_servicer(
     Client-streaming methods are gRPC only. ``in_flight`` counts the requests being handled.
     """
     subjects = []
+    cancels = _StreamCancels(broker)
     for method in service_methods(descriptor):
         if method.client_streaming:
             continue
@@ -309,7 +346,7 @@ def bind_servicer(
             name, queue = subject(service, method.name), service
         handler: Callable[..., Awaitable[Any]]
         if method.server_streaming:
-            handler = _tracked(_stream_handler(broker, method, call), in_flight)
+            handler = _tracked(_stream_handler(broker, method, call, cancels), in_flight)
             broker.subscriber(
                 name,
                 queue=queue,
@@ -358,6 +395,33 @@ class BusClient:
     def __init__(self, broker: NatsBroker, *, timeout: float = 5.0) -> None:
         self._broker = broker
         self._timeout = timeout
+        # Streams share one wildcard subscription, ``<prefix>.*``, each its own ``<prefix>.<n>``
+        # (a subscription per stream was a SUB and an UNSUB to NATS on every turn).
+        self._streams: dict[str, Callable[[Any], Awaitable[None]]] = {}
+        self._stream_prefix = ""
+        self._stream_connection: object = None
+        self._stream_count = 0
+        self._subscribing: asyncio.Lock | None = None
+
+    async def _stream_inbox(self, receive: Callable[[Any], Awaitable[None]]) -> str:
+        connection = self._broker.connection
+        if self._stream_connection is not connection:
+            if self._subscribing is None:
+                self._subscribing = asyncio.Lock()
+            async with self._subscribing:
+                if self._stream_connection is not connection:
+                    prefix = connection.new_inbox()
+                    await connection.subscribe(prefix + ".*", cb=self._dispatch)
+                    self._stream_prefix, self._stream_connection = prefix, connection
+        self._stream_count += 1
+        inbox = f"{self._stream_prefix}.{self._stream_count}"
+        self._streams[inbox] = receive
+        return inbox
+
+    async def _dispatch(self, msg: Any) -> None:
+        receive = self._streams.get(msg.subject)
+        if receive is not None:
+            await receive(msg)
 
     async def call(
         self,
@@ -398,7 +462,6 @@ class BusClient:
         """Yields the stream's messages; leaving the loop early cancels the stream remotely."""
         timeout = self._timeout if timeout is None else timeout
         connection = self._broker.connection
-        inbox = inbox or connection.new_inbox()
         # Bounded: a stream that outruns its reader is ended with an explicit error rather
         # than buffered until memory runs out.
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=STREAM_BUFFER)
@@ -411,7 +474,11 @@ class BusClient:
             except asyncio.QueueFull:
                 overflowed = True
 
-        sub = await connection.subscribe(inbox, cb=receive)
+        sub = None
+        if inbox:
+            sub = await connection.subscribe(inbox, cb=receive)
+        else:
+            inbox = await self._stream_inbox(receive)
         finished = False
         try:
             send = {h.TIMEOUT_MS: str(int(timeout * 1000)), h.STREAM: "1", **(headers or {})}
@@ -447,5 +514,7 @@ class BusClient:
             if not finished:
                 with contextlib.suppress(Exception):
                     await connection.publish(inbox + h.CANCEL_SUFFIX, b"")
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
+            self._streams.pop(inbox, None)
+            if sub is not None:
+                with contextlib.suppress(Exception):
+                    await sub.unsubscribe()
