@@ -75,8 +75,11 @@ def _final(tokens: Sequence[str], skip: int) -> int | None:
             return i  # "shan't be needing further care", "needn't book me in again"
         if token in ("tonight", "tonights") and nxt[:2] == ["the", "night"]:
             return i
-        if token == "was" and i > 0 and tokens[i - 1] == "it" and tokens[i + 1 : i + 2] == ["time"]:
+        if token == "was" and tokens[i - 1 : i] == ["it"] and nxt[:1] == ["time"]:
             return i  # "figured it was time"
+        fights_what = nxt[1:2] in (["with"], ["for"], ["over"], ["about"], ["the"], ["my"])
+        if token in ("done", "finished", "through") and nxt[:1] == ["fight"] and not fights_what:
+            return i  # "done fighting", not "done fighting with the insurer"
         if token == "for" and nxt[:1] == ["good"]:
             return i
         if token in ("wont", "not") and nxt[:2] in (["be", "around"], ["be", "here"]):

@@ -37,6 +37,8 @@ headache migraine breath wound vomit reaction sting hive symptom sign contractio
 rash spot vitamin gummy painkiller lung airway pupil ear nose nostril rib cramp attack wrist
 """)
 IRREGULAR = {
+    # "everyone's better off": the contraction read as the pronoun it starts with.
+    "everyones": "everyone", "everybodys": "everybody", "nobodys": "nobody",
     "bled": "bleed", "felt": "feel", "fell": "fall", "fallen": "fall",
     "falls": "fall", "falling": "fall", "lost": "lose", "woke": "wake", "woken": "wake",
     "swollen": "swell", "stung": "sting", "spat": "spit", "threw": "throw", "thrown": "throw",

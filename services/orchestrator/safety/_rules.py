@@ -505,6 +505,8 @@ RULES: tuple[Rule, ...] = (
         unless=(
             "live/living ~1 with/in/alone/near/there/here/like ~1 this? ~1 pain/back/"
             "knee/place/apartment/city/town/house",
+            # "keep living with these migraines": a condition or a household, not life
+            "keep ~1 live/living ~1 with/on",
         ),
     ),
     Rule(
@@ -622,7 +624,10 @@ RULES: tuple[Rule, ...] = (
         "everyone/everybody/family/kids/world ~3 better ~1 off",
         habit=False,
         unless=(
-            "off ~1 if ~2 i/we/you ~1 get/got/had/have/did/do/took/take/came/come/book/booked"
+            # "if I got the shot", "if I just booked": something done; "if I don't come
+            # home" is an absence, so no negation may stand between.
+            "off ~1 if ~2 i/we/you just/finally/only/also/actually? "
+            "get/got/had/have/did/do/took/take/came/come/book/booked"
             "/start/started/quit/stopped/switch/switched/tried/try/saw/see/went",
         ),
     ),
@@ -651,6 +656,28 @@ RULES: tuple[Rule, ...] = (
     Rule(C.SUICIDAL, "not ~1 want ~1 to? ~1 live/exist", habit=False),
     Rule(C.SUICIDAL, "thoughts ~2 of ~2 die/death/dying", habit=False),
     Rule(C.SUICIDAL, "wont ~1 be ~1 here/around ~2 much ~1 longer/tomorrow", habit=False),
+    # Death said by a euphemism beside intent: "I'll be six feet under soon, I've made sure".
+    Rule(
+        C.SUICIDAL,
+        "be ~1 six ~1 feet ~1 under",
+        also=("sure/way/decide/decided/plan/planned/planning/seen/myself/tonight/choice/mind",),
+        habit=False,
+    ),
+    Rule(
+        C.SUICIDAL,
+        "be ~1 pushing ~1 up ~1 daisies",
+        also=("sure/way/decide/decided/plan/planned/planning/seen/myself/tonight/choice/mind",),
+        habit=False,
+    ),
+    # "checking out for good", "checking out of this life": leaving, said of living.
+    Rule(C.SUICIDAL, "checking/check ~1 out ~2 for ~1 good/permanently", habit=False),
+    Rule(C.SUICIDAL, "checking/check ~1 out ~1 of ~1 this? ~1 life/world/existence", habit=False),
+    Rule(
+        C.SUICIDAL,
+        "dont/doesnt ~2 want ~1 to? ~1 keep ~1 breathe/breathing/living/live/existing/exist",
+        habit=False,
+        unless=("live/living/exist/existing/breathe ~1 with/on",),
+    ),
     # --- seizure ------------------------------------------------------------------------
     Rule(
         C.SEIZURE,

@@ -307,6 +307,10 @@ def test_errands_accidents_and_history_are_not_crisis(said: str) -> None:
         "I left my logins with my daughter for after I'm gone",
         "this is the last time anyone will hear from me",
         "I've been carrying my service weapon about, just so someone knows",
+        "everybody's better off if I never come back from this walk",
+        "my cousin texted that he's checking out of this life",
+        "I'm finished fighting, I've made my peace with everyone",
+        "I really don't want to keep existing like this",
     ],
 )
 def test_intent_farewells_and_arrangements_are_crisis_for_the_rules(said: str) -> None:
@@ -324,7 +328,14 @@ def test_intent_farewells_and_arrangements_are_crisis_for_the_rules(said: str) -
         "I won't be needing the nurse visits any more, the ulcer has healed",
         "I've given away my old wheelchair, I don't need it since the operation",
         "this is the last time I'll ring about my referral, promise",
+        "my mum says everyone would be better off if I just got the flu jab",
+        "I'm done fighting with the pharmacy about my refill",
+        "I checked out the new clinic for good reviews before booking",
     ],
 )
 def test_arrangements_that_are_errands_are_routine(said: str) -> None:
     assert RedFlagDetector().find(said) is None
+
+
+def test_living_with_a_complaint_is_not_ideation() -> None:
+    assert RedFlagDetector().find("I don't want to keep living with these migraines") is None
