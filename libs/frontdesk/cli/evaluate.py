@@ -69,6 +69,8 @@ def red_flags_section() -> str:
         "blind6",
         "blind7",
         "blind8",
+        "blind9",
+        "blind10",
     )
     return _run_module("orchestrator.safety", str(corpus), *splits)
 

@@ -1,5 +1,5 @@
 """``python -m orchestrator.safety CORPUS_DIR [SPLIT ...]``: the red-flag figures on the
-corpus (``dev.jsonl``, ``heldout.jsonl``, ``blind.jsonl`` ... ``blind5.jsonl``); what
+corpus (``dev.jsonl``, ``heldout.jsonl``, ``blind.jsonl`` ... ``blind10.jsonl``); what
 ``frontdesk eval red_flags`` prints."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from orchestrator.safety.evaluation import evaluate, format_report, parse_exampl
 from orchestrator.safety.red_flags import default_detector
 
 SPLITS = ("dev", "heldout", "blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7",
-          "blind8")  # fmt: skip
+          "blind8", "blind9", "blind10")  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

@@ -30,6 +30,8 @@ SPLITS = (
     "blind6",
     "blind7",
     "blind8",
+    "blind9",
+    "blind10",
 )
 MEDICAL = [c.value for c in Category if c is not Category.OTHER]
 
