@@ -102,15 +102,23 @@ class CallSession:
         )
 
     def to_json(self) -> bytes:
-        fields = dataclasses.asdict(self)
-        fields["dialogue"] = json.loads(self.dialogue.to_json())
-        return json.dumps(fields, separators=(",", ":"), default=str).encode()
+        # Written on every turn. The session's own fields are JSON values already; the dialogue
+        # writes itself, and its JSON goes in as it is (``dataclasses.asdict`` deep-copied the
+        # whole dialogue only to throw the copy away, and the dialogue's JSON was parsed back
+        # to be written once more).
+        fields = {name: getattr(self, name) for name in _PLAIN_FIELDS}
+        head = json.dumps(fields, separators=(",", ":"), default=str)
+        return f'{head[:-1]},"dialogue":{self.dialogue.to_json()}}}'.encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> CallSession:
         fields = json.loads(raw)
-        fields["dialogue"] = DialogueState.from_json(json.dumps(fields.get("dialogue", {})))
+        # Parsed once: validating the parsed dialogue, not its JSON written out again.
+        fields["dialogue"] = DialogueState.from_dict(fields.get("dialogue", {}))
         return cls(**fields)
+
+
+_PLAIN_FIELDS = tuple(f.name for f in dataclasses.fields(CallSession) if f.name != "dialogue")
 
 
 def _redacted_reply(raw: dict[str, Any], redact: Callable[[str], str]) -> dict[str, Any]:

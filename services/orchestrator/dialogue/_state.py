@@ -238,6 +238,11 @@ class DialogueState:
     def from_json(cls, raw: str | bytes) -> DialogueState:
         return _ADAPTER.validate_json(raw)
 
+    @classmethod
+    def from_dict(cls, fields: dict[str, Any]) -> DialogueState:
+        """From ``to_json``'s JSON already parsed (a session read from the bucket)."""
+        return _ADAPTER.validate_python(fields)
+
     def packet_slots(self) -> dict[str, str]:
         """What the handoff packet's ``slots`` carry: the request's plain values and where
         verification stands (no PHI: names and dates of birth travel in their own fields)."""
