@@ -76,8 +76,9 @@ def red_flags_section() -> str:
 
 
 def intents_section() -> str:
-    """Intents (per-class precision and recall) and slots on tests/corpus/intents, development
-    and held-out styles (``python -m orchestrator.understanding.evaluation intents``)."""
+    """Intents (per-class precision and recall) and slots on tests/corpus/intents: development
+    styles, held-out styles and the blind sets (``blind_*.tsv``, the honest figure)
+    (``python -m orchestrator.understanding.evaluation intents``)."""
     return _run_module("orchestrator.understanding.evaluation", "intents")
 
 

@@ -67,9 +67,8 @@ def training_set(root: Path) -> tuple[list[str], list[str]]:
 def fingerprint(root: Path) -> str:
     red_flags, intents = _folders(root)
     digest = hashlib.sha256()
-    heldout = corpus.heldout_styles(intents)
     sources = [red_flags / f"{split}.jsonl" for split in SPLITS]
-    sources += [p for p in sorted(intents.glob("*.tsv")) if p.stem not in heldout]
+    sources += corpus.training_files(intents)
     sources.append(_reader_set(root))
     here = Path(__file__).parent
     sources += [here / "train_crisis.py", here.parent / "understanding" / "features.py"]
@@ -82,7 +81,8 @@ def fingerprint(root: Path) -> str:
 
 def train(root: Path) -> dict[str, Any]:
     texts, labels = training_set(root)
-    artefact = fit([crisis_view(text) for text in texts], {HEAD: (labels, C)})
+    # the original word view: the crisis view does its own lemmas and negation scope
+    artefact = fit([crisis_view(text) for text in texts], {HEAD: (labels, C)}, feature_set="v1")
     artefact["fingerprint"] = fingerprint(root)
     artefact["trained_on"] = {"utterances": len(texts), "crisis": labels.count(LABEL)}
     return artefact

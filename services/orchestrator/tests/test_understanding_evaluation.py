@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from orchestrator.understanding import evaluation
 
-# The goal is 0.95; the held-out styles measure 0.934 today (tests/corpus/README.md),
-# so this guards against regressions and must be raised as the figure rises.
+# The goal is 0.95; the held-out styles measure 0.937 today (tests/corpus/README.md,
+# round 2), so this guards against regressions with a two-utterance margin for noise and must be
+# raised as the figure rises.
 INTENT_ACCURACY_BAR = 0.93
 
 
@@ -15,6 +16,22 @@ def test_held_out_intent_accuracy() -> None:
     assert heldout.total >= 300
     assert len(heldout.per_style) >= 4
     assert heldout.accuracy >= INTENT_ACCURACY_BAR, evaluation.format_intents(heldout)
+
+
+def test_the_blind_set_is_read_and_never_trained_on() -> None:
+    from orchestrator.understanding import corpus, train
+
+    folder = train.corpus_folder()
+    blind = corpus.load(folder, blind=True)
+    assert len(blind) >= 120
+    assert len({e.label for e in blind}) >= 8
+    assert all(corpus.is_blind(folder / f"{e.style}.tsv") for e in blind)
+    # neither the model's training rows nor its fingerprint read a blind file
+    trained = {(e.style, e.text) for e in train.training_examples(folder)}
+    assert not trained & {(e.style, e.text) for e in blind}
+    assert not any(corpus.is_blind(path) for path in corpus.training_files(folder))
+    figures = evaluation.blind_intent_figures()
+    assert figures.total == len(blind)
 
 
 def test_corpus_size_and_styles() -> None:
@@ -37,4 +54,5 @@ def test_the_eval_command_prints_every_understanding_figure() -> None:
     report = run(["intents", "consent"])
     assert "== intents ==" in report and "== consent ==" in report
     assert "intents, held-out" in report and "consent, held-out" in report
+    assert "intents, blind" in report
     assert "slots on book/reschedule requests" in report

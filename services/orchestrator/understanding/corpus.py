@@ -3,7 +3,9 @@
 Intents: one TSV file per speaking style, ``intent<TAB>slots<TAB>utterance``, slots as
 ``key=value,key=value`` or ``-``; ``#`` lines are comments. Consent: the same with ``label``
 first and no slots column. Which styles are held out is listed in ``heldout.txt`` next to the
-files: those files are never trained on nor tuned on.
+files: those files are never trained on nor tuned on. Files named ``blind_*.tsv`` are blind sets,
+written before the model ever read them: ``load`` leaves them out (nothing trains, tunes or
+reports them as dev); ``load(folder, blind=True)`` reads only them, for an honest figure.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ def heldout_styles(folder: Path) -> frozenset[str]:
     return frozenset(name for name in names if name)
 
 
+BLIND_PREFIX = "blind_"
+
+
+def is_blind(path: Path) -> bool:
+    return path.stem.startswith(BLIND_PREFIX)
+
+
+def training_files(folder: Path) -> list[Path]:
+    """The corpus files a model may learn from: neither held out nor blind, in name order."""
+    heldout = heldout_styles(folder)
+    return [p for p in sorted(folder.glob("*.tsv")) if p.stem not in heldout and not is_blind(p)]
+
+
 def _slots(raw: str, where: str) -> dict[str, str]:
     if raw.strip() in ("", "-"):
         return {}
@@ -57,14 +72,15 @@ def _slots(raw: str, where: str) -> dict[str, str]:
     return slots
 
 
-def load(folder: Path, *, with_slots: bool = True) -> list[Example]:
-    """Every example of every ``*.tsv`` file of ``folder``, files in name order."""
+def load(folder: Path, *, with_slots: bool = True, blind: bool = False) -> list[Example]:
+    """Every example of the ``*.tsv`` files of ``folder``, files in name order: the dev and
+    held-out styles, or (``blind=True``) only the blind sets."""
     heldout = heldout_styles(folder)
-    files = sorted(folder.glob("*.tsv"))
+    files = [p for p in sorted(folder.glob("*.tsv")) if is_blind(p) == blind]
     if not files:
-        raise CorpusError(f"{folder}: no *.tsv files")
+        raise CorpusError(f"{folder}: no {'blind_' if blind else ''}*.tsv files")
     unknown = heldout - {path.stem for path in files}
-    if unknown:
+    if unknown and not blind:
         raise CorpusError(f"{folder}/heldout.txt names styles without a file: {sorted(unknown)}")
     examples: list[Example] = []
     for path in files:

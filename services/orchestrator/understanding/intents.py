@@ -50,18 +50,30 @@ class IntentResult:
 
 _RESCHEDULE = re.compile(
     r"\b(?:re ?schedul\w*|re ?book\w*|re ?arrang\w*|move (?:my|the|it|our|his|her)|"
+    # the determiner may be missing (terse and learner speech: "change appointment", "move
+    # appointment to friday", "change day of appointment")
+    r"(?:change|move|moving|changing) (?:the )?(?:appointment|visit|time|date|day) (?:to|of|for)|"
+    r"(?:change|move|changing|moving) (?:appointment|visit)|"
     r"change (?:my|the|it|our|his|her) (?:appointment|visit|time|date|day)|"
     r"(?:different|new|another|later|earlier) (?:time|day|date|slot)|push (?:it|my|the) "
     r"(?:back|out)|postpone|cancel and (?:book|make|schedule)|another (?:time|day) for my|"
-    r"(?:have|get) (?:it|my appointment|the appointment) moved|brought forward|bump (?:it|my))\b"
+    r"(?:have|get) (?:it|my appointment|the appointment) moved|brought forward|bump (?:it|my)|"
+    r"(?:bring|put|push|move) (?:it|that|my (?:appointment|visit)|the (?:appointment|visit)) "
+    r"(?:forward|off|back|earlier|later|up)|make (?:it|my (?:appointment|visit)) "
+    r"(?:earlier|later)|(?:alter|shift|switch|swap) (?:my|the|it|our|his|her))\b"
 )
 _CANCEL = re.compile(
     r"\b(?:cancel\w*|call off|(?:cant|cannot|wont|will not|not going to|not gonna) "
     r"(?:make it|come|be able to (?:make|come))|"
     r"(?:wont|will not|shant|shall not|not|wont be|will not be|not be) coming(?: in)?|"
     r"take (?:me|my name|him|her|us) off|(?:scratch|scrap|drop|kill|withdraw|bail on|remove)"
-    r" (?:my|the|our|his|her|that|this) (?:appointment|visit|booking)|"
-    r"no longer (?:need|want|require)|"
+    r" (?:my |the |our |his |her |that |this )?(?:appointment|visit|booking)|"
+    r"no longer (?:need|want|require)|back(?:ing)? out of|count (?:me|us|him|her) out|"
+    r"(?:free|open) up (?:my|the|our|his|her|that) (?:appointment|visit|slot|spot|time)|"
+    r"(?:give|let) (?:my|our|his|her|that) (?:appointment|visit|slot|spot|time) (?:go|to)|"
+    r"(?:wont|will not|not going to|not gonna|dont|do not) (?:be )?need(?:ing)? "
+    r"(?:that|this|the|my|our|his|her) (?:appointment|visit|slot)s?|"
+    r"(?:wont|will not) be needing (?:it|that)\b|"
     r"(?:dont|do not|no longer|wont|will not|doesnt|does not) (?:need|want|require) "
     r"(?:my|the|that|this|our|his|her|their) (?:appointment|visit)s?)\b"
 )
@@ -75,7 +87,7 @@ _LIST = re.compile(
     r"(?:do|did) i have (?:any|anything|something) (?:coming up|booked|scheduled))\b"
 )
 _BOOK = re.compile(
-    r"\b(?:book|booking|schedul\w*|make (?:an|a|my) (?:appointment|visit)|set up|"
+    r"\b(?:book|booking|schedul\w*|make (?:an |a |my |new )?(?:appointment|visit)|set up|"
     r"(?:need|want|like|get|have|request) "
     r"(?:an |a |to (?:make|book|get|have|schedule) (?:an |a )?)?"
     # one descriptive word may stand before the visit: "need a sick visit", "want a new physical"
@@ -150,9 +162,24 @@ def drop_disowned(text: str) -> str:
     return _DISOWNED.sub(" ", clean(text))
 
 
+# Context, not a request, for the keyword rules: an appointment already booked ("I have an
+# appointment tomorrow"), the time of a visit ("when I come in", "before we come in") and
+# whether one is needed at all ("without an appointment", "do I need an appointment").
+_EXISTING = re.compile(
+    r"\b(?:(?<!can )(?<!could )(?<!may )(?<!do )(?<!did )(?:i|we|he|she|they|already) "
+    r"(?:already )?(?:have|had|got|has) (?:an|a|my|the|his|her) (?:appointment|visit|booking)|"
+    r"(?:when|before|after|if|once|whenever) (?:i|we|he|she|they|you) (?:come|get|go) in|"
+    r"without (?:an |a )?(?:appointment|booking)|"
+    r"(?:do|does) (?:i|we|he|she|they|you) (?:need|have to (?:have|make)|require) (?:an |a )?"
+    r"(?:appointment|booking))\b"
+)
+
+
 def rule_intent(text: str) -> IntentLabel | None:
     """The intent the keyword rules alone name, or None."""
     said = clean(text)
+    if not _RESCHEDULE.search(said) and not _CANCEL.search(said) and not _LIST.search(said):
+        said = _EXISTING.sub(" ", said)
     if _RESCHEDULE.search(said):
         return "reschedule"
     if _CANCEL.search(said):

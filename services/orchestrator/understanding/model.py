@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from orchestrator.understanding.features import features, words
+from orchestrator.understanding.features import EXTRACTORS, WORD_VIEWS
 
 MODEL_PATH = Path(__file__).with_name("intent_model.json")
 FORMAT = "frontdesk-linear-v1"
@@ -51,11 +51,12 @@ class LinearModel:
     idf: tuple[float, ...]
     heads: dict[str, Head]
     fingerprint: str
+    feature_set: str = "v1"  # which ``features.EXTRACTORS`` the artefact was trained on
 
     def vector(self, text: str) -> dict[int, float]:
         """The TF-IDF vector of ``text`` (sparse, L2 normalised); unknown features dropped."""
         values: dict[int, float] = {}
-        for feature, count in features(text).items():
+        for feature, count in EXTRACTORS[self.feature_set](text).items():
             index = self.vocabulary.get(feature)
             if index is not None:
                 values[index] = (1.0 + math.log(count)) * self.idf[index]
@@ -64,7 +65,7 @@ class LinearModel:
 
     def known_words(self, text: str) -> list[str]:
         """The words of ``text`` the model has seen as words (not only as character grams)."""
-        return [w for w in words(text) if f"w:{w}" in self.vocabulary]
+        return [w for w in WORD_VIEWS[self.feature_set](text) if f"w:{w}" in self.vocabulary]
 
     def predict(self, head_name: str, text: str) -> Prediction:
         head = self.heads[head_name]
@@ -94,7 +95,10 @@ def model_from_dict(data: dict[str, Any]) -> LinearModel:
     for name, head in data["heads"].items():
         weights = {int(i): tuple(row) for i, row in head["weights"].items()}
         heads[name] = Head(tuple(head["labels"]), weights, tuple(head["bias"]))
-    return LinearModel(vocabulary, tuple(data["idf"]), heads, data["fingerprint"])
+    feature_set = str(data.get("features", "v1"))
+    if feature_set not in EXTRACTORS:
+        raise ModelError(f"model features {feature_set!r}, known: {sorted(EXTRACTORS)}")
+    return LinearModel(vocabulary, tuple(data["idf"]), heads, data["fingerprint"], feature_set)
 
 
 def read_model(path: Path) -> LinearModel:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.understanding import corpus
-from orchestrator.understanding.features import features
+from orchestrator.understanding.features import EXTRACTORS, FEATURE_SET
 from orchestrator.understanding.model import FORMAT, MODEL_PATH
 
 # Chosen by --search (leave-one-style-out over the development styles only).
@@ -42,9 +42,7 @@ def corpus_folder(root: Path | None = None) -> Path:
 def fingerprint(folder: Path) -> str:
     """sha256 of the development corpus files, the held-out list and the training code."""
     digest = hashlib.sha256()
-    heldout = corpus.heldout_styles(folder)
-    sources = [folder / "heldout.txt"]
-    sources += [p for p in sorted(folder.glob("*.tsv")) if p.stem not in heldout]
+    sources = [folder / "heldout.txt", *corpus.training_files(folder)]
     here = Path(__file__).parent
     sources += [here / "train.py", here / "features.py", here / "corpus.py"]
     for path in sources:
@@ -61,13 +59,19 @@ def reason_label(example: corpus.Example) -> str:
     return example.slots.get("type", NO_REASON)
 
 
-def fit(texts: Sequence[str], heads: Mapping[str, tuple[Sequence[str], float]]) -> dict[str, Any]:
-    """The artefact (as a dict) for ``texts`` and, per head, its labels and C."""
+def fit(
+    texts: Sequence[str],
+    heads: Mapping[str, tuple[Sequence[str], float]],
+    feature_set: str = FEATURE_SET,
+) -> dict[str, Any]:
+    """The artefact (as a dict) for ``texts`` and, per head, its labels and C, over the named
+    feature set (``features.EXTRACTORS``)."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
+    features = EXTRACTORS[feature_set]
     counted = [features(text) for text in texts]
     documents: Counter[str] = Counter()
     for counts in counted:
@@ -107,6 +111,7 @@ def fit(texts: Sequence[str], heads: Mapping[str, tuple[Sequence[str], float]]) 
         }
     return {
         "format": FORMAT,
+        "features": feature_set,
         "vocabulary": vocabulary,
         "idf": [round(float(v), DIGITS) for v in tfidf.idf_],
         "heads": out_heads,
