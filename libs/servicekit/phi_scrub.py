@@ -55,10 +55,10 @@ class CleanMemo:
     passes through again (a redacted reply published, then scrubbed, then scanned by the leak
     detector; the same prompt on every call) is not scanned again.
 
-    Only clean results are remembered, and only as a 16-byte BLAKE2b digest keyed with a random
-    per-process key: the memo holds no text, and its entries cannot be tested against guesses
-    outside the process. Bounded (least recently used go first); thread-safe (logging scrubs
-    from worker threads).
+    Texts are remembered only as a 16-byte BLAKE2b digest keyed with a random per-process key:
+    the memo holds no text it was given, and its entries cannot be tested against guesses
+    outside the process; beside a text with PHI only its redacted form may be kept. Bounded
+    (least recently used go first); thread-safe (logging scrubs from worker threads).
     """
 
     def __init__(self, max_entries: int = 16_384) -> None:
@@ -66,7 +66,7 @@ class CleanMemo:
             raise ValueError("max_entries must be at least 1")
         self._key = os.urandom(32)
         self._max = max_entries
-        self._seen: OrderedDict[bytes, None] = OrderedDict()
+        self._seen: OrderedDict[bytes, str | None] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -83,20 +83,31 @@ class CleanMemo:
         return digest.digest()
 
     def is_clean(self, text: str, known: phi.Known | None = None) -> bool:
+        return self.redacted(text, known) == text
+
+    def redacted(self, text: str, known: phi.Known | None = None) -> str | None:
+        """What a scan of ``text`` (with ``known``) gave before: ``text`` itself when it was
+        clean, its redacted form when :meth:`remember` was told one; None when not seen."""
         key = self._digest(text, known)
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)
                 self.hits += 1
-                return True
+                result = self._seen[key]
+                return text if result is None else result
             self.misses += 1
-            return False
+            return None
 
-    def remember(self, text: str, known: phi.Known | None = None) -> None:
-        """``text`` was scanned (with ``known``) and found clean."""
+    def remember(
+        self, text: str, known: phi.Known | None = None, redacted: str | None = None
+    ) -> None:
+        """``text`` was scanned (with ``known``) and found clean, or, with ``redacted``, found
+        to have PHI and redacted to that. Only the redacted form is kept (it is what gets
+        published); the orchestrator's call redactor uses it: a caller's words are redacted on
+        their turn and again, usually with the same Known, in the transcript at the call's end."""
         key = self._digest(text, known)
         with self._lock:
-            self._seen[key] = None
+            self._seen[key] = None if redacted is None or redacted == text else redacted
             self._seen.move_to_end(key)
             if len(self._seen) > self._max:
                 self._seen.popitem(last=False)

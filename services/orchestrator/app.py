@@ -59,18 +59,19 @@ def call_redactor(settings: OrchestratorSettings) -> CallRedactor:
     """Strict PHI redaction with what the call knows about the caller (name, date of birth,
     phone, the record's identifiers), so every mention is caught however it is said."""
     engine = phi.Engine(strict=True, allow=staff_names(settings.clinics_dir))
-    # Texts found clean with the same Known are not scanned again (prompts repeat).
+    # Texts scanned before with the same Known are not scanned again: prompts repeat, and the
+    # caller's words are redacted on their turn and again in the transcript at the call's end.
     memo = CleanMemo()
 
     def redact(text: str, known: Mapping[str, list[str]]) -> str:
         if not text:
             return text
         identity = known_from_dict(known)
-        if memo.is_clean(text, identity):
-            return text
+        done = memo.redacted(text, identity)
+        if done is not None:
+            return done
         redacted = engine.redact(text, identity)
-        if not redacted.spans:
-            memo.remember(text, identity)
+        memo.remember(text, identity, redacted.text if redacted.spans else None)
         return redacted.text
 
     return redact

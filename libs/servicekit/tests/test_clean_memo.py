@@ -50,3 +50,19 @@ def test_the_scrubber_redacts_phi_every_time_and_skips_clean_text(tmp_path: Path
     assert scrub("What day and time works for you?") == "What day and time works for you?"
     assert scrub("What day and time works for you?") == "What day and time works for you?"
     assert memo.hits == 1  # only the clean text was skipped, once
+
+
+def test_a_redacted_form_is_returned_for_the_same_known_only_and_is_never_clean() -> None:
+    memo = CleanMemo()
+    maria = phi.Known.of(names="Maria Lopez")
+    engine = phi.Engine(strict=True)
+    text = "this is maria lopez calling"
+    redacted = engine.redact(text, maria).text
+    assert "maria" not in redacted.lower()
+    memo.remember(text, maria, redacted)
+    assert memo.redacted(text, maria) == redacted
+    assert not memo.is_clean(text, maria)  # a scrubber sharing the memo still scans it
+    assert memo.redacted(text, phi.Known.of(names="James Smith")) is None
+    assert memo.redacted(text) is None
+    # What is kept beside the digest is the redacted form, never the text.
+    assert all("maria" not in (value or "").lower() for value in memo._seen.values())
