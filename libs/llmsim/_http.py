@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from llmsim._faults import Delivery, Refusal
 from llmsim._provider import Provider
+from llmsim._request import request_problem
 from llmsim._script import Answer, count_completion_tokens, count_prompt_tokens, tokens
 
 
@@ -96,15 +97,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, f"no such path: {self.path}")
 
     def _complete(self, provider: Provider, body: dict[str, Any]) -> None:
-        if not isinstance(body.get("messages"), list) or not body["messages"]:
-            self._error(400, "`messages` must be a non-empty list")
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            self._error(400, request_problem(body) or "`messages` must be a list of objects")
             return
         decision, result = provider.receive(body)
-        if isinstance(decision, Refusal):
+        if isinstance(decision, Refusal):  # a provider that is down checks nothing
             headers = {}
             if decision.retry_after_s is not None:
                 headers["Retry-After"] = f"{decision.retry_after_s:g}"
             self._error(decision.status, f"{provider.name}: {decision.reason}", headers)
+            return
+        problem = request_problem(body)
+        if problem is not None:  # refused as the real API refuses it: no model answers it
+            self._error(400, problem)
             return
         model = str(body.get("model") or provider.name)
         usage = {

@@ -30,6 +30,12 @@ class ProviderError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def refused(self) -> bool:
+        """The provider refused the request itself as malformed (HTTP 400, 413, 422): the
+        caller's mistake, not the deployment's; no reason to open its breaker."""
+        return self.status in (400, 413, 422)
+
 
 class Backend(Protocol):
     def open(
@@ -106,7 +112,8 @@ def translate_error(error: BaseException) -> ProviderError:
     """litellm's exceptions (OpenAI's tree) → :class:`ProviderError`, in this one place."""
     status = getattr(error, "status_code", None)
     status = int(status) if isinstance(status, int) else None
-    fatal = status in (400, 401, 403, 404)
+    # 400 is not fatal: it refuses this request (see ProviderError.refused), not the deployment.
+    fatal = status in (401, 403, 404)
     # litellm prefixes its class names and the provider's; the provider's own words come last.
     lines = str(error).strip().splitlines() or [""]
     said = lines[0].rsplit(" - ", 1)[-1][:160]

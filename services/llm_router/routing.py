@@ -310,6 +310,7 @@ class ModelRouter:
         first_reason = ""
         skipped: list[str] = []
         failed: list[str] = []
+        refused: list[str] = []  # by providers, as a malformed request
         running: dict[asyncio.Task[_Opened], Deployment] = {}
         hedged = False
         # No hedge possible for this request: one deployment at a time, awaited in this task
@@ -365,7 +366,7 @@ class ModelRouter:
                         f"(tried {deployment.id})"
                     ) from timeout
                 except Exception as failure:  # the provider failed: the next one
-                    failed.append(f"{deployment.id} ({failure})")
+                    _note_failure(deployment, failure, failed, refused)
                     if deployment is first:
                         first_reason = first_reason or "error"
                     self._failure(deployment, failure, request.variant)
@@ -377,15 +378,13 @@ class ModelRouter:
                 note(opened.deployment, "error")
                 return opened
             note(None, "error")
-            raise Unavailable(
-                _all_down(request.route or self.config.default_route, skipped, failed)
-            )
+            raise _no_answer(request.route or self.config.default_route, skipped, failed, refused)
         try:
             while True:
                 if not running and not launch():
                     note(None, "error")
-                    raise Unavailable(
-                        _all_down(request.route or self.config.default_route, skipped, failed)
+                    raise _no_answer(
+                        request.route or self.config.default_route, skipped, failed, refused
                     )
                 left = deadline_s - (self._clock() - started)
                 if left <= 0:
@@ -413,7 +412,7 @@ class ModelRouter:
                         opened = task.result()
                         note(opened.deployment, "error")
                         return opened
-                    failed.append(f"{deployment.id} ({error})")
+                    _note_failure(deployment, error, failed, refused)
                     if deployment is first:
                         first_reason = first_reason or "error"
                     self._failure(deployment, error, request.variant)
@@ -540,6 +539,13 @@ class ModelRouter:
 
     def _failure(self, deployment: Deployment, error: BaseException, variant: str) -> None:
         breaker = self.breakers[deployment.id]
+        if isinstance(error, ProviderError) and error.refused:
+            # The request's fault, not the deployment's: a caller's malformed request must not
+            # open every breaker of the route for everyone else.
+            breaker.release()
+            self._count(deployment, variant, "refused")
+            log.info("deployment %s refused the request: %s", deployment.id, error)
+            return
         if isinstance(error, ProviderError) and error.fatal:
             breaker.trip()
         else:
@@ -625,6 +631,26 @@ class _BrokenStream(Unavailable):
 
 def _with_deadline(request: Request, remaining_s: float) -> Request:
     return replace(request, deadline_s=max(remaining_s, 0.001))
+
+
+def _note_failure(
+    deployment: Deployment, error: BaseException, failed: list[str], refused: list[str]
+) -> None:
+    said = f"{deployment.id} ({error})"
+    (refused if isinstance(error, ProviderError) and error.refused else failed).append(said)
+
+
+def _no_answer(
+    route: str, skipped: list[str], failed: list[str], refused: list[str]
+) -> InvalidArgument | Unavailable:
+    """Refused as malformed by every provider that answered: the caller's request is wrong
+    (retrying it cannot help); otherwise the route is down."""
+    if refused and not failed:
+        return InvalidArgument(
+            f"the providers of route {route!r} refused the request as malformed: "
+            f"{'; '.join(refused)}"
+        )
+    return Unavailable(_all_down(route, skipped, failed + refused))
 
 
 def _all_down(route: str, skipped: list[str], failed: list[str]) -> str:

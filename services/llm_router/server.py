@@ -7,6 +7,8 @@ with what to set; the rules dialogue policy serves calls meanwhile.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,19 +23,55 @@ _NO_CONFIG = (
 )
 
 
-def _tool_calls(calls: Any) -> tuple[ToolCall, ...]:
-    return tuple(ToolCall(c.id, c.name, c.arguments_json) for c in calls)
+# What a chat-completions API accepts (OpenAI's rules, which the other providers follow). A
+# request outside them is the caller's mistake: refused here with INVALID_ARGUMENT, never sent
+# to a provider, whose HTTP 400 would cost a round trip on every deployment of the route.
+ROLES = ("system", "user", "assistant", "tool")  # the contract's (llm_router.proto)
+TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def to_request(request: llm_router_pb2.CompleteRequest) -> Request:
+def _tool_calls(calls: Any, where: str) -> tuple[ToolCall, ...]:
+    found = []
+    for index, call in enumerate(calls):
+        if not call.id or not TOOL_NAME.match(call.name):
+            raise InvalidArgument(
+                f"{where}.tool_calls[{index}]: needs an id and a name of 1 to 64 letters, "
+                "digits, _ or -"
+            )
+        found.append(ToolCall(call.id, call.name, call.arguments_json))
+    return tuple(found)
+
+
+def _messages(request: llm_router_pb2.CompleteRequest) -> tuple[Message, ...]:
+    messages = []
+    for index, m in enumerate(request.messages):
+        where = f"messages[{index}]"
+        if m.role not in ROLES:
+            raise InvalidArgument(f"{where}.role must be one of {', '.join(ROLES)}")
+        if m.role == "tool" and not m.tool_call_id:
+            raise InvalidArgument(
+                f"{where}: a tool message needs the tool_call_id of the call it answers"
+            )
+        messages.append(
+            Message(m.role, m.content, m.tool_call_id, _tool_calls(m.tool_calls, where))
+        )
+    return tuple(messages)
+
+
+def _tools(request: llm_router_pb2.CompleteRequest) -> list[dict[str, Any]]:
     tools = []
-    for tool in request.tools:
+    for index, tool in enumerate(request.tools):
+        if not TOOL_NAME.match(tool.name):
+            raise InvalidArgument(f"tools[{index}].name must be 1 to 64 letters, digits, _ or -")
         try:
             parameters = json.loads(tool.parameters_json or "{}")
         except ValueError as error:
+            raise InvalidArgument(f"tools[{index}].parameters_json is not JSON: {error}") from error
+        if not isinstance(parameters, dict):
             raise InvalidArgument(
-                f"tools[{tool.name}].parameters_json is not JSON: {error}"
-            ) from error
+                f"tools[{index}].parameters_json must be a JSON Schema object, "
+                f"not {type(parameters).__name__}"
+            )
         tools.append(
             {
                 "type": "function",
@@ -44,17 +82,23 @@ def to_request(request: llm_router_pb2.CompleteRequest) -> Request:
                 },
             }
         )
+    return tools
+
+
+def to_request(request: llm_router_pb2.CompleteRequest) -> Request:
+    temperature = request.temperature
+    if not (math.isfinite(temperature) and 0 <= temperature <= 2):
+        raise InvalidArgument(f"temperature: {temperature!r} is not from 0 to 2 (0: the default)")
+    if request.max_tokens < 0:
+        raise InvalidArgument(f"max_tokens: {request.max_tokens} is negative (0: the default)")
     return Request(
         call_id=request.context.call_id,
         clinic=request.context.clinic_id,
         route=request.route,
-        messages=tuple(
-            Message(m.role, m.content, m.tool_call_id, _tool_calls(m.tool_calls))
-            for m in request.messages
-        ),
-        tools=tuple(tools),
+        messages=_messages(request),
+        tools=tuple(_tools(request)),
         # proto3 cannot tell 0 from unset: 0 means the provider's default.
-        temperature=request.temperature or None,
+        temperature=temperature or None,
         max_tokens=request.max_tokens or None,
         deadline_s=request.deadline_ms / 1000.0 if request.deadline_ms > 0 else None,
         ttft_budget_s=request.ttft_budget_ms / 1000.0 if request.ttft_budget_ms > 0 else None,

@@ -39,7 +39,7 @@ _NASTY = st.sampled_from(
         "1" * 300,
     ]
 )
-_TEXT = st.one_of(
+TEXT = st.one_of(
     _NASTY,
     st.text(max_size=40),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
@@ -50,7 +50,7 @@ _TEXT = st.one_of(
 def _scalar(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     kind = field.type
     if kind == FieldDescriptor.TYPE_STRING:
-        return _TEXT
+        return TEXT
     if kind == FieldDescriptor.TYPE_BYTES:
         return st.binary(max_size=300)
     if kind == FieldDescriptor.TYPE_BOOL:

@@ -146,6 +146,33 @@ def test_malformed_requests_get_400(sim: Simulator) -> None:
     assert httpx.post(url, json={"model": "m", "messages": []}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"messages": [{"role": "narrator", "content": "hi"}]}, "role"),
+        ({"messages": [{"role": "tool", "content": "{}"}]}, "tool_call_id"),
+        ({"temperature": 2.5}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"tools": [{"type": "function", "function": {"name": "has space"}}]}, "name"),
+        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": 1}}]}, "para"),
+    ],
+)
+def test_what_the_real_api_refuses_gets_400_before_the_model(
+    sim: Simulator, change: dict[str, object], named: str
+) -> None:
+    """A router that forwards a malformed request meets the refusal it would meet in
+    production."""
+    response = httpx.post(
+        f"{sim['alpha'].api_base}/chat/completions", json={**_ask("hi"), **change}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert named in response.json()["error"]["message"]
+    assert (
+        httpx.post(f"{sim['alpha'].api_base}/chat/completions", json=_ask("hi")).status_code == 200
+    )
+
+
 def test_cli_serves_from_a_config_file(tmp_path: Path) -> None:
     config = tmp_path / "sim.yaml"
     config.write_text(

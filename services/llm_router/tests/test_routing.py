@@ -296,6 +296,44 @@ async def test_failovers_are_told_with_their_reason(
     ]
 
 
+async def test_a_request_the_providers_refuse_is_invalid_argument_and_opens_no_breaker(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    """An HTTP 400 is the request's fault: a caller sending malformed requests gets
+    INVALID_ARGUMENT each time and every other call keeps its deployments (before, each 400
+    tripped a breaker: one bad request took the route down for everyone)."""
+    from servicekit.errors import InvalidArgument
+
+    router = make_router("  breaker: {min_requests: 1, failure_rate: 0.5}")
+    malformed = Request(call_id="c-bad", messages=(Message("narrator", "hours"),))
+    for _ in range(3):
+        with pytest.raises(InvalidArgument, match=r"refused the request as malformed.*role"):
+            await router.complete(malformed)
+    assert [router.breakers[name].state for name in ("alpha", "beta")] == [BreakerState.CLOSED] * 2
+    assert (
+        sample(
+            router,
+            "frontdesk_llm_requests_total",
+            provider="alpha",
+            model="openai/gpt-4o-mini",
+            outcome="refused",
+        )
+        == 3
+    )
+    done = await router.complete(ask("hours"))
+    assert done.provider == "alpha" and done.message.content.startswith("We are open")
+
+
+async def test_a_refusal_beside_an_outage_is_still_unavailable(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    """Only when every provider that answered refused the request is it the caller's fault."""
+    router = make_router()
+    sim["beta"].provider.set_faults({"down": True})
+    with pytest.raises(Unavailable, match="beta"):
+        await router.complete(Request(call_id="c", messages=(Message("narrator", "hours"),)))
+
+
 async def test_auth_errors_open_the_breaker_at_once(
     sim: Simulator, make_router: MakeRouter
 ) -> None:
