@@ -205,9 +205,12 @@ class ModelRouter:
         broken: set[str] = set()
         spoken = ""
         current = request
+        # A deadline the caller chose shorter than the route's: overrunning it is no sign
+        # that the deployment is slow (a caller asking for 7 ms must not open breakers).
+        callers_deadline = deadline_s < self.config.frontdesk.deadline_ms / 1000.0
         for _ in range(len(self._deployments.get(route, ())) + 1):
             try:
-                async for chunk in self._stream(current, frozenset(broken)):
+                async for chunk in self._stream(current, frozenset(broken), callers_deadline):
                     spoken += chunk.delta
                     yield chunk
                 return
@@ -229,14 +232,16 @@ class ModelRouter:
             f"every deployment of route {route!r} broke off mid-answer: {', '.join(sorted(broken))}"
         )
 
-    async def _stream(self, request: Request, exclude: frozenset[str]) -> AsyncIterator[Chunk]:
+    async def _stream(
+        self, request: Request, exclude: frozenset[str], callers_deadline: bool = False
+    ) -> AsyncIterator[Chunk]:
         if not request.messages:
             raise InvalidArgument("messages: at least one message is needed")
         started = self._clock()
         deadline_s = request.deadline_s or self.config.frontdesk.deadline_ms / 1000.0
         ttft_budget_s = request.ttft_budget_s or self.config.frontdesk.ttft_budget_ms / 1000.0
         opened = await self._first_token(request, started, deadline_s, ttft_budget_s, exclude)
-        async for chunk in self._rest(request, opened, started + deadline_s):
+        async for chunk in self._rest(request, opened, started + deadline_s, callers_deadline):
             yield chunk
 
     def _routed(self, request: Request) -> Request:
@@ -446,7 +451,7 @@ class ModelRouter:
         raise ProviderError("the stream ended without a token")
 
     async def _rest(
-        self, request: Request, opened: _Opened, deadline: float
+        self, request: Request, opened: _Opened, deadline: float, callers_deadline: bool = False
     ) -> AsyncIterator[Chunk]:
         deployment = opened.deployment
         tools: dict[int, list[str]] = {}
@@ -479,7 +484,11 @@ class ModelRouter:
                     yield Chunk(delta=chunk.text, provider=deployment.id, model=deployment.model)
         except (ProviderError, TimeoutError, OSError) as error:
             watchdog.stop()
-            self._failure(deployment, error, request.variant)
+            if isinstance(error, TimeoutError) and callers_deadline:
+                self.breakers[deployment.id].release()  # the caller's budget, not its fault
+                self._count(deployment, request.variant, "cancelled")
+            else:
+                self._failure(deployment, error, request.variant)
             await _close(opened.stream)
             if isinstance(error, TimeoutError):
                 raise DeadlineExceeded(
@@ -552,7 +561,7 @@ class ModelRouter:
             breaker.failure(error.retry_after_s if isinstance(error, ProviderError) else None)
         self._health(deployment)
         self._count(deployment, variant, "error")
-        log.warning("deployment %s failed: %s", deployment.id, error)
+        log.warning("deployment %s failed: %s", deployment.id, error or type(error).__name__)
 
     def _health(self, deployment: Deployment) -> None:
         if self._metrics is not None:

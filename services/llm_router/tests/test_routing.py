@@ -233,6 +233,35 @@ async def test_a_completion_overrunning_its_deadline_mid_stream(
     assert (await router.complete(ask("hours"))).message.content.startswith("We are open")
 
 
+async def test_a_callers_own_short_deadline_never_counts_against_the_deployment(
+    sim: Simulator, make_router: MakeRouter
+) -> None:
+    """A caller asking for less time than the route allows gets DEADLINE_EXCEEDED, and the
+    deployment's breaker stays closed however often it asks (found by the fuzz suite: 7 ms
+    deadlines counted as the provider's failures)."""
+    router = make_router("  breaker: {min_requests: 1, failure_rate: 0.5}")
+    sim["alpha"].provider.set_faults({"tokens_per_second": 20})  # the first token at once
+    for n in range(3):
+        with pytest.raises(DeadlineExceeded):
+            await router.complete(ask("hours", call_id=f"c{n}", deadline_s=0.1))
+    assert router.breakers["alpha"].state is BreakerState.CLOSED
+    assert (
+        sample(
+            router,
+            "frontdesk_llm_requests_total",
+            provider="alpha",
+            model="openai/gpt-4o-mini",
+            outcome="error",
+        )
+        == 0
+    )
+    # The route's own deadline overrun is still the deployment's failure.
+    slow = make_router("  deadline_ms: 200\n  breaker: {min_requests: 1, failure_rate: 0.5}")
+    with pytest.raises(DeadlineExceeded):
+        await slow.complete(ask("hours"))
+    assert slow.breakers["alpha"].state is BreakerState.OPEN
+
+
 async def test_a_stream_broken_mid_sentence_resumes_elsewhere(
     sim: Simulator, make_router: MakeRouter
 ) -> None:
