@@ -118,9 +118,12 @@ def test_first_token_delay_and_stall(sim: Simulator) -> None:
             if '"content": "' in line and '"content": ""' not in line:
                 arrivals.append(time.perf_counter() - started)
     assert arrivals[0] >= 0.15
+    # Lower bounds only (a busy machine delays a read, never hastens one): the third token
+    # cannot come before the first-token delay plus the stall ...
+    assert arrivals[2] >= 0.15 + 0.2
+    # ... and the pause falls after the second token, nowhere else.
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    # the pause falls after the second token, nowhere else
-    assert gaps[1] >= 0.2 and gaps.index(max(gaps)) == 1
+    assert gaps.index(max(gaps)) == 1
 
 
 def test_admin_endpoint_switches_faults_at_run_time(sim: Simulator) -> None:
