@@ -38,6 +38,9 @@ class DurablePull:
     durable: the consumer's name (shared by the service's replicas).
     handle: runs one message and acks, naks or terms it.
     name: the task's name, also used in log lines.
+    deliver_policy: where a new consumer starts: NEW (events from its creation on) for acting
+        on what happens from now; ALL for a reader that must see what came before it started.
+    max_deliver: deliveries of a message its handler keeps failing before it is given up.
     """
 
     def __init__(
@@ -51,6 +54,8 @@ class DurablePull:
         stream: str = EVENTS_STREAM,
         batch: int = 32,
         fetch_timeout_s: float = 1.0,
+        deliver_policy: DeliverPolicy = DeliverPolicy.NEW,
+        max_deliver: int = 10,
     ) -> None:
         self._js = js
         self._subject = subject
@@ -60,6 +65,8 @@ class DurablePull:
         self._stream = stream
         self._batch = batch
         self._fetch_timeout = fetch_timeout_s
+        self._deliver_policy = deliver_policy
+        self._max_deliver = max_deliver
         self._subscription: JetStreamContext.PullSubscription | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -68,8 +75,10 @@ class DurablePull:
             self._subject,
             durable=self._durable,
             stream=self._stream,
-            # Only events from the consumer's creation on; a failed one is redelivered.
-            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_wait=30, max_deliver=10),
+            # A failed message is redelivered after ack_wait (or the handler's nak delay).
+            config=ConsumerConfig(
+                deliver_policy=self._deliver_policy, ack_wait=30, max_deliver=self._max_deliver
+            ),
         )
         self._task = asyncio.create_task(self._run(), name=self._name)
 

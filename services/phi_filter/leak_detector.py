@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import nats.errors
 from google.protobuf.message import Message
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig
+from nats.js.api import DeliverPolicy
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
@@ -43,6 +42,7 @@ from phi_filter.leak_scan import (
     leak_events,
     log_call_id,
 )
+from servicekit.durable_pull import DurablePull
 from servicekit.events import TYPE_HEADER
 from servicekit.jetstream import session_key
 from servicekit.metrics import Metrics
@@ -168,53 +168,28 @@ class EventLeakDetector:
         batch: int = 64,
         fetch_timeout_s: float = 1.0,
     ) -> None:
-        self._js = js
         self._scanner = scanner
         self._known = known
         self._reporter = reporter
-        self._durable = durable
-        self._batch = batch
-        self._fetch_timeout = fetch_timeout_s
-        self._subscription: JetStreamContext.PullSubscription | None = None
-        self._task: asyncio.Task[None] | None = None
+        # ALL: a detector started after the other services still scans what they published.
+        self._consumer = DurablePull(
+            js,
+            EVENTS_FILTER,
+            durable,
+            self._handle,
+            name="phi-leak-detector",
+            batch=batch,
+            fetch_timeout_s=fetch_timeout_s,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=5,
+        )
         self.processed = 0  # events scanned (for tests and debugging)
 
     async def start(self) -> None:
-        self._subscription = await self._js.pull_subscribe(
-            EVENTS_FILTER,
-            durable=self._durable,
-            stream="events",
-            config=ConsumerConfig(ack_wait=30, max_deliver=5),
-        )
-        self._task = asyncio.create_task(self._run(), name="phi-leak-detector")
+        await self._consumer.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            with contextlib.suppress(Exception):  # the connection may already be closed
-                await subscription.unsubscribe()
-
-    async def _run(self) -> None:
-        assert self._subscription is not None
-        while True:
-            try:
-                messages = await self._subscription.fetch(self._batch, timeout=self._fetch_timeout)
-            except (nats.errors.TimeoutError, TimeoutError):
-                continue
-            except nats.errors.ConnectionClosedError:
-                log.warning("leak detector stopped: the NATS connection is closed")
-                return
-            except Exception as error:
-                log.error("leak detector cannot fetch events: %s", error)
-                await asyncio.sleep(1.0)
-                continue
-            for message in messages:
-                await self._handle(message)
+        await self._consumer.stop()
 
     async def _handle(self, message: Msg) -> None:
         try:
