@@ -222,10 +222,11 @@ async def test_a_completion_overrunning_its_deadline_mid_stream(
     sim: Simulator, make_router: MakeRouter
 ) -> None:
     router = make_router()
-    sim["alpha"].provider.set_faults({"tokens_per_second": 4})  # 9 tokens: over two seconds
+    # 9 tokens over four seconds; the deadline leaves a busy machine time for the first one.
+    sim["alpha"].provider.set_faults({"tokens_per_second": 2})
     received: list[str] = []
     with pytest.raises(DeadlineExceeded, match="alpha: the completion overran its deadline"):
-        async for chunk in router.stream(ask("hours", deadline_s=1.0)):
+        async for chunk in router.stream(ask("hours", deadline_s=2.0)):
             received.append(chunk.delta)
     assert received and "".join(received) != "We are open nine to five, Monday to Friday."
     # Cancelled by the deadline only: the task goes on, and the next request is served.
