@@ -40,9 +40,10 @@ _KEY_SAFE = re.compile(r"^[-_=.a-zA-Z0-9]{1,200}$")
 
 
 def session_key(call_id: str) -> str:
-    """The ``sessions`` bucket key of a call. KV keys allow a small alphabet; other call ids
-    are hashed (the call id itself is kept in the value)."""
-    if _KEY_SAFE.match(call_id) and not call_id.startswith(".") and not call_id.endswith("."):
+    """The ``sessions`` bucket key of a call. KV keys allow a small alphabet and no empty
+    token ("a..b", ".a", "a."); other call ids are hashed (the call id itself is kept in the
+    value)."""
+    if _KEY_SAFE.match(call_id) and "" not in call_id.split("."):
         return call_id
     return "h-" + hashlib.sha256(call_id.encode()).hexdigest()
 

@@ -101,3 +101,15 @@ async def test_an_ended_call_cannot_be_claimed_by_another_connection(
     assert (await store.load("c2"))[0].ended
     with pytest.raises(AlreadyExists):
         await servicer.Claim(claim("c2", "second"), None)
+
+
+@pytest.mark.parametrize("call_id", ["0..0", ".lead", "trail.", "a b", "é", "x" * 300])
+async def test_a_call_id_outside_the_key_alphabet_is_claimed_and_loaded(
+    setup: tuple[OrchestratorServicer, SessionStore], call_id: str
+) -> None:
+    """Found by the fuzz suite: "0..0" (an empty key token) was INTERNAL."""
+    servicer, store = setup
+    answer = await servicer.Claim(claim(call_id, "t"), None)
+    assert answer.clinic_id == "demo"
+    session, _ = await store.load(call_id)
+    assert session.call_id == call_id
