@@ -21,7 +21,7 @@ from llmsim import answer as scripted_answer
 from servicekit import Runtime, ServiceSettings, Serving
 from servicekit.app import run
 from servicekit.costs import CallCosts
-from servicekit.errors import Unavailable, Unimplemented
+from servicekit.errors import ServiceError, Unavailable, Unimplemented
 from servicekit.testing import NatsServer
 
 pytestmark = pytest.mark.nats
@@ -64,11 +64,34 @@ async def serving(
         serving = await asyncio.wait_for(ready, 30)
         if up is not None:
             up.append(serving)
+        await answering(client)
         yield client
     finally:
         await client.close()
         stop.set()
         await asyncio.wait_for(task, 20)
+
+
+async def answering(client: Runtime, within_s: float = 10.0) -> None:
+    """Until the service answers over NATS at all (any answer but "no responders"): on a loaded
+    machine the first request after "ready" has found no responders (cause not found; the
+    service flushes its subscriptions before it says ready)."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        try:
+            await client.bus.call(
+                "frontdesk.llm_router.ListRoutes",
+                llm_router_pb2.ListRoutesRequest(),
+                llm_router_pb2.ListRoutesResponse,
+                timeout=5,
+            )
+            return
+        except Unavailable:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+        except ServiceError:
+            return  # it answered (e.g. FAILED_PRECONDITION without a config)
 
 
 def printed_after(out: str, header: str) -> list[list[str]]:
